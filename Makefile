@@ -1,0 +1,46 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask
+export FLASK_APP := app:create_app
+
+.PHONY: run test setup db demo lint format translations translations-update clean
+
+run: setup db demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: setup
+	scripts/run-tests
+
+setup: $(VENV)/.installed translations
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+db: setup
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) seed-demo
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Compiled catalogues are build output; the .po files are the source.
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -d translations --statistics 2>&1 | grep -v "^compiling" || true
+
+translations-update: setup
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-location --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) instance/sekretariat.db

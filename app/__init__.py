@@ -1,0 +1,119 @@
+"""Sekretariat: the application factory."""
+
+import os
+
+from flask import Flask, render_template, session
+from flask_login import current_user
+
+from app import models  # noqa: F401 - every model registered before migrations look
+from app.core.models import render_migration_item
+from app.extensions import babel, csrf, db, login_manager, migrate
+from config import configs
+
+
+def create_app(config_name: str | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    config_name = config_name or os.environ.get("SEKRETARIAT_CONFIG", "development")
+    config_class = configs[config_name]
+    if hasattr(config_class, "check"):
+        config_class.check()
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def select_locale() -> str:
+    """The user's chosen language, else the session's choice, else Swedish."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(app.root_path, "..", "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        render_item=render_migration_item,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from app.accounts.models import User
+
+        return db.session.get(User, int(user_id))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.bodies.views import bp as bodies_bp
+    from app.main.views import bp as main_bp
+    from app.meetings.views import bp as meetings_bp
+    from app.organisations.views import bp as organisations_bp
+    from app.people.views import bp as people_bp
+
+    for blueprint in (main_bp, accounts_bp, organisations_bp, people_bp, bodies_bp, meetings_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_errors(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(code: int):
+        def handler(error: Exception):
+            return render_template("errors/error.html", code=code), code
+
+        return handler
+
+    for code in (400, 403, 404, 405, 500):
+        app.register_error_handler(code, render_error(code))
+    app.register_error_handler(CSRFError, render_error(400))
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.accounts import permissions
+    from app.core.text import render_text
+
+    app.jinja_env.filters["rich"] = render_text
+
+    @app.context_processor
+    def inject() -> dict:
+        from flask_babel import get_locale
+
+        return {
+            "can": permissions,
+            "roles": permissions.roles_of(current_user),
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+        }

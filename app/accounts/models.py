@@ -1,0 +1,35 @@
+"""Login accounts. A person may have one; roles come from is_admin and memberships."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import Base, TimestampMixin, VersionedMixin
+from app.people.models import Person
+
+
+class User(UserMixin, VersionedMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), unique=True)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    # Flask-Login reads is_active; a deactivated account cannot log in.
+    active: Mapped[bool] = mapped_column(default=True)
+    # None follows the installation default (Swedish).
+    locale: Mapped[str | None] = mapped_column(String(10))
+    last_login_at: Mapped[datetime | None]
+
+    person: Mapped[Person | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def display_name(self) -> str:
+        return self.person.name if self.person else self.email

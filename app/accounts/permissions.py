@@ -1,0 +1,136 @@
+"""Who may see and do what. Every view and template asks here; nothing re-decides it.
+
+Roles: admin (all); secretary of a body (an active membership with function sekreterare);
+member of a body (an active ordinarie, ersättare or adjungerad membership); the anonymous
+public. Role sets are computed once per request.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import g
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select
+
+from app.bodies.models import Body, Membership, MembershipFunction, MembershipKind
+from app.extensions import db
+from app.meetings.models import Meeting, MeetingStatus, RecordStatus
+
+SEATED_KINDS = (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE, MembershipKind.CO_OPTED)
+
+
+@dataclass(frozen=True)
+class Roles:
+    is_admin: bool = False
+    secretary_of: frozenset[int] = field(default_factory=frozenset)
+    member_of: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_secretary(self) -> bool:
+        return bool(self.secretary_of)
+
+
+def roles_of(user: object) -> Roles:
+    """The roles of ``user`` today; anonymous users have none."""
+    if user is None or isinstance(user, AnonymousUserMixin) or not user.is_authenticated:  # type: ignore[attr-defined]
+        return Roles()
+    cache = g.setdefault("_roles", {})
+    if user.id in cache:  # type: ignore[attr-defined]
+        return cache[user.id]  # type: ignore[attr-defined]
+    secretary_of: set[int] = set()
+    member_of: set[int] = set()
+    if user.person_id is not None:  # type: ignore[attr-defined]
+        today = date.today()
+        memberships = db.session.scalars(
+            select(Membership).where(Membership.person_id == user.person_id)  # type: ignore[attr-defined]
+        )
+        for membership in memberships:
+            if not membership.is_active(today):
+                continue
+            if membership.function == MembershipFunction.SECRETARY:
+                secretary_of.add(membership.body_id)
+            if membership.kind in SEATED_KINDS:
+                member_of.add(membership.body_id)
+    roles = Roles(user.is_admin, frozenset(secretary_of), frozenset(member_of))  # type: ignore[attr-defined]
+    cache[user.id] = roles  # type: ignore[attr-defined]
+    return roles
+
+
+def can_administer(user: object) -> bool:
+    """Organisations, accounts and new bodies are the admin's."""
+    return roles_of(user).is_admin
+
+
+def can_manage_body(user: object, body: Body) -> bool:
+    """Edit the body's settings, terms, memberships and meetings."""
+    roles = roles_of(user)
+    return roles.is_admin or body.id in roles.secretary_of
+
+
+def is_member(user: object, body: Body) -> bool:
+    return body.id in roles_of(user).member_of
+
+
+def can_view_body(user: object, body: Body) -> bool:
+    return body.is_public or can_manage_body(user, body) or is_member(user, body)
+
+
+def can_manage_people(user: object) -> bool:
+    """Admins and secretaries register people (a secretary adds members to her bodies)."""
+    roles = roles_of(user)
+    return roles.is_admin or roles.is_secretary
+
+
+def can_see_contact_details(user: object) -> bool:
+    """Email addresses of people are never public; staff who send kallelser see them."""
+    return can_manage_people(user)
+
+
+def can_view_meeting(user: object, meeting: Meeting) -> bool:
+    return can_view_body(user, meeting.body)
+
+
+def can_view_agenda(user: object, meeting: Meeting) -> bool:
+    """Drafts are the secretary's; members and the public read the agenda once it is sent."""
+    if can_manage_body(user, meeting.body):
+        return True
+    return can_view_body(user, meeting.body) and meeting.status in (
+        MeetingStatus.CONVENED,
+        MeetingStatus.HELD,
+    )
+
+
+def can_view_record(user: object, meeting: Meeting) -> bool:
+    """The record reaches readers only when final (signed minutes, justerat protokoll)."""
+    if can_manage_body(user, meeting.body):
+        return True
+    return can_view_body(user, meeting.body) and meeting.record_status == RecordStatus.FINAL
+
+
+def visible_bodies_clause(user: object):
+    """A WHERE clause restricting Body rows to those ``user`` may see."""
+    roles = roles_of(user)
+    if roles.is_admin:
+        return Body.id.is_not(None)
+    return Body.is_public.is_(True) | Body.id.in_(roles.secretary_of | roles.member_of)
+
+
+def can_edit_person(user: object, person_body_ids: set[int]) -> bool:
+    """Admins edit anyone; a secretary edits people of her bodies and people with no seat yet."""
+    roles = roles_of(user)
+    if roles.is_admin:
+        return True
+    if not roles.is_secretary:
+        return False
+    return not person_body_ids or bool(person_body_ids & roles.secretary_of)
+
+
+def can_view_document(user: object, document: "Document", body: Body) -> bool:  # noqa: F821
+    """Public documents follow the body; internal ones need a seat; secret ones the secretary."""
+    from app.cases.models import Confidentiality
+
+    if document.confidentiality == Confidentiality.PUBLIC:
+        return can_view_body(user, body)
+    if document.confidentiality == Confidentiality.INTERNAL:
+        return can_manage_body(user, body) or is_member(user, body)
+    return can_manage_body(user, body)

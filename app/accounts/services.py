@@ -1,0 +1,76 @@
+"""Accounts: creating users, checking passwords, preferences."""
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.accounts.passwords import (
+    MIN_PASSWORD_LENGTH,
+    dummy_verify,
+    hash_password,
+    verify_password,
+)
+from app.core.errors import DomainError
+from app.core.models import utcnow
+from app.core.services import add_record, change_record
+from app.extensions import db
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            field="password",
+        )
+
+
+def _validate(values: dict[str, Any], user: User | None = None) -> None:
+    values["email"] = values["email"].strip().lower()
+    clash = find_user(values["email"])
+    if clash is not None and clash is not user:
+        raise DomainError(_("An account with this email already exists."), field="email")
+    if values.get("person_id"):
+        linked = db.session.scalar(select(User).where(User.person_id == values["person_id"]))
+        if linked is not None and linked is not user:
+            raise DomainError(_("This person already has an account."), field="person_id")
+
+
+def create_user(actor: Any, *, password: str, **values: Any) -> User:
+    """Create a login account; the password is stored as an argon2id hash."""
+    _validate(values)
+    _check_password(password or "")
+    return add_record(actor, User(password_hash=hash_password(password), **values))
+
+
+def update_user(
+    actor: Any, user: User, version: int | None, *, password: str | None, **values: Any
+) -> User:
+    _validate(values, user)
+    if password:
+        _check_password(password)
+        values["password_hash"] = hash_password(password)
+    if user is actor and not values.get("is_admin", user.is_admin):
+        raise DomainError(_("You cannot remove your own administrator role."), field="is_admin")
+    return change_record(actor, user, version, values)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None. Unknown emails cost the same time."""
+    user = find_user(email)
+    if user is None:
+        dummy_verify(password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale

@@ -1,0 +1,100 @@
+"""Agenda items (punkter / §§) with their parts: beslutsunderlag and anmälningar."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.cases.models import Case, Document
+from app.core.models import (
+    Base,
+    LabelledEnum,
+    TimestampMixin,
+    VersionedMixin,
+    enum_column,
+)
+from app.meetings.models import Meeting
+
+
+class SummaryLabel(LabelledEnum):
+    SUMMARY = "sammanfattning"
+    IN_BRIEF = "arendet_i_korthet"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {"sammanfattning": _l("Summary"), "arendet_i_korthet": _l("The matter in brief")}
+
+    @property
+    def printed(self) -> str:
+        """The label as Swedish documents print it, whatever the UI language."""
+        return {"sammanfattning": "Sammanfattning", "arendet_i_korthet": "Ärendet i korthet"}[
+            self.value
+        ]
+
+
+class AgendaItem(VersionedMixin, TimestampMixin, Base):
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    # The item or § number; None until numbered.
+    number: Mapped[int | None]
+    # How the number prints where the record mixes styles ("§1" beside "5"); None = derived.
+    number_label: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(500))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # None prints the summary text without a heading, as some minutes do.
+    summary_label: Mapped[SummaryLabel | None] = enum_column(SummaryLabel, nullable=True)
+    # Text fields hold a safe Markdown subset: paragraphs and bullet lists.
+    summary: Mapped[str | None] = mapped_column(Text)
+    proposal: Mapped[str | None] = mapped_column(Text)
+    # Presenters, one per line: "Christina Kiernan, SKR:s samordnare …".
+    presenters: Mapped[str | None] = mapped_column(Text)
+    is_withdrawn: Mapped[bool] = mapped_column(default=False)
+    is_public: Mapped[bool] = mapped_column(default=True)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+    case: Mapped[Case | None] = relationship()
+    documents: Mapped[list["AgendaItemDocument"]] = relationship(
+        back_populates="item", order_by="AgendaItemDocument.position", cascade="all, delete-orphan"
+    )
+    notices: Mapped[list["AgendaNotice"]] = relationship(
+        back_populates="item", order_by="AgendaNotice.position", cascade="all, delete-orphan"
+    )
+    decision: Mapped["Decision | None"] = relationship(  # type: ignore[name-defined]  # noqa: F821
+        back_populates="item", uselist=False
+    )
+
+    @property
+    def display_number(self) -> str:
+        if self.number_label:
+            return self.number_label
+        return "" if self.number is None else str(self.number)
+
+
+class AgendaItemDocument(Base):
+    """A beslutsunderlag in its place on an item's ordered list."""
+
+    __tablename__ = "agenda_item_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    item: Mapped[AgendaItem] = relationship(back_populates="documents")
+    document: Mapped[Document] = relationship()
+
+
+class AgendaNotice(Base):
+    """An anmälning: a document reported for information, "RUF240012-14  Västmanlands …"."""
+
+    __tablename__ = "agenda_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    case_number: Mapped[str | None] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(500))
+
+    item: Mapped[AgendaItem] = relationship(back_populates="notices")

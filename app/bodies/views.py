@@ -1,0 +1,229 @@
+from itertools import groupby
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.permissions import (
+    can_administer,
+    can_manage_body,
+    can_view_body,
+    visible_bodies_clause,
+)
+from app.bodies.forms import BodyForm, MembershipForm, TermForm
+from app.bodies.models import Body, Membership, MembershipKind, Term
+from app.bodies.services import (
+    create_body,
+    create_membership,
+    create_term,
+    update_body,
+    update_membership,
+    update_term,
+)
+from app.core.views import handle_form
+from app.extensions import db
+from app.meetings.models import Meeting
+from app.organisations.models import Organisation
+from app.people.models import Person
+
+bp = Blueprint("bodies", __name__, url_prefix="/bodies")
+
+
+def _load_viewable(body_id: int) -> Body:
+    body = db.get_or_404(Body, body_id)
+    if not can_view_body(current_user, body):
+        abort(404)  # a non-public body's existence is not disclosed
+    return body
+
+
+def _load_manageable(body_id: int) -> Body:
+    body = db.get_or_404(Body, body_id)
+    if not can_manage_body(current_user, body):
+        abort(403)
+    return body
+
+
+@bp.get("/")
+def index():
+    bodies = db.session.scalars(
+        select(Body)
+        .join(Body.organisation)
+        .where(visible_bodies_clause(current_user))
+        .order_by(Organisation.name, Body.name)
+    ).all()
+    by_organisation = [(o, list(bs)) for o, bs in groupby(bodies, key=lambda b: b.organisation)]
+    return render_template("bodies/index.html", by_organisation=by_organisation)
+
+
+@bp.get("/<int:body_id>")
+def show(body_id: int):
+    body = _load_viewable(body_id)
+    term = None
+    if request.args.get("term", type=int):
+        term = db.session.get(Term, request.args.get("term", type=int))
+        if term is None or term.body_id != body.id:
+            abort(404)
+    term = term or body.current_term()
+    memberships = []
+    if term is not None:
+        memberships = db.session.scalars(
+            select(Membership)
+            .where(Membership.term_id == term.id)
+            .options(selectinload(Membership.person), selectinload(Membership.organisation))
+            .join(Membership.person)
+            .order_by(
+                Membership.substitute_order.is_(None), Membership.substitute_order, Person.name
+            )
+        ).all()
+    seats = {
+        kind: [m for m in memberships if m.kind == kind]
+        for kind in MembershipKind
+        if any(m.kind == kind for m in memberships)
+    }
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.body_id == body.id)
+        .order_by(Meeting.meeting_date.desc(), Meeting.start_time.desc())
+    ).all()
+    by_year = [(y, list(ms)) for y, ms in groupby(meetings, key=lambda m: m.meeting_date.year)]
+    children = [child for child in body.children if can_view_body(current_user, child)]
+    return render_template(
+        "bodies/show.html",
+        body=body,
+        term=term,
+        seats=seats,
+        meetings_by_year=by_year,
+        children=children,
+        can_manage=can_manage_body(current_user, body),
+    )
+
+
+def _body_form(body: Body | None = None) -> BodyForm:
+    form = BodyForm(obj=body)
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name))
+    form.organisation_id.set_choices([(o.id, o.name) for o in organisations])
+    others = select(Body).order_by(Body.name)
+    if body is not None:
+        others = others.where(Body.id != body.id)
+    form.parent_id.set_choices([(b.id, b.name) for b in db.session.scalars(others)])
+    if body is not None and not can_administer(current_user):
+        del form.organisation_id  # moving a body between organisations is the admin's
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not can_administer(current_user):
+        abort(403)
+    return handle_form(
+        _body_form(),
+        lambda data: create_body(current_user, **data),
+        template="form.html",
+        title=_("New body"),
+        cancel_url=url_for(".index"),
+        success_url=lambda b: url_for(".show", body_id=b.id),
+        success_message=_("The body was saved."),
+    )
+
+
+@bp.route("/<int:body_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(body_id: int):
+    body = _load_manageable(body_id)
+    form = _body_form(body)
+    return handle_form(
+        form,
+        lambda data: update_body(current_user, body, form.version.data, **data),
+        template="form.html",
+        record=body,
+        title=_("Edit %(name)s", name=body.name),
+        cancel_url=url_for(".show", body_id=body.id),
+        success_url=lambda b: url_for(".show", body_id=b.id),
+        success_message=_("The body was saved."),
+    )
+
+
+@bp.route("/<int:body_id>/terms/new", methods=["GET", "POST"])
+@login_required
+def new_term(body_id: int):
+    body = _load_manageable(body_id)
+    return handle_form(
+        TermForm(),
+        lambda data: create_term(current_user, body, **data),
+        template="form.html",
+        title=_("New term for %(name)s", name=body.name),
+        cancel_url=url_for(".show", body_id=body.id),
+        success_url=lambda t: url_for(".show", body_id=body.id, term=t.id),
+        success_message=_("The term was saved."),
+    )
+
+
+@bp.route("/terms/<int:term_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_term(term_id: int):
+    term = db.get_or_404(Term, term_id)
+    _load_manageable(term.body_id)
+    form = TermForm(obj=term)
+    return handle_form(
+        form,
+        lambda data: update_term(current_user, term, form.version.data, **data),
+        template="form.html",
+        record=term,
+        title=_("Edit term %(label)s", label=term.label),
+        cancel_url=url_for(".show", body_id=term.body_id, term=term.id),
+        success_url=lambda t: url_for(".show", body_id=t.body_id, term=t.id),
+        success_message=_("The term was saved."),
+    )
+
+
+def _membership_form(body: Body, membership: Membership | None = None) -> MembershipForm:
+    form = MembershipForm(obj=membership)
+    people = db.session.scalars(select(Person).order_by(Person.name))
+    form.person_id.set_choices(
+        [(p.id, f"{p.name_with_party}" + (f" – {p.title}" if p.title else "")) for p in people]
+    )
+    form.term_id.set_choices([(t.id, t.label) for t in body.terms])
+    if membership is None and request.method == "GET" and body.current_term():
+        form.term_id.data = body.current_term().id
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name))
+    form.organisation_id.set_choices([(o.id, o.name) for o in organisations])
+    return form
+
+
+@bp.route("/<int:body_id>/memberships/new", methods=["GET", "POST"])
+@login_required
+def new_membership(body_id: int):
+    body = _load_manageable(body_id)
+    if not body.terms:
+        flash(_("Add a term before seating members."), "info")
+        return redirect(url_for(".new_term", body_id=body.id))
+    return handle_form(
+        _membership_form(body),
+        lambda data: create_membership(current_user, body, **data),
+        template="form.html",
+        title=_("New seat in %(name)s", name=body.name),
+        cancel_url=url_for(".show", body_id=body.id),
+        success_url=lambda m: url_for(".show", body_id=body.id, term=m.term_id),
+        success_message=_("The membership was saved."),
+    )
+
+
+@bp.route("/memberships/<int:membership_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_membership(membership_id: int):
+    membership = db.get_or_404(Membership, membership_id)
+    body = _load_manageable(membership.body_id)
+    form = _membership_form(body, membership)
+    return handle_form(
+        form,
+        lambda data: update_membership(current_user, membership, form.version.data, **data),
+        template="form.html",
+        record=membership,
+        title=_("Edit the seat of %(name)s", name=membership.person.name),
+        cancel_url=url_for(".show", body_id=body.id, term=membership.term_id),
+        success_url=lambda m: url_for(".show", body_id=m.body_id, term=m.term_id),
+        success_message=_("The membership was saved."),
+    )

@@ -1,0 +1,70 @@
+"""Form building blocks shared by every domain."""
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+
+def blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+class ConfirmForm(FlaskForm):
+    """A bare button that changes state: POST with a CSRF token and nothing else."""
+
+
+class RecordForm(FlaskForm):
+    """An edit form for a versioned record: carries the version it was loaded from."""
+
+    version = HiddenField()
+
+    def data_for_service(self) -> dict[str, Any]:
+        skip = {"csrf_token", "version", "submit"}
+        return {name: field.data for name, field in self._fields.items() if name not in skip}
+
+
+class OptionalStringField(StringField):
+    """A text input whose blank value is stored as None."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("filters", []).append(blank_to_none)
+        kwargs.setdefault("validators", []).insert(0, Optional())
+        super().__init__(*args, **kwargs)
+
+
+class OptionalTextAreaField(TextAreaField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("filters", []).append(blank_to_none)
+        kwargs.setdefault("validators", []).insert(0, Optional())
+        super().__init__(*args, **kwargs)
+
+
+class ModelSelectField(SelectField):
+    """A select of record ids; the empty choice maps to None."""
+
+    def __init__(self, *args: Any, allow_blank: bool = True, **kwargs: Any) -> None:
+        self.allow_blank = allow_blank
+        kwargs.setdefault(
+            "coerce", lambda value: int(value) if value not in (None, "", "None") else None
+        )
+        kwargs.setdefault("validate_choice", True)
+        super().__init__(*args, **kwargs)
+
+    def set_choices(self, pairs: list[tuple[int, str]]) -> None:
+        choices: list[tuple[Any, str]] = list(pairs)
+        if self.allow_blank:
+            choices.insert(0, (None, str(_l("— none —"))))
+        self.choices = choices
+
+
+def enum_choices(enum_cls: Any, blank: bool = False) -> list[tuple[Any, str]]:
+    choices: list[tuple[Any, str]] = list(enum_cls.choices())
+    if blank:
+        choices.insert(0, ("", str(_l("— none —"))))
+    return choices

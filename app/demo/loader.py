@@ -1,0 +1,454 @@
+"""Loads the demo data transcribed from the seed documents (``app/demo/data/*.yaml``).
+
+The YAML files reproduce the seeds exactly (names, parties, organisations, titles, texts),
+cleaned of PDF-extraction garbling. Loading is idempotent: every row is found by its natural
+key and updated, so running ``flask seed-demo`` twice changes nothing the second time.
+The demo accounts and the demo secretary seats in SRB are not in the seeds; they are
+defined here and marked as demo.
+"""
+
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.accounts.passwords import hash_password, verify_password
+from app.agenda.models import AgendaItem, AgendaItemDocument, AgendaNotice, SummaryLabel
+from app.bodies.models import (
+    Body,
+    BodyKind,
+    Membership,
+    MembershipFunction,
+    MembershipKind,
+    NumberingRule,
+    RecordType,
+    Term,
+    default_numbering,
+    default_record_type,
+)
+from app.cases.models import Case, Document, DocumentKind
+from app.decisions.models import Assignment, Decision
+from app.extensions import db
+from app.meetings.models import (
+    AgendaStatus,
+    Attendance,
+    AttendanceRole,
+    Meeting,
+    MeetingMode,
+    MeetingStatus,
+    RecordStatus,
+)
+from app.organisations.models import (
+    Organisation,
+    OrganisationKind,
+    OrganisationMembership,
+)
+from app.people.models import Person
+
+DATA_DIR = Path(__file__).parent / "data"
+DATA_FILES = ("region_vastmanland.yaml", "bergslaget.yaml")
+
+DEMO_PASSWORD = "sekretariat-demo"
+# (email, person name or None, is_admin)
+DEMO_ACCOUNTS = (
+    ("admin@example.se", None, True),
+    ("elin.hellstrom@example.se", "Elin Hellström", False),
+    ("eva.wilhelmsson@example.se", "Eva Wilhelmsson", False),
+    ("johanna.odo@example.se", "Johanna Odö", False),
+)
+# For the demo the two mötessekreterare also serve SRB (the seeds name no SRB secretary).
+DEMO_SRB_SECRETARIES = ("Elin Hellström", "Eva Wilhelmsson")
+DEMO_NOTE = "Demo: sekreterare för SRB i demodata; anges inte i källdokumenten."
+
+MEMBERSHIP_KINDS = {"ordinarie": MembershipKind.ORDINARY, "ersattare": MembershipKind.SUBSTITUTE}
+ATTENDANCE_ROLES = {
+    "voting": AttendanceRole.VOTING,
+    "substitute_not_serving": AttendanceRole.SUBSTITUTE_NOT_SERVING,
+    "other": AttendanceRole.OTHER,
+}
+SUMMARY_LABELS = {
+    "Sammanfattning": SummaryLabel.SUMMARY,
+    "Ärendet i korthet": SummaryLabel.IN_BRIEF,
+}
+
+
+def read_data() -> list[dict[str, Any]]:
+    return [yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8")) for name in DATA_FILES]
+
+
+def _upsert(model: type, lookup: dict[str, Any], values: dict[str, Any] | None = None) -> Any:
+    """The row matching ``lookup``, created if missing, with ``values`` applied."""
+    values = values or {}
+    record = db.session.scalar(select(model).filter_by(**lookup))
+    if record is None:
+        record = model(**lookup, **values)
+        db.session.add(record)
+        return record
+    for key, value in values.items():
+        if getattr(record, key) != value:
+            setattr(record, key, value)
+    return record
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.organisations: dict[str, Organisation] = {}
+        self.people: dict[str, Person] = {}
+        self.bodies: dict[str, Body] = {}
+        self.terms: dict[tuple[str, str | None], Term] = {}
+        self.meetings: dict[str, Meeting] = {}
+        self.counts: dict[str, int] = {}
+
+    def count(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+    # -- organisations and people ------------------------------------------------------
+
+    def organisation(self, row: dict[str, Any]) -> None:
+        # Both files name some organisations (the kommuner in Bergslaget): the first file's
+        # values stand and a later file only fills in what is still blank.
+        values = _clean(
+            {
+                "short_name": row.get("short_name") or row["name"],
+                "kind": OrganisationKind(row["kind"]),
+                **{
+                    f: row.get(f)
+                    for f in ("county", "org_number", "bankgiro", "address", "website")
+                },
+            }
+        )
+        known = self.organisations.get(row["key"])
+        if known is not None:
+            _fill_blanks(known, values)
+            return
+        self.organisations[row["key"]] = _upsert(Organisation, {"name": row["name"]}, values)
+        self.count("organisations")
+
+    def organisation_links(self, row: dict[str, Any]) -> None:
+        organisation = self.organisations[row["key"]]
+        if row.get("parent"):
+            organisation.parent = self.organisations[row["parent"]]
+        db.session.flush()
+        for association_key in row.get("member_of") or []:
+            association = self.organisations[association_key]
+            _upsert(
+                OrganisationMembership,
+                {"association_id": association.id, "member_id": organisation.id},
+                {"start_date": row.get("member_since")},
+            )
+            self.count("organisation memberships")
+
+    def person(self, row: dict[str, Any]) -> None:
+        values = _clean({"party": row.get("party"), "title": row.get("title")})
+        known = self.people.get(row["key"])
+        if known is not None:
+            _fill_blanks(known, values)
+            return
+        self.people[row["key"]] = _upsert(Person, {"name": row["name"]}, values)
+        self.count("people")
+
+    # -- bodies, terms, memberships ------------------------------------------------------
+
+    def body(self, row: dict[str, Any]) -> None:
+        organisation = self.organisations[row["organisation"]]
+        kind = BodyKind(row["kind"])
+        # Where the seeds do not say how a body keeps its record, the kind decides.
+        record_type = (
+            RecordType(row["record_type"]) if row.get("record_type") else default_record_type(kind)
+        )
+        db.session.flush()
+        body = _upsert(
+            Body,
+            {"organisation_id": organisation.id, "name": row["name"]},
+            {
+                "short_name": row.get("short_name"),
+                "kind": kind,
+                "record_type": record_type,
+                "numbering": NumberingRule(row["numbering"])
+                if row.get("numbering")
+                else default_numbering(record_type),
+                "is_public": row.get("is_public", True),
+            },
+        )
+        self.bodies[row["key"]] = body
+        self.count("bodies")
+        db.session.flush()
+        for term_row in row.get("terms") or []:
+            term = _upsert(
+                Term,
+                {"body_id": body.id, "label": str(term_row["label"])},
+                {"start_date": term_row.get("start_date"), "end_date": term_row.get("end_date")},
+            )
+            self.terms[(row["key"], str(term_row["label"]))] = term
+            self.count("terms")
+
+    def body_links(self, row: dict[str, Any]) -> None:
+        if row.get("parent"):
+            self.bodies[row["key"]].parent = self.bodies[row["parent"]]
+
+    def term(self, body_key: str, label: Any) -> Term:
+        if label is None:
+            # A body whose term the seeds do not print gets one unlabelled term.
+            body = self.bodies[body_key]
+            db.session.flush()
+            term = _upsert(Term, {"body_id": body.id, "label": ""})
+            self.terms[(body_key, None)] = term
+            return term
+        return self.terms[(body_key, str(label))]
+
+    def membership(self, row: dict[str, Any]) -> None:
+        body = self.bodies[row["body"]]
+        term = self.term(row["body"], row.get("term"))
+        person = self.people[row["person"]]
+        function = MembershipFunction(row["function"]) if row.get("function") else None
+        kind = MEMBERSHIP_KINDS.get(row["kind"], MembershipKind(row["kind"]))
+        if function == MembershipFunction.SECRETARY and row["kind"] == "ordinarie":
+            kind = MembershipKind.STAFF  # a mötessekreterare holds no seat
+        db.session.flush()
+        _upsert(
+            Membership,
+            {"person_id": person.id, "body_id": body.id, "term_id": term.id, "kind": kind},
+            {
+                "function": function,
+                "organisation_id": self.organisations[row["organisation"]].id
+                if row.get("organisation")
+                else None,
+                "start_date": row.get("start_date"),
+                "end_date": row.get("end_date"),
+                "substitute_order": row.get("substitute_order"),
+                "note": row.get("basis"),
+            },
+        )
+        self.count("memberships")
+
+    # -- meetings --------------------------------------------------------------------------
+
+    def meeting(self, row: dict[str, Any]) -> None:
+        body = self.bodies[row["body"]]
+        term = self.term(row["body"], row.get("term"))
+        has_record = bool(row.get("attendance")) and bool(row.get("items"))
+        if has_record:
+            # Minutes in the seeds are final: the secretary signed "Vid minnesanteckningarna".
+            status, record_status = MeetingStatus.HELD, RecordStatus.FINAL
+        elif row.get("items"):
+            status, record_status = MeetingStatus.CONVENED, RecordStatus.NONE  # a sent agenda
+        else:
+            status, record_status = MeetingStatus.PLANNED, RecordStatus.NONE  # known by date only
+        db.session.flush()
+        meeting = _upsert(
+            Meeting,
+            {"body_id": body.id, "meeting_date": row["date"]},
+            {
+                "term_id": term.id,
+                "start_time": time.fromisoformat(row["start_time"])
+                if row.get("start_time")
+                else None,
+                "end_time": time.fromisoformat(row["end_time"]) if row.get("end_time") else None,
+                "location": row.get("location"),
+                "mode": MeetingMode(row.get("mode") or "on_site"),
+                "status": status,
+                "agenda_status": AgendaStatus.CONFIRMED if has_record else AgendaStatus.PRELIMINARY,
+                "record_status": record_status,
+                "secretary": self.people[row["secretary"]] if row.get("secretary") else None,
+                "is_illustrative": bool(row.get("illustrative")),
+            },
+        )
+        self.meetings[row["key"]] = meeting
+        self.count("meetings")
+        db.session.flush()
+        items = [
+            self.item(meeting, position, item_row)
+            for position, item_row in enumerate(row.get("items") or [], 1)
+        ]
+        by_number = {
+            item_row["number"]: item
+            for item_row, item in zip(row.get("items") or [], items, strict=True)
+        }
+        for position, attendance_row in enumerate(row.get("attendance") or [], 1):
+            self.attendance(meeting, position, attendance_row, by_number)
+
+    def attendance(
+        self, meeting: Meeting, position: int, row: dict[str, Any], items: dict[int, AgendaItem]
+    ) -> None:
+        person = self.people[row["person"]]
+        role = ATTENDANCE_ROLES[row["role"]]
+        _upsert(
+            Attendance,
+            {"meeting_id": meeting.id, "person_id": person.id, "role": role},
+            {
+                "position": position,
+                "replaces_id": self.people[row["replaces"]].id if row.get("replaces") else None,
+                "organisation_id": self.organisations[row["organisation"]].id
+                if row.get("organisation")
+                else None,
+                "function": MembershipFunction(row["function"]) if row.get("function") else None,
+                "title": row.get("title"),
+                "from_item_id": items[row["from_item"]].id if row.get("from_item") else None,
+                "to_item_id": items[row["to_item"]].id if row.get("to_item") else None,
+            },
+        )
+        self.count("attendances")
+
+    def case(self, case_number: str) -> Case:
+        # Every diarienummer in the seeds is Region Västmanland's (RV…, RUF…).
+        region = self.organisations["region-vastmanland"]
+        db.session.flush()
+        return _upsert(Case, {"organisation_id": region.id, "case_number": case_number})
+
+    def item(self, meeting: Meeting, position: int, row: dict[str, Any]) -> AgendaItem:
+        case = self.case(row["case_number"]) if row.get("case_number") else None
+        presenters = "\n".join(row.get("presenters") or []) or None
+        item = _upsert(
+            AgendaItem,
+            {"meeting_id": meeting.id, "position": position},
+            {
+                "number": row["number"],
+                "number_label": row.get("label")
+                if row.get("label") != str(row["number"])
+                else None,
+                "title": row["title"],
+                "case_id": case.id if case else None,
+                "summary_label": SUMMARY_LABELS[row["summary_label"]]
+                if row.get("summary_label")
+                else None,
+                "summary": _text(row.get("summary")),
+                "proposal": _text(row.get("proposal")),
+                "presenters": presenters,
+                "is_withdrawn": bool(row.get("is_withdrawn")),
+            },
+        )
+        self.count("agenda items")
+        db.session.flush()
+        for doc_position, title in enumerate(row.get("documents") or [], 1):
+            document = _upsert(
+                Document,
+                {"title": title},
+                {
+                    "kind": DocumentKind.ATTACHMENT
+                    if title.startswith("Bilaga")
+                    else DocumentKind.SUPPORTING,
+                    "case_id": case.id if case else None,
+                },
+            )
+            db.session.flush()
+            _upsert(
+                AgendaItemDocument,
+                {"item_id": item.id, "position": doc_position},
+                {"document_id": document.id},
+            )
+            self.count("beslutsunderlag")
+        for notice_position, notice in enumerate(row.get("notices") or [], 1):
+            _upsert(
+                AgendaNotice,
+                {"item_id": item.id, "position": notice_position},
+                {"case_number": notice.get("case_number"), "title": notice["title"]},
+            )
+            self.count("anmälningar")
+        if row.get("decision"):
+            decision = _upsert(Decision, {"item_id": item.id}, {"text": _text(row["decision"])})
+            self.count("decisions")
+            db.session.flush()
+            for assignment_row in row.get("assignments") or []:
+                self.assignment(decision, assignment_row)
+        return item
+
+    def assignment(self, decision: Decision, row: dict[str, Any]) -> None:
+        assignee_body = next((b for b in self.bodies.values() if b.name == row["assignee"]), None)
+        _upsert(
+            Assignment,
+            {"decision_id": decision.id, "description": _text(row["description"])},
+            {
+                "assignee_body_id": assignee_body.id if assignee_body else None,
+                "assignee_text": None if assignee_body else row["assignee"],
+                "due_date": row.get("due_date"),
+                "due_text": row.get("due_text"),
+            },
+        )
+        self.count("uppdrag")
+
+    # -- demo-only additions -------------------------------------------------------------
+
+    def demo_secretaries(self) -> None:
+        srb = next(b for b in self.bodies.values() if b.short_name == "SRB")
+        term = srb.terms[0] if srb.terms else self.term(_key_of(self.bodies, srb), None)
+        db.session.flush()
+        for name in DEMO_SRB_SECRETARIES:
+            person = db.session.scalar(select(Person).where(Person.name == name))
+            _upsert(
+                Membership,
+                {
+                    "person_id": person.id,
+                    "body_id": srb.id,
+                    "term_id": term.id,
+                    "kind": MembershipKind.STAFF,
+                },
+                {"function": MembershipFunction.SECRETARY, "note": DEMO_NOTE},
+            )
+
+    def demo_accounts(self) -> None:
+        for email, person_name, is_admin in DEMO_ACCOUNTS:
+            person = (
+                db.session.scalar(select(Person).where(Person.name == person_name))
+                if person_name
+                else None
+            )
+            user = db.session.scalar(select(User).where(User.email == email))
+            if user is None:
+                user = User(email=email, password_hash=hash_password(DEMO_PASSWORD))
+                db.session.add(user)
+            elif not verify_password(user.password_hash, DEMO_PASSWORD):
+                user.password_hash = hash_password(DEMO_PASSWORD)
+            user.is_admin = is_admin
+            user.person = person
+            if person is not None and person.email != email:
+                person.email = email
+            self.count("demo accounts")
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
+
+
+def _fill_blanks(record: Any, values: dict[str, Any]) -> None:
+    """Set only what ``record`` lacks: a later file adds facts, never overrides earlier ones."""
+    for key, value in values.items():
+        if value is not None and getattr(record, key) is None:
+            setattr(record, key, value)
+
+
+def _key_of(mapping: dict[str, Any], value: Any) -> str:
+    return next(key for key, candidate in mapping.items() if candidate is value)
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def load_demo() -> dict[str, int]:
+    """Load (or refresh) the demo data; returns what was loaded, by kind. Does not commit."""
+    loader = _Loader()
+    files = read_data()
+    for data in files:
+        for row in data.get("organisations") or []:
+            loader.organisation(row)
+    for data in files:
+        for row in data.get("organisations") or []:
+            loader.organisation_links(row)
+        for row in data.get("people") or []:
+            loader.person(row)
+        for row in data.get("bodies") or []:
+            loader.body(row)
+    for data in files:
+        for row in data.get("bodies") or []:
+            loader.body_links(row)
+        for row in data.get("memberships") or []:
+            loader.membership(row)
+        for row in data.get("meetings") or []:
+            loader.meeting(row)
+    loader.demo_secretaries()
+    loader.demo_accounts()
+    db.session.flush()
+    return loader.counts

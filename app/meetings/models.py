@@ -1,0 +1,193 @@
+"""Meetings (sammanträden) and attendance."""
+
+from datetime import date, datetime, time
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.bodies.models import Body, MembershipFunction, Term
+from app.core.dates import local_to_utc
+from app.core.models import (
+    Base,
+    LabelledEnum,
+    TimestampMixin,
+    VersionedMixin,
+    enum_column,
+)
+from app.organisations.models import Organisation
+from app.people.models import Person
+
+
+class MeetingMode(LabelledEnum):
+    ON_SITE = "on_site"
+    REMOTE = "remote"
+    HYBRID = "hybrid"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {"on_site": _l("On site"), "remote": _l("Remote"), "hybrid": _l("Hybrid")}
+
+
+class MeetingStatus(LabelledEnum):
+    PLANNED = "planned"
+    CONVENED = "convened"  # the kallelse has been sent
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            "planned": _l("Planned"),
+            "convened": _l("Notice sent"),
+            "held": _l("Held"),
+            "cancelled": _l("Cancelled"),
+        }
+
+
+class AgendaStatus(LabelledEnum):
+    PRELIMINARY = "preliminary"
+    CONFIRMED = "confirmed"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {"preliminary": _l("Preliminary"), "confirmed": _l("Confirmed")}
+
+
+class RecordStatus(LabelledEnum):
+    NONE = "none"
+    DRAFT = "draft"
+    # Minnesanteckningar signed by the secretary, or a protokoll that has been justerat.
+    FINAL = "final"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {"none": _l("Not started"), "draft": _l("Draft"), "final": _l("Final")}
+
+
+class Meeting(VersionedMixin, TimestampMixin, Base):
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    term_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id"))
+    # Meetings are wall-clock events in Stockholm: a local date and local times (either time
+    # may be unknown, as for meetings the seeds mention by date only). ``starts_at`` gives the
+    # aware instant where one is needed (calendars, reminders).
+    meeting_date: Mapped[date] = mapped_column(index=True)
+    start_time: Mapped[time | None]
+    end_time: Mapped[time | None]
+    # Place as printed: room, building, entrance, address.
+    location: Mapped[str | None] = mapped_column(Text)
+    mode: Mapped[MeetingMode] = enum_column(MeetingMode, default=MeetingMode.ON_SITE)
+    status: Mapped[MeetingStatus] = enum_column(MeetingStatus, default=MeetingStatus.PLANNED)
+    agenda_status: Mapped[AgendaStatus] = enum_column(
+        AgendaStatus, default=AgendaStatus.PRELIMINARY
+    )
+    record_status: Mapped[RecordStatus] = enum_column(RecordStatus, default=RecordStatus.NONE)
+    # The person who keeps the record (mötessekreterare); signs minnesanteckningar.
+    secretary_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # Demo data whose details the seeds do not give (the SRB meeting's date) is marked so.
+    is_illustrative: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    body: Mapped[Body] = relationship()
+    term: Mapped[Term | None] = relationship()
+    secretary: Mapped[Person | None] = relationship()
+    attendances: Mapped[list["Attendance"]] = relationship(
+        back_populates="meeting", order_by="Attendance.position", cascade="all, delete-orphan"
+    )
+    items: Mapped[list["AgendaItem"]] = relationship(  # type: ignore[name-defined]  # noqa: F821
+        back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Meeting {self.body.name} {self.meeting_date.isoformat()}>"
+
+    @property
+    def starts_at(self) -> datetime | None:
+        return local_to_utc(self.meeting_date, self.start_time) if self.start_time else None
+
+    @property
+    def time_span(self) -> str:
+        """ "kl. 08:30-12:00" as the minutes print it; empty when no time is known."""
+        if self.start_time is None:
+            return ""
+        text = f"kl. {self.start_time:%H:%M}"
+        return f"{text}-{self.end_time:%H:%M}" if self.end_time else text
+
+    @property
+    def heading(self) -> str:
+        return self.term.heading if self.term else self.body.name
+
+
+class AttendanceRole(LabelledEnum):
+    VOTING = "voting"  # beslutande ledamöter, tjänstgörande ersättare included
+    SUBSTITUTE_NOT_SERVING = "substitute_not_serving"
+    OTHER = "other"  # övriga närvarande
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            "voting": _l("Voting members"),
+            "substitute_not_serving": _l("Substitutes not serving"),
+            "other": _l("Others present"),
+        }
+
+
+class Attendance(Base):
+    """One person's presence at a meeting, in one capacity, possibly for part of it."""
+
+    __tablename__ = "attendances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    role: Mapped[AttendanceRole] = enum_column(AttendanceRole)
+    position: Mapped[int] = mapped_column(default=0)
+    # "Christine Andersen (S) (Skinnskatteberg) ersätter Ewa Olsson-Bergstedt (SD)"
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    function: Mapped[MembershipFunction | None] = enum_column(MembershipFunction, nullable=True)
+    # Titles vary between documents, so the title as printed is kept per attendance.
+    title: Mapped[str | None] = mapped_column(String(200))
+    is_remote: Mapped[bool] = mapped_column(default=False)
+    # "från del av punkt 3": present from (part of) that item; None = the whole meeting.
+    from_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
+    to_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendances")
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    replaces: Mapped[Person | None] = relationship(foreign_keys=[replaces_id])
+    organisation: Mapped[Organisation | None] = relationship()
+    from_item: Mapped["AgendaItem | None"] = relationship(foreign_keys=[from_item_id])  # type: ignore[name-defined]  # noqa: F821
+    to_item: Mapped["AgendaItem | None"] = relationship(foreign_keys=[to_item_id])  # type: ignore[name-defined]  # noqa: F821
+
+    @property
+    def line(self) -> str:
+        """The attendance line as the minutes print it.
+
+        ``Name (Party) [(Ordförande)] [(Org)] [ersätter Name (Party)] [från del av punkt N]``;
+        övriga närvarande print as ``Name (title)``.
+        """
+        if self.role == AttendanceRole.OTHER:
+            return f"{self.person.name} ({self.title})" if self.title else self.person.name
+        parts = [self.person.name_with_party]
+        if self.function in PRINTED_FUNCTIONS:
+            parts.append(f"({PRINTED_FUNCTIONS[self.function]})")
+        if self.organisation:
+            parts.append(f"({self.organisation.short_name})")
+        if self.replaces:
+            parts.append(f"ersätter {self.replaces.name_with_party}")
+        if self.from_item:
+            parts.append(f"från del av punkt {self.from_item.display_number.lstrip('§')}")
+        if self.to_item:
+            parts.append(f"till och med punkt {self.to_item.display_number.lstrip('§')}")
+        return " ".join(parts)
+
+
+# Functions as Swedish records print them, whatever the UI language.
+PRINTED_FUNCTIONS = {
+    MembershipFunction.CHAIR: "Ordförande",
+    MembershipFunction.VICE_CHAIR: "Vice ordförande",
+}

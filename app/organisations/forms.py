@@ -1,0 +1,36 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import URL, DataRequired, Length, Optional
+
+from app.core.forms import (
+    ModelSelectField,
+    OptionalStringField,
+    OptionalTextAreaField,
+    RecordForm,
+)
+from app.organisations.models import OrganisationKind
+
+
+class OrganisationForm(RecordForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    short_name = StringField(
+        _l("Short name"),
+        validators=[DataRequired(), Length(max=100)],
+        description=_l('As attendance lists print it, e.g. "Arboga".'),
+    )
+    kind = SelectField(_l("Kind"), choices=OrganisationKind.choices, coerce=OrganisationKind)
+    county = OptionalStringField(_l("County (län)"), validators=[Length(max=60)])
+    parent_id = ModelSelectField(_l("Part of"))
+    org_number = OptionalStringField(_l("Organisation number"), validators=[Length(max=20)])
+    bankgiro = OptionalStringField(_l("Bankgiro"), validators=[Length(max=20)])
+    address = OptionalTextAreaField(_l("Address"))
+    website = OptionalStringField(_l("Website"), validators=[Optional(), URL(), Length(max=200)])
+    case_number_pattern = OptionalStringField(
+        _l("Case number format"),
+        validators=[Length(max=200)],
+        description=_l(
+            "A regular expression every diarienummer must match. "
+            "Leave empty to accept RV240022, RUF240012-14, RV240022-1.1 and 2020/2239."
+        ),
+    )
+    submit = SubmitField(_l("Save"))

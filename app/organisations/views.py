@@ -1,0 +1,93 @@
+from flask import Blueprint, abort, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.accounts.permissions import can_administer, visible_bodies_clause
+from app.bodies.models import Body
+from app.core.views import handle_form
+from app.extensions import db
+from app.organisations.forms import OrganisationForm
+from app.organisations.models import Organisation, OrganisationMembership
+from app.organisations.services import create_organisation, update_organisation
+
+bp = Blueprint("organisations", __name__, url_prefix="/organisations")
+
+
+@bp.get("/")
+def index():
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    return render_template("organisations/index.html", organisations=organisations)
+
+
+@bp.get("/<int:organisation_id>")
+def show(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    bodies = db.session.scalars(
+        select(Body)
+        .where(Body.organisation_id == organisation.id, visible_bodies_clause(current_user))
+        .order_by(Body.name)
+    ).all()
+    members = db.session.scalars(
+        select(OrganisationMembership)
+        .where(OrganisationMembership.association_id == organisation.id)
+        .join(OrganisationMembership.member)
+        .order_by(Organisation.county, Organisation.name)
+    ).all()
+    parts = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.parent_id == organisation.id)
+        .order_by(Organisation.name)
+    ).all()
+    return render_template(
+        "organisations/show.html",
+        organisation=organisation,
+        bodies=bodies,
+        members=members,
+        parts=parts,
+    )
+
+
+def _form(organisation: Organisation | None = None) -> OrganisationForm:
+    form = OrganisationForm(obj=organisation)
+    others = select(Organisation).order_by(Organisation.name)
+    if organisation is not None:
+        others = others.where(Organisation.id != organisation.id)
+    form.parent_id.set_choices([(o.id, o.name) for o in db.session.scalars(others)])
+    return form
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not can_administer(current_user):
+        abort(403)
+    form = _form()
+    return handle_form(
+        form,
+        lambda data: create_organisation(current_user, **data),
+        template="form.html",
+        title=_("New organisation"),
+        cancel_url=url_for(".index"),
+        success_url=lambda o: url_for(".show", organisation_id=o.id),
+        success_message=_("The organisation was saved."),
+    )
+
+
+@bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    if not can_administer(current_user):
+        abort(403)
+    form = _form(organisation)
+    return handle_form(
+        form,
+        lambda data: update_organisation(current_user, organisation, form.version.data, **data),
+        template="form.html",
+        record=organisation,
+        title=_("Edit %(name)s", name=organisation.name),
+        cancel_url=url_for(".show", organisation_id=organisation.id),
+        success_url=lambda o: url_for(".show", organisation_id=o.id),
+        success_message=_("The organisation was saved."),
+    )

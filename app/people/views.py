@@ -1,0 +1,89 @@
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.accounts.permissions import (
+    can_edit_person,
+    can_manage_people,
+    can_see_contact_details,
+    can_view_body,
+)
+from app.bodies.models import Membership
+from app.core.views import handle_form
+from app.extensions import db
+from app.people.forms import PersonForm
+from app.people.models import Person
+from app.people.services import create_person, update_person
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def _memberships(person: Person) -> list[Membership]:
+    return list(db.session.scalars(select(Membership).where(Membership.person_id == person.id)))
+
+
+@bp.get("/")
+@login_required
+def index():
+    if not can_manage_people(current_user):
+        abort(403)
+    query = request.args.get("q", "").strip()
+    statement = select(Person).order_by(Person.name)
+    if query:
+        statement = statement.where(Person.name.ilike(f"%{query}%"))
+    return render_template(
+        "people/index.html", people=db.session.scalars(statement).all(), query=query
+    )
+
+
+@bp.get("/<int:person_id>")
+def show(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    memberships = [m for m in _memberships(person) if can_view_body(current_user, m.body)]
+    if not memberships and not can_manage_people(current_user):
+        # A person is public only through a public seat.
+        abort(404)
+    memberships.sort(key=lambda m: (m.body.name, m.term.label))
+    return render_template(
+        "people/show.html",
+        person=person,
+        memberships=memberships,
+        show_contact=can_see_contact_details(current_user),
+        can_edit=can_edit_person(current_user, {m.body_id for m in _memberships(person)}),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not can_manage_people(current_user):
+        abort(403)
+    return handle_form(
+        PersonForm(),
+        lambda data: create_person(current_user, **data),
+        template="form.html",
+        title=_("New person"),
+        cancel_url=url_for(".index"),
+        success_url=lambda p: url_for(".show", person_id=p.id),
+        success_message=_("The person was saved."),
+    )
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    if not can_edit_person(current_user, {m.body_id for m in _memberships(person)}):
+        abort(403)
+    form = PersonForm(obj=person)
+    return handle_form(
+        form,
+        lambda data: update_person(current_user, person, form.version.data, **data),
+        template="form.html",
+        record=person,
+        title=_("Edit %(name)s", name=person.name),
+        cancel_url=url_for(".show", person_id=person.id),
+        success_url=lambda p: url_for(".show", person_id=p.id),
+        success_message=_("The person was saved."),
+    )
