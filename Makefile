@@ -36,7 +36,7 @@ format: setup
 
 # Compiled catalogues are build output; the .po files are the source.
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -d translations --statistics 2>&1 | grep -v "^compiling" || true
+	$(VENV)/bin/pybabel compile -d translations --statistics
 
 translations-update: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .

@@ -2,7 +2,7 @@
 
 import os
 
-from flask import Flask, render_template, session
+from flask import Flask, has_request_context, render_template, session
 from flask_login import current_user
 
 from app import models  # noqa: F401 - every model registered before migrations look
@@ -41,6 +41,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # commands speak Swedish too
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

@@ -2,6 +2,7 @@
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from app.extensions import db
 
@@ -16,6 +17,7 @@ def register_cli(app: Flask) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--admin", is_flag=True, help="Give the account the administrator role.")
 @click.option("--person", "person_name", help="Link the account to the person with this name.")
+@with_appcontext
 def create_user_command(email: str, password: str, admin: bool, person_name: str | None) -> None:
     """Create a login account."""
     from sqlalchemy import select
@@ -43,6 +45,7 @@ def create_user_command(email: str, password: str, admin: bool, person_name: str
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Load the demo data from the seeds (safe to run again: it updates, never duplicates)."""
     from app.demo.loader import load_demo

@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Submit
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.accounts.passwords import MIN_PASSWORD_LENGTH
-from app.core.forms import ModelSelectField, RecordForm
+from app.core.forms import ModelSelectField, RecordForm, strip
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -12,7 +12,7 @@ def language_choices() -> list[tuple[str, str]]:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[strip])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     submit = SubmitField(_l("Log in"))
 
@@ -23,7 +23,9 @@ class LanguageForm(FlaskForm):
 
 
 class UserForm(RecordForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
+    )
     person_id = ModelSelectField(
         _l("Person"), description=_l("Links the account to memberships, and so to roles.")
     )

@@ -8,6 +8,10 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 
+def strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
 def blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
         value = value.strip()

@@ -38,7 +38,7 @@ class AssignmentStatus(LabelledEnum):
 
     @classmethod
     def labels(cls) -> dict:
-        return {"open": _l("Open"), "reported": _l("Reported back"), "cancelled": _l("Cancelled")}
+        return {"open": _l("Open"), "reported": _l("Reported back"), "cancelled": _l("Written off")}
 
 
 class Assignment(VersionedMixin, TimestampMixin, Base):

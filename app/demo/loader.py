@@ -310,7 +310,7 @@ class _Loader:
                 if row.get("label") != str(row["number"])
                 else None,
                 "title": row["title"],
-                "case_id": case.id if case else None,
+                "case": case,
                 "summary_label": SUMMARY_LABELS[row["summary_label"]]
                 if row.get("summary_label")
                 else None,
@@ -330,7 +330,7 @@ class _Loader:
                     "kind": DocumentKind.ATTACHMENT
                     if title.startswith("Bilaga")
                     else DocumentKind.SUPPORTING,
-                    "case_id": case.id if case else None,
+                    "case": case,
                 },
             )
             db.session.flush()

@@ -1,0 +1,192 @@
+"""Fixtures: the app, a clean database per test, a CSRF-aware client, logins, factories.
+
+The suite runs against SQLite by default and against PostgreSQL when TEST_DATABASE_URL names
+one (``scripts/run-tests`` starts a throwaway server and runs the suite twice).
+
+Requests are never made inside an app context held by a test: each request gets its own
+context and database session, as in production. Set up data inside ``with app.app_context()``.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    app = create_app("testing")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app: Flask) -> Iterator[None]:
+    yield
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+
+
+class Client(FlaskClient):
+    """A test client that submits forms the way a browser does: with the page's CSRF token."""
+
+    def csrf_token(self, url: str = "/login") -> str:
+        page = self.get(url)
+        match = CSRF_RE.search(page.get_data(as_text=True))
+        assert match, f"no CSRF token on {url} ({page.status_code})"
+        return match.group(1)
+
+    def submit(
+        self,
+        url: str,
+        data: dict[str, Any] | None = None,
+        form_url: str | None = None,
+        **kwargs: Any,
+    ):
+        """GET the form page, then POST ``data`` to ``url`` with the page's CSRF token."""
+        token = self.csrf_token(form_url or url)
+        return self.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def make_client(app: Flask) -> Callable[[], Client]:
+    """Several independent browsers (two secretaries at once, say)."""
+    app.test_client_class = Client
+    return lambda: app.test_client()  # type: ignore[return-value]
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def login(app: Flask) -> Callable[..., None]:
+    def do_login(client: Client, email: str, password: str = PASSWORD) -> None:
+        response = client.submit("/login", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    return do_login
+
+
+@pytest.fixture
+def demo(app: Flask) -> None:
+    """The demo data loaded from the seeds, with the demo accounts."""
+    from app.demo.loader import load_demo
+
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+
+
+DEMO_PASSWORD = "sekretariat-demo"
+ADMIN = "admin@example.se"
+ELIN = "elin.hellstrom@example.se"
+EVA = "eva.wilhelmsson@example.se"
+JOHANNA = "johanna.odo@example.se"
+
+
+@pytest.fixture
+def login_demo(login: Callable[..., None]) -> Callable[[Client, str], None]:
+    return lambda client, email: login(client, email, DEMO_PASSWORD)
+
+
+# -- factories: each returns the new record's id, created and committed in its own context --
+
+
+@pytest.fixture
+def factory(app: Flask):  # noqa: ANN201
+    from app.accounts.models import User
+    from app.accounts.passwords import hash_password
+    from app.bodies.models import (
+        Body,
+        BodyKind,
+        Membership,
+        MembershipFunction,
+        MembershipKind,
+        Term,
+    )
+    from app.organisations.models import Organisation, OrganisationKind
+    from app.people.models import Person
+
+    class Factory:
+        def organisation(self, name: str = "Testkommun", **values: Any) -> int:
+            values = {"short_name": name, "kind": OrganisationKind.MUNICIPALITY, **values}
+            return self._add(Organisation(name=name, **values))
+
+        def body(
+            self, name: str = "Testnämnden", organisation_id: int | None = None, **values: Any
+        ) -> int:
+            organisation_id = organisation_id or self.organisation(f"Org för {name}")
+            values = {"kind": BodyKind.COMMITTEE, **values}
+            body_id = self._add(Body(name=name, organisation_id=organisation_id, **values))
+            self._add(Term(body_id=body_id, label="2023–2026"))
+            return body_id
+
+        def person(self, name: str = "Anna Andersson", **values: Any) -> int:
+            return self._add(Person(name=name, **values))
+
+        def seat(
+            self,
+            person_id: int,
+            body_id: int,
+            kind: MembershipKind = MembershipKind.ORDINARY,
+            function: MembershipFunction | None = None,
+            **values: Any,
+        ) -> int:
+            with app.app_context():
+                term = db.session.scalars(db.select(Term).where(Term.body_id == body_id)).first()
+                term_id = term.id
+            return self._add(
+                Membership(
+                    person_id=person_id,
+                    body_id=body_id,
+                    term_id=term_id,
+                    kind=kind,
+                    function=function,
+                    **values,
+                )
+            )
+
+        def user(
+            self, email: str, person_id: int | None = None, is_admin: bool = False, **values: Any
+        ) -> int:
+            with app.app_context():
+                password_hash = hash_password(PASSWORD)
+            return self._add(
+                User(
+                    email=email,
+                    password_hash=password_hash,
+                    person_id=person_id,
+                    is_admin=is_admin,
+                    **values,
+                )
+            )
+
+        def _add(self, record: Any) -> int:
+            with app.app_context():
+                db.session.add(record)
+                db.session.commit()
+                return record.id
+
+    return Factory()
