@@ -115,7 +115,7 @@ def login_demo(login: Callable[..., None]) -> Callable[[Client, str], None]:
 
 
 @pytest.fixture
-def factory(app: Flask):  # noqa: ANN201
+def factory(app: Flask):
     from app.accounts.models import User
     from app.accounts.passwords import hash_password
     from app.bodies.models import (

@@ -26,7 +26,7 @@ SECRETARY = {**LOGGED_IN_403, "secretary": 200, "admin": 200}
 
 
 @pytest.fixture
-def world(app, demo, factory):  # noqa: ANN201
+def world(app, demo, factory):
     with app.app_context():
         ids = {}
         body = lambda name: db.session.scalar(select(Body).where(Body.name == name))  # noqa: E731

@@ -23,7 +23,7 @@ KOMMUNER = [
 ]  # fmt: skip
 
 
-def _count(model, *where) -> int:  # noqa: ANN001
+def _count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
