@@ -88,6 +88,18 @@ class MembershipKind(LabelledEnum):
             "tjansteperson": _l("Official"),
         }
 
+    @property
+    def group_label(self) -> str:
+        """The heading over a list of seats of this kind."""
+        return str(
+            {
+                "ordinarie": _l("Ordinary members"),
+                "ersattare": _l("Substitutes"),
+                "adjungerad": _l("Co-opted members"),
+                "tjansteperson": _l("Officials"),
+            }[self.value]
+        )
+
 
 class MembershipFunction(LabelledEnum):
     CHAIR = "ordforande"
