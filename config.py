@@ -22,10 +22,38 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # a long form must not fail on an expired token
+    # Uploads: beslutsunderlag are PDFs up to this size and page count.
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+    MAX_UPLOAD_PAGES = int(os.environ.get("MAX_UPLOAD_PAGES", "1000"))
+    # Past this Flask refuses the request outright (413); the form limit above says why first.
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
+    # Outgoing mail (app/core/mail.py). Booleans accept 1/true/yes/on.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in {"1", "true", "yes", "on"}
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in {"1", "true", "yes", "on"}
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Sekretariat <noreply@example.se>")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
+    # Development: keep built messages in app.extensions["sent_mail"] instead of sending.
+    MAIL_SUPPRESS_SEND = os.environ.get("MAIL_SUPPRESS_SEND", "").lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
 
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    # `make run` needs no mail server: kallelser are kept in memory and logged instead.
+    MAIL_SUPPRESS_SEND = os.environ.get("MAIL_SUPPRESS_SEND", "1").lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
 
 
 class TestingConfig(Config):

@@ -79,13 +79,22 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.agenda.views import bp as agenda_bp
     from app.bodies.views import bp as bodies_bp
     from app.main.views import bp as main_bp
     from app.meetings.views import bp as meetings_bp
     from app.organisations.views import bp as organisations_bp
     from app.people.views import bp as people_bp
 
-    for blueprint in (main_bp, accounts_bp, organisations_bp, people_bp, bodies_bp, meetings_bp):
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        organisations_bp,
+        people_bp,
+        bodies_bp,
+        meetings_bp,
+        agenda_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -94,11 +103,13 @@ def _register_errors(app: Flask) -> None:
 
     def render_error(code: int):
         def handler(error: Exception):
+            if code == 500:
+                db.session.rollback()  # the failed request wrote nothing; the page may query
             return render_template("errors/error.html", code=code), code
 
         return handler
 
-    for code in (400, 403, 404, 405, 500):
+    for code in (400, 403, 404, 405, 413, 500):
         app.register_error_handler(code, render_error(code))
     app.register_error_handler(CSRFError, render_error(400))
 

@@ -10,6 +10,7 @@ from app.extensions import db
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(agenda_group)
 
 
 @click.command("create-user")
@@ -54,3 +55,41 @@ def seed_demo_command() -> None:
     db.session.commit()
     for name, count in summary.items():
         click.echo(f"{name}: {count}")
+
+
+@click.group("agenda")
+def agenda_group() -> None:
+    """Agendas: render the föredragningslista and the handlingar."""
+
+
+@agenda_group.command("pdf")
+@click.option("--body", "body_name", required=True, help="The body's name or short name.")
+@click.option("--date", "meeting_date", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--handlingar", is_flag=True, help="The whole packet: agenda and beslutsunderlag.")
+@with_appcontext
+def agenda_pdf_command(body_name: str, meeting_date, output: str, handlingar: bool) -> None:
+    """Write a meeting's föredragningslista (or, with --handlingar, the packet) as PDF."""
+    from sqlalchemy import or_, select
+
+    from app.agenda.rendering import agenda_pdf, packet_pdf
+    from app.bodies.models import Body
+    from app.meetings.models import Meeting
+
+    bodies = db.session.scalars(
+        select(Body).where(or_(Body.name == body_name, Body.short_name == body_name))
+    ).all()
+    if len(bodies) != 1:
+        raise click.ClickException(f"{len(bodies)} bodies are called {body_name!r}.")
+    meeting = db.session.scalar(
+        select(Meeting).where(
+            Meeting.body_id == bodies[0].id, Meeting.meeting_date == meeting_date.date()
+        )
+    )
+    if meeting is None:
+        raise click.ClickException(f"{bodies[0].name} has no meeting on {meeting_date:%Y-%m-%d}.")
+    pdf = packet_pdf(meeting) if handlingar else agenda_pdf(meeting)
+    db.session.commit()  # the rendering is stored for the web pages too
+    with open(output, "wb") as handle:
+        handle.write(pdf)
+    click.echo(f"Wrote {output} ({len(pdf)} bytes).")

@@ -1,12 +1,18 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees them all."""
 
 from app.accounts.models import User
-from app.agenda.models import AgendaItem, AgendaItemDocument, AgendaNotice
+from app.agenda.models import (
+    AgendaItem,
+    AgendaItemDocument,
+    AgendaNotice,
+    PlannedItem,
+    StandardItem,
+)
 from app.bodies.models import Body, Membership, Term
 from app.cases.models import Case, Document
 from app.core.audit import AuditEntry
 from app.decisions.models import Assignment, Decision
-from app.meetings.models import Attendance, Meeting
+from app.meetings.models import Attendance, Dispatch, Meeting, MeetingAdjuster
 from app.organisations.models import Organisation, OrganisationMembership
 from app.people.models import Person
 
@@ -20,12 +26,16 @@ __all__ = [
     "Body",
     "Case",
     "Decision",
+    "Dispatch",
     "Document",
     "Meeting",
+    "MeetingAdjuster",
     "Membership",
     "Organisation",
     "OrganisationMembership",
     "Person",
+    "PlannedItem",
+    "StandardItem",
     "Term",
     "User",
 ]

@@ -18,6 +18,9 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.extensions import db
 
+# The real local SMTP server fixture (`smtp_server`).
+pytest_plugins = ["tests.smtp_server"]
+
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 

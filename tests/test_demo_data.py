@@ -135,14 +135,15 @@ def test_srb_spring_meeting_has_the_fifteen_items(app, demo):
         items = meeting.items
         assert [i.number for i in items] == list(range(1, 16))
         by_number = {i.number: i for i in items}
-        assert (
-            by_number[3].proposal
-            == "Johanna Odö utses att jämte ordföranden justera dagens protokoll."
-        )
-        assert (
-            by_number[4].proposal
-            == "Nästa sammanträde ska äga rum fredagen den 14 juni 2024 kl 09.00."
-        )
+        # Standing items generate their sentences (tests/agenda/test_building.py checks them).
+        assert [by_number[n].standard_kind.value for n in (1, 2, 3, 4, 14)] == [
+            "approve_agenda",
+            "previous_minutes",
+            "adjusters",
+            "next_meeting",
+            "other_questions",
+        ]
+        assert [a.person.name for a in meeting.adjusters] == ["Johanna Odö"]
         assert by_number[5].title == "Minnesanteckningar från samverkansgrupperna"
         assert by_number[5].case.case_number == "RV240022"
         assert [d.document.title for d in by_number[5].documents] == [

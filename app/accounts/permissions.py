@@ -31,7 +31,9 @@ class Roles:
 
 
 def roles_of(user: object) -> Roles:
-    """The roles of ``user`` today; anonymous users have none."""
+    """The roles of ``user`` today; anonymous users (and commands, with no user) have none."""
+    if hasattr(user, "_get_current_object"):
+        user = user._get_current_object()  # current_user outside a request is a proxy of None
     if user is None or isinstance(user, AnonymousUserMixin) or not user.is_authenticated:  # type: ignore[attr-defined]
         return Roles()
     cache = g.setdefault("_roles", {})

@@ -31,6 +31,68 @@ class SummaryLabel(LabelledEnum):
         ]
 
 
+class StandardKind(LabelledEnum):
+    """Standing items whose proposal sentence is generated from the meeting's data."""
+
+    APPROVE_AGENDA = "approve_agenda"
+    PREVIOUS_MINUTES = "previous_minutes"
+    ADJUSTERS = "adjusters"
+    NEXT_MEETING = "next_meeting"
+    OTHER_QUESTIONS = "other_questions"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            "approve_agenda": _l("Approval of the agenda"),
+            "previous_minutes": _l("Previous minutes"),
+            "adjusters": _l("Choice of adjusters (justering)"),
+            "next_meeting": _l("Next meeting"),
+            "other_questions": _l("Any other business"),
+        }
+
+
+class Placement(LabelledEnum):
+    OPENING = "opening"
+    CLOSING = "closing"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {"opening": _l("Opening items"), "closing": _l("Closing items")}
+
+
+class StandardItem(Base):
+    """One of a body's standing items, put on every new agenda (opening or closing)."""
+
+    __tablename__ = "standard_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    placement: Mapped[Placement] = enum_column(Placement)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[StandardKind | None] = enum_column(StandardKind, nullable=True)
+    # A fixed proposal for a standing item without a generated sentence.
+    proposal: Mapped[str | None] = mapped_column(Text)
+
+
+class PlannedItem(VersionedMixin, TimestampMixin, Base):
+    """A topic planned for a future meeting ("Kommande möte"), pulled into an agenda later."""
+
+    __tablename__ = "planned_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    # The meeting it is planned for; None = the next meeting, whichever it is.
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    # Set when the topic became an agenda item.
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
+
+    meeting: Mapped[Meeting | None] = relationship(foreign_keys=[meeting_id])
+    item: Mapped["AgendaItem | None"] = relationship(foreign_keys=[item_id])
+
+
 class AgendaItem(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "agenda_items"
 
@@ -52,6 +114,9 @@ class AgendaItem(VersionedMixin, TimestampMixin, Base):
     presenters: Mapped[str | None] = mapped_column(Text)
     is_withdrawn: Mapped[bool] = mapped_column(default=False)
     is_public: Mapped[bool] = mapped_column(default=True)
+    # A standing item: with no proposal of its own, its sentence is generated from data.
+    standard_kind: Mapped[StandardKind | None] = enum_column(StandardKind, nullable=True)
+    placement: Mapped[Placement | None] = enum_column(Placement, nullable=True)
 
     meeting: Mapped[Meeting] = relationship(back_populates="items")
     case: Mapped[Case | None] = relationship()

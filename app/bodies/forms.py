@@ -21,11 +21,8 @@ from app.core.forms import (
     OptionalStringField,
     OptionalTextAreaField,
     RecordForm,
+    optional_enum,
 )
-
-
-def _optional_enum(enum_cls):
-    return lambda value: enum_cls(value) if value not in (None, "", "None") else None
 
 
 class BodyForm(RecordForm):
@@ -67,7 +64,7 @@ class MembershipForm(RecordForm):
     function = SelectField(
         _l("Function"),
         choices=lambda: [("", str(_l("— none —"))), *MembershipFunction.choices()],
-        coerce=_optional_enum(MembershipFunction),
+        coerce=optional_enum(MembershipFunction),
     )
     organisation_id = ModelSelectField(_l("Represents"))
     start_date = DateField(_l("From"), validators=[Optional()])

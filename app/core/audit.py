@@ -1,6 +1,6 @@
 """The audit log: who changed what, when, with the values before and after."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 
@@ -22,10 +22,10 @@ class AuditEntry(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, (date, datetime, time)):
         return value.isoformat()
     return value
 
@@ -33,7 +33,7 @@ def _plain(value: Any) -> Any:
 def snapshot(record: Base) -> dict[str, Any]:
     """The column values of ``record`` as JSON-safe data."""
     mapper = inspect(record).mapper
-    return {attr.key: _plain(getattr(record, attr.key)) for attr in mapper.column_attrs}
+    return {attr.key: plain_value(getattr(record, attr.key)) for attr in mapper.column_attrs}
 
 
 def record_change(

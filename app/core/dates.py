@@ -9,3 +9,29 @@ LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 def local_to_utc(day: date, at: time) -> datetime:
     """The aware UTC instant of a Stockholm wall-clock time."""
     return datetime.combine(day, at, tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+# Swedish documents are Swedish whatever the reader's UI language, so these are not translated.
+WEEKDAYS_DEFINITE = (
+    "måndagen",
+    "tisdagen",
+    "onsdagen",
+    "torsdagen",
+    "fredagen",
+    "lördagen",
+    "söndagen",
+)
+MONTHS = (
+    "januari", "februari", "mars", "april", "maj", "juni",
+    "juli", "augusti", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+def swedish_long_date(day: date) -> str:
+    """ "fredagen den 14 juni 2024", as sentences in Swedish records print a date."""
+    return f"{WEEKDAYS_DEFINITE[day.weekday()]} den {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def swedish_clock(at: time) -> str:
+    """ "kl 09.00", as sentences print a time (headers use "kl. 09:00-12:00")."""
+    return f"kl {at:%H.%M}"

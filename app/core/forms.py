@@ -67,8 +67,6 @@ class ModelSelectField(SelectField):
         self.choices = choices
 
 
-def enum_choices(enum_cls: Any, blank: bool = False) -> list[tuple[Any, str]]:
-    choices: list[tuple[Any, str]] = list(enum_cls.choices())
-    if blank:
-        choices.insert(0, ("", str(_l("— none —"))))
-    return choices
+def optional_enum(enum_cls: Any) -> Any:
+    """A coerce function for a select of enum values where the empty choice means None."""
+    return lambda value: enum_cls(value) if value not in (None, "", "None") else None

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.core.audit import snapshot
+from app.core.audit import plain_value, snapshot
 from app.core.errors import ConflictError, DomainError
 from app.core.forms import RecordForm
 from app.extensions import db
@@ -42,7 +42,7 @@ def handle_form(
                 conflict = {
                     form[name].label.text: saved[name]
                     for name, value in form.data_for_service().items()
-                    if name in saved and saved[name] != _plain(value)
+                    if name in saved and saved[name] != plain_value(value)
                 }
                 form.version.data = record.version
             flash(ConflictError().message, "error")
@@ -61,11 +61,3 @@ def handle_form(
         form.version.data = record.version
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, conflict=conflict, record=record, **context), status
-
-
-def _plain(value: Any) -> Any:
-    from datetime import date
-
-    if isinstance(value, date):
-        return value.isoformat()
-    return getattr(value, "value", value)

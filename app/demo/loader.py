@@ -17,6 +17,8 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.accounts.passwords import hash_password, verify_password
 from app.agenda.models import AgendaItem, AgendaItemDocument, AgendaNotice, SummaryLabel
+from app.agenda.sentences import standard_sentence
+from app.agenda.services import DEFAULT_STANDARD_ITEMS
 from app.bodies.models import (
     Body,
     BodyKind,
@@ -37,6 +39,7 @@ from app.meetings.models import (
     Attendance,
     AttendanceRole,
     Meeting,
+    MeetingAdjuster,
     MeetingMode,
     MeetingStatus,
     RecordStatus,
@@ -62,6 +65,8 @@ DEMO_ACCOUNTS = (
 # For the demo the two mötessekreterare also serve SRB (the seeds name no SRB secretary).
 DEMO_SRB_SECRETARIES = ("Elin Hellström", "Eva Wilhelmsson")
 DEMO_NOTE = "Demo: sekreterare för SRB i demodata; anges inte i källdokumenten."
+# SRB item 3: "Johanna Odö utses att jämte ordföranden justera dagens protokoll."
+SEED_ADJUSTERS = {"srb-2024-04-19": ["Johanna Odö"]}
 
 MEMBERSHIP_KINDS = {"ordinarie": MembershipKind.ORDINARY, "ersattare": MembershipKind.SUBSTITUTE}
 ATTENDANCE_ROLES = {
@@ -73,6 +78,9 @@ SUMMARY_LABELS = {
     "Sammanfattning": SummaryLabel.SUMMARY,
     "Ärendet i korthet": SummaryLabel.IN_BRIEF,
 }
+
+
+STANDARD_TITLES = {title: (placement, kind) for placement, title, kind in DEFAULT_STANDARD_ITEMS}
 
 
 def read_data() -> list[dict[str, Any]]:
@@ -259,8 +267,15 @@ class _Loader:
         self.meetings[row["key"]] = meeting
         self.count("meetings")
         db.session.flush()
+        adjusters = [self.person_named(name) for name in SEED_ADJUSTERS.get(row["key"], [])]
+        if [a.person_id for a in meeting.adjusters] != [p.id for p in adjusters]:
+            meeting.adjusters.clear()
+            db.session.flush()
+            meeting.adjusters.extend(
+                MeetingAdjuster(person=person, position=i) for i, person in enumerate(adjusters)
+            )
         items = [
-            self.item(meeting, position, item_row)
+            self.item(meeting, position, item_row, is_agenda=not has_record)
             for position, item_row in enumerate(row.get("items") or [], 1)
         ]
         by_number = {
@@ -269,6 +284,9 @@ class _Loader:
         }
         for position, attendance_row in enumerate(row.get("attendance") or [], 1):
             self.attendance(meeting, position, attendance_row, by_number)
+
+    def person_named(self, name: str) -> Person:
+        return next(p for p in self.people.values() if p.name == name)
 
     def attendance(
         self, meeting: Meeting, position: int, row: dict[str, Any], items: dict[int, AgendaItem]
@@ -298,9 +316,17 @@ class _Loader:
         db.session.flush()
         return _upsert(Case, {"organisation_id": region.id, "case_number": case_number})
 
-    def item(self, meeting: Meeting, position: int, row: dict[str, Any]) -> AgendaItem:
+    def item(
+        self, meeting: Meeting, position: int, row: dict[str, Any], is_agenda: bool
+    ) -> AgendaItem:
         case = self.case(row["case_number"]) if row.get("case_number") else None
-        presenters = "\n".join(row.get("presenters") or []) or None
+        # The seeds name presenters inside the summary text; list only those it does not name.
+        summary = _text(row.get("summary")) or ""
+        presenters = "\n".join(p for p in row.get("presenters") or [] if p not in summary) or None
+        # Standing items of a body's agenda (seed 001 items 1-4 and 14) become standing items
+        # whose sentence is generated; the seed's own wording stays only where it differs.
+        standard = STANDARD_TITLES.get(row["title"]) if is_agenda else None
+        proposal = _text(row.get("proposal"))
         item = _upsert(
             AgendaItem,
             {"meeting_id": meeting.id, "position": position},
@@ -315,7 +341,9 @@ class _Loader:
                 if row.get("summary_label")
                 else None,
                 "summary": _text(row.get("summary")),
-                "proposal": _text(row.get("proposal")),
+                "proposal": proposal,
+                "standard_kind": standard[1] if standard else None,
+                "placement": standard[0] if standard else None,
                 "presenters": presenters,
                 "is_withdrawn": bool(row.get("is_withdrawn")),
             },
@@ -368,6 +396,15 @@ class _Loader:
             },
         )
         self.count("uppdrag")
+
+    def settle_standard_items(self) -> None:
+        """Where a standing item's seed wording is what the data generates, let it generate."""
+        for meeting in self.meetings.values():
+            for item in meeting.items:
+                if item.standard_kind and item.proposal == standard_sentence(
+                    item.standard_kind, meeting
+                ):
+                    item.proposal = None
 
     # -- demo-only additions -------------------------------------------------------------
 
@@ -448,6 +485,8 @@ def load_demo() -> dict[str, int]:
             loader.membership(row)
         for row in data.get("meetings") or []:
             loader.meeting(row)
+    db.session.flush()
+    loader.settle_standard_items()
     loader.demo_secretaries()
     loader.demo_accounts()
     db.session.flush()

@@ -3,7 +3,7 @@
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.bodies.models import Body, MembershipFunction, Term
@@ -14,6 +14,7 @@ from app.core.models import (
     TimestampMixin,
     VersionedMixin,
     enum_column,
+    utcnow,
 )
 from app.organisations.models import Organisation
 from app.people.models import Person
@@ -77,7 +78,10 @@ class Meeting(VersionedMixin, TimestampMixin, Base):
     meeting_date: Mapped[date] = mapped_column(index=True)
     start_time: Mapped[time | None]
     end_time: Mapped[time | None]
-    # Place as printed: room, building, entrance, address.
+    # The place in three parts, printed joined: "Sammanträdesrum Mälaren, Regionhuset, …".
+    room: Mapped[str | None] = mapped_column(String(200))
+    building: Mapped[str | None] = mapped_column(String(200))
+    # The address line (or, for meetings loaded from the seeds, the place as printed).
     location: Mapped[str | None] = mapped_column(Text)
     mode: Mapped[MeetingMode] = enum_column(MeetingMode, default=MeetingMode.ON_SITE)
     status: Mapped[MeetingStatus] = enum_column(MeetingStatus, default=MeetingStatus.PLANNED)
@@ -90,6 +94,12 @@ class Meeting(VersionedMixin, TimestampMixin, Base):
     # Demo data whose details the seeds do not give (the SRB meeting's date) is marked so.
     is_illustrative: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str | None] = mapped_column(Text)
+    # The stored renderings: the sha256 of the PDF in storage and a fingerprint of what it was
+    # made from, so a PDF is regenerated only when its content changed.
+    agenda_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    agenda_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    packet_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    packet_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     body: Mapped[Body] = relationship()
     term: Mapped[Term | None] = relationship()
@@ -101,8 +111,23 @@ class Meeting(VersionedMixin, TimestampMixin, Base):
         back_populates="meeting", order_by="AgendaItem.position", cascade="all, delete-orphan"
     )
 
+    adjusters: Mapped[list["MeetingAdjuster"]] = relationship(
+        back_populates="meeting", order_by="MeetingAdjuster.position", cascade="all, delete-orphan"
+    )
+    dispatches: Mapped[list["Dispatch"]] = relationship(
+        back_populates="meeting", order_by="Dispatch.sent_at", cascade="all, delete-orphan"
+    )
+
     def __repr__(self) -> str:
         return f"<Meeting {self.body.name} {self.meeting_date.isoformat()}>"
+
+    @property
+    def place(self) -> str:
+        return ", ".join(part for part in (self.room, self.building, self.location) if part)
+
+    @property
+    def last_dispatch(self) -> "Dispatch | None":
+        return self.dispatches[-1] if self.dispatches else None
 
     @property
     def starts_at(self) -> datetime | None:
@@ -191,3 +216,39 @@ PRINTED_FUNCTIONS = {
     MembershipFunction.CHAIR: "Ordförande",
     MembershipFunction.VICE_CHAIR: "Vice ordförande",
 }
+
+
+class MeetingAdjuster(Base):
+    """A justerare chosen to approve the protokoll together with the chair."""
+
+    __tablename__ = "meeting_adjusters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    position: Mapped[int] = mapped_column(default=0)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="adjusters")
+    person: Mapped[Person] = relationship()
+
+
+class Dispatch(Base):
+    """A kallelse (or an update of it) sent to the members: when, by whom, to whom."""
+
+    __tablename__ = "dispatches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    is_update: Mapped[bool] = mapped_column(default=False)
+    # The agenda as sent; when the current agenda differs, the meeting is flagged as changed.
+    agenda_fingerprint: Mapped[str] = mapped_column(String(64))
+    agenda_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    # [{"name": …, "email": …}] who got it; [name, …] who has no email address on file.
+    recipients: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    without_email: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Names of those whose address the mail server refused.
+    failed: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="dispatches")

@@ -1,0 +1,115 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.agenda.models import Placement, StandardKind, SummaryLabel
+from app.cases.models import Confidentiality
+from app.core.forms import (
+    ModelSelectField,
+    OptionalStringField,
+    OptionalTextAreaField,
+    RecordForm,
+    optional_enum,
+)
+from app.meetings.models import MeetingMode
+
+
+class MeetingForm(RecordForm):
+    meeting_date = DateField(_l("Date"), validators=[DataRequired()])
+    start_time = TimeField(_l("Starts"), validators=[Optional()])
+    end_time = TimeField(_l("Ends"), validators=[Optional()])
+    room = OptionalStringField(_l("Room"), validators=[Length(max=200)])
+    building = OptionalStringField(_l("Building"), validators=[Length(max=200)])
+    location = OptionalStringField(_l("Address"), validators=[Length(max=500)])
+    mode = SelectField(_l("Mode"), choices=MeetingMode.choices, coerce=MeetingMode)
+    adjusters = SelectMultipleField(
+        _l("Adjusters (justerare)"),
+        coerce=int,
+        description=_l("Chosen to approve the protokoll together with the chair."),
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class ItemForm(RecordForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
+    case_number = OptionalStringField(
+        _l("Case number (diarienummer)"),
+        validators=[Length(max=40)],
+        description=_l("Shown after the title, e.g. (RV240022)."),
+    )
+    summary_label = SelectField(
+        _l("Summary heading"),
+        choices=lambda: [("", str(_l("— no heading —"))), *SummaryLabel.choices()],
+        coerce=optional_enum(SummaryLabel),
+    )
+    summary = OptionalTextAreaField(
+        _l("Summary"),
+        description=_l("Paragraphs separated by a blank line; lines starting with - are bullets."),
+    )
+    presenters = OptionalTextAreaField(_l("Presenters"), description=_l("One per line."))
+    proposal = OptionalTextAreaField(
+        _l("Proposed decision"),
+        description=_l("Leave empty on a standing item to use its generated sentence."),
+    )
+    notices = OptionalTextAreaField(
+        _l("Reported for information (anmälningar)"),
+        description=_l("One per line: the diarienummer, a space, then the title."),
+    )
+    is_withdrawn = BooleanField(_l("Withdrawn (utgår): the item keeps its number"))
+    is_public = BooleanField(_l("Public"), default=True)
+    submit = SubmitField(_l("Save"))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("PDF file"), validators=[FileRequired()])
+    title = OptionalStringField(
+        _l("Title"),
+        validators=[Length(max=500)],
+        description=_l('As listed under Beslutsunderlag, e.g. "Bilaga 1 Analys".'),
+    )
+    confidentiality = SelectField(
+        _l("Confidentiality"), choices=Confidentiality.choices, coerce=Confidentiality
+    )
+    submit = SubmitField(_l("Upload"))
+
+
+class AttachForm(FlaskForm):
+    document_id = ModelSelectField(_l("Document already in the system"), allow_blank=False)
+    submit = SubmitField(_l("Attach"))
+
+
+class PlannedItemForm(RecordForm):
+    title = StringField(_l("Topic"), validators=[DataRequired(), Length(max=500)])
+    description = OptionalTextAreaField(_l("Description"))
+    meeting_id = ModelSelectField(_l("Planned for"))
+    submit = SubmitField(_l("Add to the plan"))
+
+
+class StandardItemRow(FlaskForm):
+    class Meta:
+        csrf = False  # the enclosing form carries the token
+
+    title = OptionalStringField(_l("Title"), validators=[Length(max=500)])
+    placement = SelectField(_l("Placement"), choices=Placement.choices, coerce=Placement)
+    kind = SelectField(
+        _l("Generated sentence"),
+        choices=lambda: [("", str(_l("— none —"))), *StandardKind.choices()],
+        coerce=optional_enum(StandardKind),
+    )
+
+
+class StandardItemsForm(FlaskForm):
+    rows = FieldList(FormField(StandardItemRow), min_entries=1)
+    submit = SubmitField(_l("Save"))

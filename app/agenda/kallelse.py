@@ -1,0 +1,147 @@
+"""Sending the kallelse: the agenda PDF, a link to the handlingar and a calendar invitation to
+every ledamot and ersättare of the body, recorded on the meeting."""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.agenda.rendering import agenda_fingerprint, agenda_pdf
+from app.bodies.models import Membership, MembershipKind
+from app.core.audit import record_change
+from app.core.calendar import CalendarEvent, invitation_ics, invitation_media_type
+from app.core.errors import DomainError
+from app.core.mail import Attachment, MailError, OutgoingMessage, send_messages
+from app.core.models import utcnow
+from app.extensions import db
+from app.meetings.models import Dispatch, Meeting, MeetingStatus
+from app.people.models import Person
+
+SEATED = (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE)
+
+
+def recipients_of(meeting: Meeting) -> list[Person]:
+    """Ledamöter and ersättare of the body in the meeting's term, seated on the meeting day."""
+    memberships = db.session.scalars(
+        select(Membership).where(
+            Membership.body_id == meeting.body_id,
+            Membership.kind.in_(SEATED),
+            *([Membership.term_id == meeting.term_id] if meeting.term_id else []),
+        )
+    )
+    people: dict[int, Person] = {}
+    for membership in memberships:
+        if (membership.start_date is None or membership.start_date <= meeting.meeting_date) and (
+            membership.end_date is None or meeting.meeting_date <= membership.end_date
+        ):
+            people[membership.person_id] = membership.person
+    return sorted(people.values(), key=lambda p: p.name)
+
+
+def is_changed_since_sent(meeting: Meeting) -> bool:
+    dispatch = meeting.last_dispatch
+    return dispatch is not None and dispatch.agenda_fingerprint != agenda_fingerprint(meeting)
+
+
+def _event(meeting: Meeting, url: str, sequence: int) -> CalendarEvent:
+    host = current_app.config.get("SERVER_NAME") or "sekretariat"
+    start = meeting.starts_at
+    end = None
+    if start is not None and meeting.end_time is not None:
+        end = datetime.combine(meeting.meeting_date, meeting.end_time, tzinfo=start.tzinfo)
+    return CalendarEvent(
+        uid=f"meeting-{meeting.id}@{host}",
+        summary=f"{meeting.heading}",
+        start=start or datetime.combine(meeting.meeting_date, datetime.min.time()).astimezone(),
+        end=end if end is None or end > start else start + timedelta(hours=1),
+        location=meeting.place or None,
+        description=f"Kallelse och handlingar: {url}",
+        url=url,
+        sequence=sequence,
+        all_day_date=None if start else meeting.meeting_date,
+    )
+
+
+def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url: str) -> Dispatch:
+    """Email the kallelse to the members and record it; a second call sends an update."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise DomainError(_("The meeting is cancelled."))
+    if meeting.meeting_date < date.today() and meeting.status == MeetingStatus.HELD:
+        raise DomainError(_("The meeting has been held."))
+    people = recipients_of(meeting)
+    with_email = [p for p in people if p.email]
+    if not with_email:
+        raise DomainError(_("No member of the body has an email address on file."))
+    pdf = agenda_pdf(meeting)
+    is_update = bool(meeting.dispatches)
+    label = "Ändrad kallelse" if is_update else "Kallelse"
+    subject = f"{label}: {meeting.heading} {meeting.meeting_date.isoformat()}"
+    event = _event(meeting, meeting_url, sequence=len(meeting.dispatches))
+    ics = invitation_ics(
+        event,
+        organizer_email=current_app.config["MAIL_DEFAULT_SENDER"].split("<")[-1].rstrip(">"),
+        organizer_name=meeting.body.name,
+        attendees=[(p.name, p.email) for p in with_email],
+    )
+    text = _kallelse_text(meeting, meeting_url, packet_url, is_update)
+    filename = f"Foredragningslista {meeting.heading} {meeting.meeting_date.isoformat()}.pdf"
+    failed: dict[str, str] = {}
+    try:
+        send_messages(
+            [
+                OutgoingMessage(
+                    to=[person.email],
+                    subject=subject,
+                    text=text,
+                    attachments=[
+                        Attachment(filename, pdf, "application/pdf"),
+                        Attachment("invitation.ics", ics, invitation_media_type(event)),
+                    ],
+                )
+                for person in with_email
+            ]
+        )
+    except MailError as error:
+        failed = error.failed_recipients or {}
+        if not failed or len(failed) >= len(with_email):
+            raise  # nothing went out: nothing is recorded
+    dispatch = Dispatch(
+        sent_at=utcnow(),
+        sent_by_id=getattr(actor, "id", None),
+        is_update=is_update,
+        agenda_fingerprint=meeting.agenda_fingerprint or agenda_fingerprint(meeting),
+        agenda_pdf_sha256=meeting.agenda_pdf_sha256,
+        recipients=[
+            {"name": p.name, "email": p.email} for p in with_email if p.email not in failed
+        ],
+        without_email=[p.name for p in people if not p.email],
+        failed=[p.name for p in with_email if p.email in failed],
+    )
+    meeting.dispatches.append(dispatch)
+    if meeting.status == MeetingStatus.PLANNED:
+        meeting.status = MeetingStatus.CONVENED
+    record_change(db.session, actor, "send kallelse", meeting)
+    return dispatch
+
+
+def _kallelse_text(meeting: Meeting, meeting_url: str, packet_url: str, is_update: bool) -> str:
+    lines = [
+        f"{'Ändrad kallelse' if is_update else 'Kallelse'} till sammanträde med {meeting.heading}.",
+        "",
+        f"Datum: {meeting.meeting_date.isoformat()}",
+    ]
+    if meeting.time_span:
+        lines.append(f"Tid: {meeting.time_span}")
+    if meeting.place:
+        lines.append(f"Plats: {meeting.place}")
+    lines += [
+        "",
+        "Föredragningslistan är bifogad.",
+        f"Handlingar: {packet_url}",
+        f"Sammanträdet på webben: {meeting_url}",
+        "",
+        "Meddela sekreteraren om du har förhinder, så att en ersättare kan kallas in.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""The agenda's documents: the föredragningslista (HTML and PDF) and the handlingar packet.
+
+One rendering path: the same Jinja macros render an item on screen and in print, and
+``app.documents.render.render_pdf`` turns the print HTML into PDF. A PDF is stored under its
+sha256 together with a fingerprint of what it was made from; it is served as stored and
+regenerated only when that fingerprint changes.
+"""
+
+import hashlib
+
+from flask import render_template
+
+from app.agenda.models import AgendaItem
+from app.agenda.sentences import proposals
+from app.cases.models import Confidentiality
+from app.documents.packet import PacketDocument, PacketSection, build_packet
+from app.documents.render import render_pdf
+from app.documents.storage import StorageError, read_bytes, store_bytes
+from app.meetings.models import Meeting
+
+
+def agenda_context(meeting: Meeting, *, public_only: bool = False) -> dict:
+    items: list[AgendaItem] = list(meeting.items)
+    if public_only:
+        items = [item for item in items if item.is_public]
+    return {"meeting": meeting, "items": items, "proposals": proposals(meeting)}
+
+
+def agenda_print_html(meeting: Meeting) -> str:
+    return render_template("pdf/agenda.html", **agenda_context(meeting))
+
+
+def _fingerprint(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _stored(sha256: str | None) -> bytes | None:
+    if not sha256:
+        return None
+    try:
+        return read_bytes(sha256)
+    except StorageError:
+        return None  # missing or damaged on disk: render again
+
+
+def agenda_pdf(meeting: Meeting) -> bytes:
+    """The föredragningslista PDF, rendered only when the agenda changed since the last time."""
+    html = agenda_print_html(meeting)
+    fingerprint = _fingerprint(html)
+    if meeting.agenda_fingerprint == fingerprint and (pdf := _stored(meeting.agenda_pdf_sha256)):
+        return pdf
+    pdf = render_pdf(html, title=f"Föredragningslista {meeting.heading} {meeting.meeting_date}")
+    meeting.agenda_pdf_sha256 = store_bytes(pdf)
+    meeting.agenda_fingerprint = fingerprint
+    return pdf
+
+
+def agenda_fingerprint(meeting: Meeting) -> str:
+    """What the members were sent is compared with this to flag later changes."""
+    return _fingerprint(agenda_print_html(meeting))
+
+
+def packet_sections(meeting: Meeting) -> list[PacketSection]:
+    """Every attached PDF in agenda order, grouped by item (secret documents left out)."""
+    sections = []
+    for item in meeting.items:
+        documents = [
+            PacketDocument(title=link.document.title, pdf=read_bytes(link.document.sha256))
+            for link in item.documents
+            if link.document.has_file and link.document.confidentiality != Confidentiality.SECRET
+        ]
+        sections.append(
+            PacketSection(title=f"{item.display_number} {item.title}", documents=documents)
+        )
+    return sections
+
+
+def packet_pdf(meeting: Meeting) -> bytes:
+    """Handlingar: the agenda first, then every beslutsunderlag, bookmarked, page-numbered."""
+    agenda = agenda_pdf(meeting)
+    shas = [
+        link.document.sha256 or ""
+        for item in meeting.items
+        for link in item.documents
+        if link.document.confidentiality != Confidentiality.SECRET
+    ]
+    titles = [f"{item.display_number} {item.title}" for item in meeting.items]
+    fingerprint = _fingerprint(meeting.agenda_pdf_sha256 or "", *shas, *titles)
+    if meeting.packet_fingerprint == fingerprint and (pdf := _stored(meeting.packet_pdf_sha256)):
+        return pdf
+    pdf = build_packet(agenda, "Föredragningslista", packet_sections(meeting))
+    meeting.packet_pdf_sha256 = store_bytes(pdf)
+    meeting.packet_fingerprint = fingerprint
+    return pdf

@@ -1,0 +1,440 @@
+"""Building the agenda: meetings from a body's standing items, items, order, documents, plans.
+
+Item numbers follow the order while the agenda is preliminär; once the secretary marks it
+fastställd the numbers are fixed (they are the ones the record will use) and the order can
+only change after reopening it. An item that utgår keeps its number.
+"""
+
+from datetime import date, time
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.agenda.models import (
+    AgendaItem,
+    AgendaItemDocument,
+    AgendaNotice,
+    Placement,
+    PlannedItem,
+    StandardItem,
+    StandardKind,
+)
+from app.bodies.models import Body
+from app.cases.models import Case, Confidentiality, Document, DocumentKind
+from app.cases.services import register_case
+from app.core.audit import record_change
+from app.core.errors import DomainError
+from app.core.services import add_record, change_record
+from app.decisions.models import Assignment, AssignmentStatus, Decision
+from app.documents.storage import store_bytes
+from app.documents.uploads import CheckedUpload
+from app.extensions import db
+from app.meetings.models import (
+    AgendaStatus,
+    Meeting,
+    MeetingAdjuster,
+    MeetingMode,
+    MeetingStatus,
+)
+from app.people.models import Person
+
+# The standing items a body gets until its secretary sets its own (seed 001, items 1-4, 14).
+DEFAULT_STANDARD_ITEMS: list[tuple[Placement, str, StandardKind | None]] = [
+    (Placement.OPENING, "Fastställande av föredragningslista", StandardKind.APPROVE_AGENDA),
+    (Placement.OPENING, "Föregående protokoll", StandardKind.PREVIOUS_MINUTES),
+    (Placement.OPENING, "Justering", StandardKind.ADJUSTERS),
+    (Placement.OPENING, "Nästa sammanträde", StandardKind.NEXT_MEETING),
+    (Placement.CLOSING, "Övriga frågor", StandardKind.OTHER_QUESTIONS),
+]
+
+
+# -- standing items ------------------------------------------------------------------------
+
+
+def standard_items_of(body: Body) -> list[StandardItem]:
+    """The body's standing items in order (opening first); the defaults if it has none."""
+    rows = db.session.scalars(
+        select(StandardItem)
+        .where(StandardItem.body_id == body.id)
+        .order_by(StandardItem.placement.desc(), StandardItem.position)
+    ).all()
+    if rows:
+        return sorted(rows, key=lambda r: (r.placement != Placement.OPENING, r.position))
+    return [
+        StandardItem(placement=placement, position=i, title=title, kind=kind)
+        for i, (placement, title, kind) in enumerate(DEFAULT_STANDARD_ITEMS)
+    ]
+
+
+def set_standard_items(
+    actor: Any, body: Body, rows: list[tuple[Placement, str, StandardKind | None]]
+) -> None:
+    """Replace the body's standing items; new agendas start from them."""
+    kinds = [kind for _placement, _title, kind in rows if kind is not None]
+    if len(kinds) != len(set(kinds)):
+        raise DomainError(_("Each kind of standing item can be used once."))
+    for old in db.session.scalars(select(StandardItem).where(StandardItem.body_id == body.id)):
+        db.session.delete(old)
+    for position, (placement, title, kind) in enumerate(rows):
+        db.session.add(
+            StandardItem(
+                body_id=body.id, placement=placement, position=position, title=title, kind=kind
+            )
+        )
+    record_change(db.session, actor, "update standing items", body)
+
+
+# -- meetings ------------------------------------------------------------------------------
+
+
+def _check_times(start_time: time | None, end_time: time | None) -> None:
+    if end_time and not start_time:
+        raise DomainError(_("Give a start time before an end time."), field="start_time")
+    if start_time and end_time and end_time <= start_time:
+        raise DomainError(_("The meeting must end after it starts."), field="end_time")
+
+
+def schedule_meeting(
+    actor: Any,
+    body: Body,
+    *,
+    meeting_date: date,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    room: str | None = None,
+    building: str | None = None,
+    location: str | None = None,
+    mode: MeetingMode = MeetingMode.ON_SITE,
+    **extra: Any,
+) -> Meeting:
+    """Create a meeting whose agenda starts from the body's standing items."""
+    _check_times(start_time, end_time)
+    term = next((t for t in body.terms if t.covers(meeting_date)), body.current_term())
+    meeting = Meeting(
+        body=body,
+        term=term,
+        meeting_date=meeting_date,
+        start_time=start_time,
+        end_time=end_time,
+        room=room,
+        building=building,
+        location=location,
+        mode=mode,
+        **extra,
+    )
+    add_record(actor, meeting)
+    for standard in standard_items_of(body):
+        meeting.items.append(
+            AgendaItem(
+                title=standard.title,
+                standard_kind=standard.kind,
+                placement=standard.placement,
+                proposal=standard.proposal,
+            )
+        )
+    _renumber(meeting)
+    return meeting
+
+
+def update_meeting(actor: Any, meeting: Meeting, version: int | None, **values: Any) -> Meeting:
+    _check_times(values.get("start_time"), values.get("end_time"))
+    if meeting.status == MeetingStatus.HELD:
+        raise DomainError(_("The meeting has been held; its details can no longer change."))
+    return change_record(actor, meeting, version, values)
+
+
+def set_adjusters(actor: Any, meeting: Meeting, people: list[Person]) -> None:
+    """Choose the justerare; the Justering item's sentence follows."""
+    meeting.adjusters.clear()
+    db.session.flush()
+    for position, person in enumerate(people):
+        meeting.adjusters.append(MeetingAdjuster(person=person, position=position))
+    record_change(db.session, actor, "set adjusters", meeting)
+
+
+# -- items ---------------------------------------------------------------------------------
+
+
+def _require_preliminary(meeting: Meeting) -> None:
+    if meeting.agenda_status == AgendaStatus.CONFIRMED:
+        raise DomainError(
+            _("The agenda is confirmed, so its items and their numbers are fixed. Reopen it first.")
+        )
+
+
+def _renumber(meeting: Meeting) -> None:
+    for position, item in enumerate(meeting.items, 1):
+        item.position = position
+        if meeting.agenda_status == AgendaStatus.PRELIMINARY:
+            item.number = position
+
+
+def _resolve_case(meeting: Meeting, case_number: str | None, actor: Any) -> Case | None:
+    if not case_number:
+        return None
+    organisation = meeting.body.organisation
+    existing = db.session.scalar(
+        select(Case).where(
+            Case.organisation_id == organisation.id, Case.case_number == case_number.strip()
+        )
+    )
+    return existing or register_case(actor, organisation, case_number)
+
+
+def add_item(
+    actor: Any,
+    meeting: Meeting,
+    *,
+    title: str,
+    before: AgendaItem | None = None,
+    case_number: str | None = None,
+    **values: Any,
+) -> AgendaItem:
+    """Add an item: before ``before``, else before the closing items (Övriga frågor)."""
+    _require_preliminary(meeting)
+    item = AgendaItem(title=title, case=_resolve_case(meeting, case_number, actor), **values)
+    items = meeting.items
+    if before is not None:
+        index = items.index(before)
+    else:
+        index = next(
+            (i for i, existing in enumerate(items) if existing.placement == Placement.CLOSING),
+            len(items),
+        )
+    items.insert(index, item)
+    _renumber(meeting)
+    add_record(actor, item)
+    return item
+
+
+def update_item(
+    actor: Any,
+    item: AgendaItem,
+    version: int | None,
+    *,
+    case_number: str | None = None,
+    **values: Any,
+) -> AgendaItem:
+    values["case"] = _resolve_case(item.meeting, case_number, actor)
+    return change_record(actor, item, version, values)
+
+
+def move_item(actor: Any, item: AgendaItem, offset: int) -> None:
+    """Move an item up (-1) or down (+1) the agenda."""
+    meeting = item.meeting
+    _require_preliminary(meeting)
+    items = meeting.items
+    index = items.index(item)
+    target = max(0, min(len(items) - 1, index + offset))
+    if target != index:
+        items.insert(target, items.pop(index))
+        _renumber(meeting)
+        record_change(db.session, actor, "move", item)
+
+
+def remove_item(actor: Any, item: AgendaItem) -> None:
+    """Take an item off a preliminary agenda (a confirmed one marks items utgår instead)."""
+    meeting = item.meeting
+    _require_preliminary(meeting)
+    if db.session.scalar(select(Decision).where(Decision.item_id == item.id)) is not None:
+        raise DomainError(_("The item has a decision and cannot be removed."))
+    for planned in db.session.scalars(select(PlannedItem).where(PlannedItem.item_id == item.id)):
+        planned.item_id = None  # the topic goes back to the plan
+    for assignment in db.session.scalars(
+        select(Assignment).where(Assignment.reported_item_id == item.id)
+    ):
+        assignment.reported_item_id = None
+    record_change(db.session, actor, "remove", item)
+    db.session.delete(item)
+    db.session.flush()
+    db.session.expire(meeting, ["items"])
+    _renumber(meeting)
+
+
+def confirm_agenda(actor: Any, meeting: Meeting) -> None:
+    """Fastställ the agenda: the numbers shown now are the ones the record will use."""
+    if meeting.agenda_status == AgendaStatus.CONFIRMED:
+        return
+    _renumber(meeting)
+    meeting.agenda_status = AgendaStatus.CONFIRMED
+    record_change(db.session, actor, "confirm agenda", meeting)
+
+
+def reopen_agenda(actor: Any, meeting: Meeting) -> None:
+    if meeting.status == MeetingStatus.HELD:
+        raise DomainError(_("The meeting has been held; its agenda cannot be reopened."))
+    meeting.agenda_status = AgendaStatus.PRELIMINARY
+    _renumber(meeting)
+    record_change(db.session, actor, "reopen agenda", meeting)
+
+
+# -- beslutsunderlag and anmälningar ---------------------------------------------------------
+
+
+def attach_upload(
+    actor: Any,
+    item: AgendaItem,
+    upload: CheckedUpload,
+    *,
+    title: str | None = None,
+    confidentiality: Confidentiality = Confidentiality.PUBLIC,
+) -> Document:
+    """Store a checked PDF and put it last on the item's beslutsunderlag."""
+    sha256 = store_bytes(upload.data)
+    document = Document(
+        title=title or upload.filename.removesuffix(".pdf").replace("_", " "),
+        kind=DocumentKind.SUPPORTING,
+        confidentiality=confidentiality,
+        sha256=sha256,
+        filename=upload.filename,
+        media_type=upload.media_type,
+        size=len(upload.data),
+        case=item.case,
+    )
+    add_record(actor, document)
+    attach_document(actor, item, document)
+    return document
+
+
+def attach_document(actor: Any, item: AgendaItem, document: Document) -> AgendaItemDocument:
+    if any(link.document_id == document.id for link in item.documents if document.id):
+        raise DomainError(_("The document is already attached to this item."))
+    link = AgendaItemDocument(document=document, position=len(item.documents))
+    item.documents.append(link)
+    record_change(db.session, actor, "attach", item)
+    return link
+
+
+def detach_document(actor: Any, link: AgendaItemDocument) -> None:
+    item = link.item
+    item.documents.remove(link)
+    db.session.delete(link)
+    for position, other in enumerate(item.documents):
+        other.position = position
+    record_change(db.session, actor, "detach", item)
+
+
+def move_document(actor: Any, link: AgendaItemDocument, offset: int) -> None:
+    links = link.item.documents
+    index = links.index(link)
+    target = max(0, min(len(links) - 1, index + offset))
+    links.insert(target, links.pop(index))
+    for position, other in enumerate(links):
+        other.position = position
+    record_change(db.session, actor, "reorder documents", link.item)
+
+
+def parse_notices(text: str | None) -> list[tuple[str | None, str]]:
+    """Anmälningar typed one per line: a diarienummer first (optional), then the title."""
+    rows: list[tuple[str | None, str]] = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        first, _sep, rest = line.partition(" ")
+        if rest.strip() and any(ch.isdigit() for ch in first) and " " not in first:
+            rows.append((first, rest.strip()))
+        else:
+            rows.append((None, line))
+    return rows
+
+
+def notices_text(item: AgendaItem) -> str:
+    return "\n".join(
+        f"{n.case_number} {n.title}" if n.case_number else n.title for n in item.notices
+    )
+
+
+def set_notices(actor: Any, item: AgendaItem, rows: list[tuple[str | None, str]]) -> None:
+    item.notices.clear()
+    db.session.flush()
+    for position, (case_number, title) in enumerate(rows):
+        item.notices.append(AgendaNotice(position=position, case_number=case_number, title=title))
+
+
+# -- planned items and uppdrag offered to the agenda -------------------------------------------
+
+
+def plan_item(
+    actor: Any,
+    body: Body,
+    *,
+    title: str,
+    description: str | None = None,
+    meeting_id: int | None = None,
+) -> PlannedItem:
+    """Note a topic for a future meeting ("Kommande möte")."""
+    if meeting_id is not None:
+        meeting = db.session.get(Meeting, meeting_id)
+        if meeting is None or meeting.body_id != body.id:
+            raise DomainError(_("Choose one of this body's meetings."), field="meeting_id")
+    return add_record(
+        actor,
+        PlannedItem(body_id=body.id, title=title, description=description, meeting_id=meeting_id),
+    )
+
+
+def offered_planned_items(meeting: Meeting) -> list[PlannedItem]:
+    """Topics planned for this meeting, or for whichever meeting comes next."""
+    return list(
+        db.session.scalars(
+            select(PlannedItem)
+            .where(
+                PlannedItem.body_id == meeting.body_id,
+                PlannedItem.item_id.is_(None),
+                (PlannedItem.meeting_id == meeting.id) | PlannedItem.meeting_id.is_(None),
+            )
+            .order_by(PlannedItem.created_at)
+        )
+    )
+
+
+def pull_planned_item(actor: Any, planned: PlannedItem, meeting: Meeting) -> AgendaItem:
+    if planned.item_id is not None:
+        raise DomainError(_("The topic is already on an agenda."))
+    if planned.body_id != meeting.body_id:
+        raise DomainError(_("The topic is planned for another body."))
+    item = add_item(actor, meeting, title=planned.title, summary=planned.description)
+    db.session.flush()
+    planned.item_id = item.id
+    return item
+
+
+def offered_assignments(meeting: Meeting) -> list[Assignment]:
+    """Open uppdrag due at this meeting (by meeting or by date) for this body to hear back."""
+    candidates = db.session.scalars(
+        select(Assignment).where(
+            Assignment.status == AssignmentStatus.OPEN,
+            Assignment.reported_item_id.is_(None),
+            (Assignment.due_meeting_id == meeting.id)
+            | (Assignment.due_date == meeting.meeting_date),
+        )
+    )
+    return [
+        a
+        for a in candidates
+        if a.decision.item.meeting.body_id == meeting.body_id
+        or a.assignee_body_id == meeting.body_id
+    ]
+
+
+def pull_assignment(actor: Any, assignment: Assignment, meeting: Meeting) -> AgendaItem:
+    if assignment.reported_item_id is not None:
+        raise DomainError(_("The uppdrag is already on an agenda."))
+    origin = assignment.decision.item
+    item = add_item(
+        actor,
+        meeting,
+        title=f"Återrapportering: {origin.title}",
+        case_number=origin.case.case_number if origin.case else None,
+        summary_label=None,
+        summary=(
+            f"Uppdrag till {assignment.assignee} från sammanträdet "
+            f"{origin.meeting.meeting_date.isoformat()}, punkt {origin.display_number}:\n\n"
+            f"{assignment.description}"
+        ),
+    )
+    db.session.flush()
+    assignment.reported_item_id = item.id
+    return item

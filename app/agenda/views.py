@@ -1,0 +1,578 @@
+"""The secretary's agenda work: meetings, items, beslutsunderlag, plans, PDFs and the kallelse."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.accounts.permissions import (
+    can_manage_body,
+    can_view_agenda,
+    can_view_document,
+    is_member,
+)
+from app.agenda import services
+from app.agenda.forms import (
+    AttachForm,
+    ItemForm,
+    MeetingForm,
+    PlannedItemForm,
+    StandardItemsForm,
+    UploadForm,
+)
+from app.agenda.kallelse import is_changed_since_sent, recipients_of, send_kallelse
+from app.agenda.models import AgendaItem, AgendaItemDocument, PlannedItem
+from app.agenda.rendering import agenda_context, agenda_pdf, packet_pdf
+from app.bodies.models import Body, Membership, MembershipKind
+from app.cases.models import Document
+from app.core.errors import DomainError
+from app.core.forms import ConfirmForm
+from app.core.mail import MailError
+from app.core.views import handle_form
+from app.decisions.models import Assignment
+from app.documents.storage import read_bytes
+from app.documents.uploads import UploadRejected, check_pdf_upload
+from app.extensions import db
+from app.meetings.models import Meeting
+from app.people.models import Person
+
+bp = Blueprint("agenda", __name__)
+
+
+def _manageable_body(body_id: int) -> Body:
+    body = db.get_or_404(Body, body_id)
+    if not can_manage_body(current_user, body):
+        abort(403)
+    return body
+
+
+def _manageable_meeting(meeting_id: int) -> Meeting:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not can_manage_body(current_user, meeting.body):
+        abort(403)
+    return meeting
+
+
+def _manageable_item(item_id: int) -> AgendaItem:
+    item = db.get_or_404(AgendaItem, item_id)
+    if not can_manage_body(current_user, item.meeting.body):
+        abort(403)
+    return item
+
+
+def _confirmed_post() -> None:
+    """Bare buttons: a POST with a valid CSRF token (CSRFProtect checks it) and nothing else."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+def _run(action, success: str, redirect_to: str):
+    """One state change from a button: call the service, commit, say how it went, redirect."""
+    try:
+        action()
+        db.session.commit()
+        flash(success, "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return redirect(redirect_to)
+
+
+# -- meetings ------------------------------------------------------------------------------
+
+
+def _meeting_form(body: Body, meeting: Meeting | None = None) -> MeetingForm:
+    form = MeetingForm(obj=meeting)
+    seated = db.session.scalars(
+        select(Person)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.body_id == body.id,
+            Membership.kind.in_((MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE)),
+        )
+        .order_by(Person.name)
+        .distinct()
+    ).all()
+    form.adjusters.choices = [(p.id, p.name_with_party) for p in seated]
+    if meeting is not None and request.method == "GET":
+        form.adjusters.data = [a.person_id for a in meeting.adjusters]
+    return form
+
+
+def _save_meeting(body: Body, meeting: Meeting | None, form: MeetingForm, data: dict) -> Meeting:
+    adjuster_ids = data.pop("adjusters") or []
+    if meeting is None:
+        meeting = services.schedule_meeting(current_user, body, **data)
+    else:
+        meeting = services.update_meeting(current_user, meeting, form.version.data, **data)
+    chosen = [db.session.get(Person, person_id) for person_id in adjuster_ids]
+    if [a.person_id for a in meeting.adjusters] != adjuster_ids:
+        services.set_adjusters(current_user, meeting, [p for p in chosen if p is not None])
+    return meeting
+
+
+@bp.route("/bodies/<int:body_id>/meetings/new", methods=["GET", "POST"])
+@login_required
+def new_meeting(body_id: int):
+    body = _manageable_body(body_id)
+    form = _meeting_form(body)
+    return handle_form(
+        form,
+        lambda data: _save_meeting(body, None, form, data),
+        template="form.html",
+        title=_("New meeting of %(name)s", name=body.name),
+        cancel_url=url_for("bodies.show", body_id=body.id),
+        success_url=lambda m: url_for(".editor", meeting_id=m.id),
+        success_message=_("The meeting was created with the body's standing items."),
+    )
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_meeting(meeting_id: int):
+    meeting = _manageable_meeting(meeting_id)
+    form = _meeting_form(meeting.body, meeting)
+    return handle_form(
+        form,
+        lambda data: _save_meeting(meeting.body, meeting, form, data),
+        template="form.html",
+        record=meeting,
+        title=_("Edit the meeting %(date)s", date=meeting.meeting_date.isoformat()),
+        cancel_url=url_for(".editor", meeting_id=meeting.id),
+        success_url=lambda m: url_for(".editor", meeting_id=m.id),
+        success_message=_("The meeting was saved."),
+    )
+
+
+# -- the agenda editor ---------------------------------------------------------------------
+
+
+@bp.get("/meetings/<int:meeting_id>/agenda")
+@login_required
+def editor(meeting_id: int):
+    meeting = _manageable_meeting(meeting_id)
+    recipients = recipients_of(meeting)
+    return render_template(
+        "agenda/editor.html",
+        **agenda_context(meeting),
+        planned=services.offered_planned_items(meeting),
+        assignments=services.offered_assignments(meeting),
+        recipients=recipients,
+        without_email=[p.name for p in recipients if not p.email],
+        changed_since_sent=is_changed_since_sent(meeting),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/confirm")
+@login_required
+def confirm(meeting_id: int):
+    meeting = _manageable_meeting(meeting_id)
+    _confirmed_post()
+    return _run(
+        lambda: services.confirm_agenda(current_user, meeting),
+        _("The agenda is confirmed. Its item numbers are the ones the record will use."),
+        url_for(".editor", meeting_id=meeting.id),
+    )
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/reopen")
+@login_required
+def reopen(meeting_id: int):
+    meeting = _manageable_meeting(meeting_id)
+    _confirmed_post()
+    return _run(
+        lambda: services.reopen_agenda(current_user, meeting),
+        _("The agenda is preliminary again."),
+        url_for(".editor", meeting_id=meeting.id),
+    )
+
+
+def _item_form(item: AgendaItem | None = None) -> ItemForm:
+    form = ItemForm(obj=item)
+    if item is not None and request.method == "GET":
+        form.case_number.data = item.case.case_number if item.case else None
+        form.notices.data = services.notices_text(item) or None
+    return form
+
+
+def _save_item(meeting: Meeting, item: AgendaItem | None, form: ItemForm, data: dict) -> AgendaItem:
+    notices = services.parse_notices(data.pop("notices"))
+    if item is None:
+        before = None
+        if request.args.get("before", type=int):
+            before = db.session.get(AgendaItem, request.args.get("before", type=int))
+            if before is None or before.meeting_id != meeting.id:
+                abort(404)
+        item = services.add_item(current_user, meeting, before=before, **data)
+    else:
+        item = services.update_item(current_user, item, form.version.data, **data)
+    services.set_notices(current_user, item, notices)
+    return item
+
+
+@bp.route("/meetings/<int:meeting_id>/items/new", methods=["GET", "POST"])
+@login_required
+def new_item(meeting_id: int):
+    meeting = _manageable_meeting(meeting_id)
+    form = _item_form()
+    return handle_form(
+        form,
+        lambda data: _save_item(meeting, None, form, data),
+        template="form.html",
+        title=_("New item"),
+        cancel_url=url_for(".editor", meeting_id=meeting.id),
+        success_url=lambda i: url_for(".edit_item", item_id=i.id),
+        success_message=_("The item was added."),
+    )
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_item(item_id: int):
+    item = _manageable_item(item_id)
+    form = _item_form(item)
+    attach = AttachForm(prefix="attach")
+    attach.document_id.set_choices(
+        [
+            (d.id, d.title)
+            for d in db.session.scalars(select(Document).order_by(Document.title))
+            if d.has_file and all(link.document_id != d.id for link in item.documents)
+        ]
+    )
+    return handle_form(
+        form,
+        lambda data: _save_item(item.meeting, item, form, data),
+        template="agenda/item.html",
+        record=item,
+        item=item,
+        upload=UploadForm(prefix="upload"),
+        attach=attach,
+        confirm=ConfirmForm(),
+        title=_("Edit item %(number)s", number=item.display_number),
+        cancel_url=url_for(".editor", meeting_id=item.meeting_id),
+        success_url=lambda i: url_for(".editor", meeting_id=i.meeting_id) + f"#item-{i.id}",
+        success_message=_("The item was saved."),
+    )
+
+
+@bp.post("/items/<int:item_id>/move/<direction>")
+@login_required
+def move_item(item_id: int, direction: str):
+    item = _manageable_item(item_id)
+    _confirmed_post()
+    offset = {"up": -1, "down": 1}.get(direction) or abort(404)
+    return _run(
+        lambda: services.move_item(current_user, item, offset),
+        _("The item was moved."),
+        url_for(".editor", meeting_id=item.meeting_id) + f"#item-{item.id}",
+    )
+
+
+@bp.post("/items/<int:item_id>/remove")
+@login_required
+def remove_item(item_id: int):
+    item = _manageable_item(item_id)
+    _confirmed_post()
+    meeting_id = item.meeting_id
+    return _run(
+        lambda: services.remove_item(current_user, item),
+        _("The item was removed from the agenda."),
+        url_for(".editor", meeting_id=meeting_id),
+    )
+
+
+# -- beslutsunderlag ------------------------------------------------------------------------
+
+
+@bp.post("/items/<int:item_id>/documents/upload")
+@login_required
+def upload_document(item_id: int):
+    item = _manageable_item(item_id)
+    form = UploadForm(prefix="upload")
+    target = url_for(".edit_item", item_id=item.id) + "#documents"
+    if not form.validate_on_submit():
+        flash(_("Choose a PDF file to upload."), "error")
+        return redirect(target)
+    data = form.file.data.read()
+    try:
+        upload = check_pdf_upload(
+            data,
+            form.file.data.filename,
+            max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+            max_pages=current_app.config["MAX_UPLOAD_PAGES"],
+        )
+    except UploadRejected as rejected:
+        flash(
+            _(
+                "%(file)s was not attached: %(reason)s",
+                file=form.file.data.filename,
+                reason=rejected.message,
+            ),
+            "error",
+        )
+        return redirect(target)
+    return _run(
+        lambda: services.attach_upload(
+            current_user,
+            item,
+            upload,
+            title=form.title.data,
+            confidentiality=form.confidentiality.data,
+        ),
+        _("%(file)s was attached.", file=upload.filename),
+        target,
+    )
+
+
+@bp.post("/items/<int:item_id>/documents/attach")
+@login_required
+def attach_document(item_id: int):
+    item = _manageable_item(item_id)
+    form = AttachForm(prefix="attach")
+    form.document_id.set_choices([(d.id, d.title) for d in db.session.scalars(select(Document))])
+    target = url_for(".edit_item", item_id=item.id) + "#documents"
+    if not form.validate_on_submit():
+        flash(_("Choose a document."), "error")
+        return redirect(target)
+    document = db.session.get(Document, form.document_id.data)
+    return _run(
+        lambda: services.attach_document(current_user, item, document),
+        _("The document was attached."),
+        target,
+    )
+
+
+def _manageable_link(link_id: int) -> AgendaItemDocument:
+    link = db.get_or_404(AgendaItemDocument, link_id)
+    if not can_manage_body(current_user, link.item.meeting.body):
+        abort(403)
+    return link
+
+
+@bp.post("/item-documents/<int:link_id>/move/<direction>")
+@login_required
+def move_document(link_id: int, direction: str):
+    link = _manageable_link(link_id)
+    _confirmed_post()
+    offset = {"up": -1, "down": 1}.get(direction) or abort(404)
+    return _run(
+        lambda: services.move_document(current_user, link, offset),
+        _("The order was changed."),
+        url_for(".edit_item", item_id=link.item_id) + "#documents",
+    )
+
+
+@bp.post("/item-documents/<int:link_id>/remove")
+@login_required
+def detach_document(link_id: int):
+    link = _manageable_link(link_id)
+    _confirmed_post()
+    item_id = link.item_id
+    return _run(
+        lambda: services.detach_document(current_user, link),
+        _("The document was removed from the item (it is kept in the system)."),
+        url_for(".edit_item", item_id=item_id) + "#documents",
+    )
+
+
+@bp.get("/item-documents/<int:link_id>/file")
+def document_file(link_id: int):
+    link = db.get_or_404(AgendaItemDocument, link_id)
+    meeting = link.item.meeting
+    if not (
+        can_view_agenda(current_user, meeting)
+        and can_view_document(current_user, link.document, meeting.body)
+        and (link.item.is_public or can_manage_body(current_user, meeting.body))
+    ):
+        abort(404)
+    if not link.document.has_file:
+        abort(404)
+    return _pdf_response(read_bytes(link.document.sha256), link.document.filename or "dokument.pdf")
+
+
+# -- PDFs ----------------------------------------------------------------------------------
+
+
+def _pdf_response(pdf: bytes, filename: str) -> Response:
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _readable_meeting(meeting_id: int) -> Meeting:
+    """The agenda PDFs go to the body's secretaries and members once sent (drafts: secretaries)."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    manager = can_manage_body(current_user, meeting.body)
+    if not (
+        manager
+        or (is_member(current_user, meeting.body) and can_view_agenda(current_user, meeting))
+    ):
+        abort(404 if not current_user.is_authenticated else 403)
+    return meeting
+
+
+def _file_stem(meeting: Meeting) -> str:
+    return f"{meeting.body.short_name or meeting.body.name} {meeting.meeting_date.isoformat()}"
+
+
+@bp.get("/meetings/<int:meeting_id>/foredragningslista.pdf")
+@login_required
+def agenda_pdf_file(meeting_id: int):
+    meeting = _readable_meeting(meeting_id)
+    pdf = agenda_pdf(meeting)
+    db.session.commit()  # the rendering was stored
+    return _pdf_response(pdf, f"Foredragningslista {_file_stem(meeting)}.pdf")
+
+
+@bp.get("/meetings/<int:meeting_id>/handlingar.pdf")
+@login_required
+def packet_pdf_file(meeting_id: int):
+    meeting = _readable_meeting(meeting_id)
+    pdf = packet_pdf(meeting)
+    db.session.commit()
+    return _pdf_response(pdf, f"Handlingar {_file_stem(meeting)}.pdf")
+
+
+# -- kallelse ------------------------------------------------------------------------------
+
+
+@bp.post("/meetings/<int:meeting_id>/kallelse")
+@login_required
+def send(meeting_id: int):
+    meeting = _manageable_meeting(meeting_id)
+    _confirmed_post()
+    target = url_for(".editor", meeting_id=meeting.id)
+    try:
+        dispatch = send_kallelse(
+            current_user,
+            meeting,
+            meeting_url=url_for("meetings.show", meeting_id=meeting.id, _external=True),
+            packet_url=url_for(".packet_pdf_file", meeting_id=meeting.id, _external=True),
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("The kallelse was not sent: %(reason)s", reason=error.message), "error")
+        return redirect(target)
+    except MailError as error:
+        db.session.rollback()
+        flash(
+            _(
+                "The kallelse was not sent: the mail server could not be used (%(detail)s). "
+                "Nothing was recorded as sent; try again later.",
+                detail=error.message,
+            ),
+            "error",
+        )
+        return redirect(target)
+    flash(_("The kallelse was sent to %(n)d recipients.", n=len(dispatch.recipients)), "success")
+    if dispatch.failed:
+        flash(
+            _(
+                "The mail server refused the address of: %(names)s. Check their email addresses.",
+                names=", ".join(dispatch.failed),
+            ),
+            "error",
+        )
+    return redirect(target)
+
+
+# -- planned items and uppdrag -------------------------------------------------------------
+
+
+@bp.route("/bodies/<int:body_id>/planned", methods=["GET", "POST"])
+@login_required
+def planned(body_id: int):
+    body = _manageable_body(body_id)
+    form = PlannedItemForm()
+    upcoming = db.session.scalars(
+        select(Meeting).where(Meeting.body_id == body.id).order_by(Meeting.meeting_date.desc())
+    ).all()
+    form.meeting_id.set_choices([(m.id, m.meeting_date.isoformat()) for m in upcoming])
+    form.meeting_id.choices[0] = (None, _("The next meeting"))
+    topics = db.session.scalars(
+        select(PlannedItem).where(PlannedItem.body_id == body.id).order_by(PlannedItem.created_at)
+    ).all()
+    return handle_form(
+        form,
+        lambda data: services.plan_item(current_user, body, **data),
+        template="agenda/planned.html",
+        body=body,
+        topics=topics,
+        title=_("Coming meetings: planned topics"),
+        cancel_url=url_for("bodies.show", body_id=body.id),
+        success_url=lambda p: url_for(".planned", body_id=body.id),
+        success_message=_("The topic was added to the plan."),
+    )
+
+
+@bp.post("/planned/<int:planned_id>/pull/<int:meeting_id>")
+@login_required
+def pull_planned(planned_id: int, meeting_id: int):
+    meeting = _manageable_meeting(meeting_id)
+    planned = db.get_or_404(PlannedItem, planned_id)
+    _confirmed_post()
+    return _run(
+        lambda: services.pull_planned_item(current_user, planned, meeting),
+        _("The topic was added to the agenda."),
+        url_for(".editor", meeting_id=meeting.id),
+    )
+
+
+@bp.post("/assignments/<int:assignment_id>/pull/<int:meeting_id>")
+@login_required
+def pull_assignment(assignment_id: int, meeting_id: int):
+    meeting = _manageable_meeting(meeting_id)
+    assignment = db.get_or_404(Assignment, assignment_id)
+    _confirmed_post()
+    return _run(
+        lambda: services.pull_assignment(current_user, assignment, meeting),
+        _("The report-back was added to the agenda."),
+        url_for(".editor", meeting_id=meeting.id),
+    )
+
+
+# -- standing items ------------------------------------------------------------------------
+
+
+@bp.route("/bodies/<int:body_id>/standing-items", methods=["GET", "POST"])
+@login_required
+def standing_items(body_id: int):
+    body = _manageable_body(body_id)
+    form = StandardItemsForm()
+    if request.method == "GET":
+        rows = services.standard_items_of(body)
+        for _i in range(len(rows) + 3 - len(form.rows)):
+            form.rows.append_entry()
+        for entry, row in zip(form.rows, rows, strict=False):
+            entry.form.title.data = row.title
+            entry.form.placement.data = row.placement
+            entry.form.kind.data = row.kind
+    elif form.validate_on_submit():
+        chosen = [
+            (entry.form.placement.data, entry.form.title.data, entry.form.kind.data)
+            for entry in form.rows
+            if entry.form.title.data
+        ]
+        try:
+            services.set_standard_items(current_user, body, chosen)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("The standing items were saved. New agendas start from them."), "success")
+            return redirect(url_for("bodies.show", body_id=body.id))
+    return render_template("agenda/standing_items.html", body=body, form=form)

@@ -1,0 +1,247 @@
+"""build_packet: documents in order, bookmarks, and "Sida N (M)" on every page."""
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import RectangleObject
+
+from app.documents import packet as packet_module
+from app.documents.packet import (
+    LABEL_BOTTOM,
+    LABEL_RIGHT,
+    PacketDocument,
+    PacketError,
+    PacketSection,
+    build_packet,
+)
+from app.documents.render import render_pdf
+
+A4 = (595.28, 841.89)
+
+
+def document(name: str, pages: int, *, page_css: str = "") -> bytes:
+    """A PDF whose page i says "<name> sida i", with print.css (and so its own numbers)."""
+    body = "".join(
+        f'<h1 style="{"break-before: page" if number > 1 else ""}">{name} sida {number}</h1>'
+        for number in range(1, pages + 1)
+    )
+    style = f"<style>@page {{ {page_css} }}</style>" if page_css else ""
+    return render_pdf(
+        '<!doctype html><html lang="sv"><head><link rel="stylesheet" href="/static/css/print.css">'
+        f"{style}</head><body>{body}</body></html>"
+    )
+
+
+def read(pdf: bytes) -> PdfReader:
+    return PdfReader(io.BytesIO(pdf))
+
+
+def outline_tree(reader: PdfReader, items=None) -> list:
+    """The bookmarks as [(title, page index, [children...]), ...]."""
+    items = reader.outline if items is None else items
+    tree: list = []
+    for item in items:
+        if isinstance(item, list):
+            title, page, _ = tree[-1]
+            tree[-1] = (title, page, outline_tree(reader, item))
+        else:
+            tree.append((item.title, reader.get_destination_page_number(item), []))
+    return tree
+
+
+def stamps(pdf_page) -> list[tuple[str, tuple[float, float], tuple[float, float]]]:
+    """Every "Sida" text on a page: text, origin and writing direction in user space."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.startswith("Sida"):
+            a, b, _, _, e, f = tm
+            A, B, C, D, E, F = cm
+            origin = (e * A + f * C + E, e * B + f * D + F)
+            direction = (a * A + b * C, a * B + b * D)
+            found.append((text, origin, direction))
+
+    pdf_page.extract_text(visitor_text=visit)
+    return found
+
+
+@pytest.fixture
+def packet(app):
+    with app.app_context():
+        front = document("Föredragningslista", 1)
+        one, two, three = document("Alfa", 1), document("Beta", 2), document("Gamma", 3)
+        sections = [
+            PacketSection(
+                "4 Budget", [PacketDocument("Alfa-bilaga", one), PacketDocument("Beta-bilaga", two)]
+            ),
+            PacketSection("5 Ärende utan handlingar", []),
+            PacketSection(
+                "6 Minnesanteckningar från samverkansgrupperna",
+                [PacketDocument("Gamma-bilaga", three)],
+            ),
+        ]
+        return read(build_packet(front, "Föredragningslista", sections))
+
+
+def test_pages_in_order_with_numbers(packet):
+    expected = [
+        "Föredragningslista sida 1",
+        "Alfa sida 1",
+        "Beta sida 1",
+        "Beta sida 2",
+        "Gamma sida 1",
+        "Gamma sida 2",
+        "Gamma sida 3",
+    ]
+    assert len(packet.pages) == 1 + 1 + 2 + 3
+    for number, (pdf_page, heading) in enumerate(zip(packet.pages, expected, strict=True), 1):
+        text = pdf_page.extract_text()
+        assert heading in text
+        assert f"Sida {number} (7)" in text
+
+
+def test_bookmarks(packet):
+    assert outline_tree(packet) == [
+        ("Föredragningslista", 0, []),
+        ("4 Budget", 1, [("Alfa-bilaga", 1, []), ("Beta-bilaga", 2, [])]),
+        ("6 Minnesanteckningar från samverkansgrupperna", 4, [("Gamma-bilaga", 4, [])]),
+    ]
+    assert packet.trailer["/Root"]["/PageMode"] == "/UseOutlines"
+
+
+def test_stamp_covers_the_documents_own_number(packet):
+    """print.css numbers each document on its own; the packet's number goes on top of it,
+    same baseline and right edge, on a white ground, and is at least as long."""
+    for pdf_page in packet.pages:
+        (own_text, own, _), (text, stamp, _) = stamps(pdf_page)
+        assert re.fullmatch(r"Sida \d+ \(\d+\)", own_text) and text.endswith("(7)")
+        assert stamp[1] == pytest.approx(own[1], abs=0.5)
+        assert stamp[0] <= own[0] + 0.5
+
+
+def test_text_of_the_documents_is_kept(packet):
+    assert "Beta sida 2" in packet.pages[3].extract_text()
+    assert packet.metadata.title == "Föredragningslista"
+    assert packet.trailer["/Root"]["/Lang"] == "sv"
+
+
+def test_custom_page_label(app):
+    with app.app_context():
+        front = document("Kallelse", 2)
+        pdf = build_packet(front, "Kallelse", [], page_label="{page}/{pages}")
+    reader = read(pdf)
+    assert reader.pages[0].extract_text().endswith("1/2")
+    assert reader.pages[1].extract_text().endswith("2/2")
+    assert outline_tree(reader) == [("Kallelse", 0, [])]
+
+
+def rotated(pdf: bytes, degrees: int) -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    for pdf_page in writer.pages:
+        pdf_page.rotate(degrees)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def cropped(pdf: bytes, inset: float) -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    for pdf_page in writer.pages:
+        left, bottom, right, top = (float(v) for v in pdf_page.mediabox)
+        pdf_page.cropbox = RectangleObject(
+            (left + inset, bottom + inset, right - inset, top - inset)
+        )
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize(
+    "make, displayed",
+    [
+        (lambda: document("Liggande", 1, page_css="size: A4 landscape"), (A4[1], A4[0])),
+        (lambda: rotated(document("Roterad", 1), 90), (A4[1], A4[0])),
+        (lambda: rotated(document("Upp och ned", 1), 180), A4),
+        (lambda: rotated(document("Roterad åt andra hållet", 1), 270), (A4[1], A4[0])),
+        (lambda: cropped(document("Beskuren", 1), 40), (A4[0] - 80, A4[1] - 80)),
+    ],
+    ids=["landscape", "rotate-90", "rotate-180", "rotate-270", "cropbox"],
+)
+def test_odd_pages_get_an_upright_stamp_bottom_right(app, make, displayed):
+    with app.app_context():
+        odd = make()
+        front = document("Föredragningslista", 1)
+        pdf = build_packet(
+            front, "Föredragningslista", [PacketSection("1 Bilaga", [PacketDocument("Udda", odd)])]
+        )
+
+    pdf_page = read(pdf).pages[1]
+    (text, (x, y), (dx, dy)) = next(s for s in stamps(pdf_page) if s[0].endswith("(2)"))
+    assert text == "Sida 2 (2)"
+    # Back from user space to the page as a viewer shows it (origin bottom left, y up).
+    box = pdf_page.cropbox
+    x0, y0, x1, y1 = float(box.left), float(box.bottom), float(box.right), float(box.top)
+    rotation = pdf_page.rotation % 360
+    u, v, du, dv = {
+        0: (x - x0, y - y0, dx, dy),
+        90: (y - y0, x1 - x, dy, -dx),
+        180: (x1 - x, y1 - y, -dx, -dy),
+        270: (y1 - y, x - x0, -dy, dx),
+    }[rotation]
+    width, height = displayed
+    assert (x1 - x0, y1 - y0) == pytest.approx(
+        displayed if rotation in (0, 180) else (height, width), abs=1
+    )
+    assert du > 0 and dv == pytest.approx(0, abs=1e-6)  # reads left to right
+    assert width / 2 < u < width - LABEL_RIGHT  # right half, inside the right margin
+    assert LABEL_BOTTOM / 2 < v < LABEL_BOTTOM * 1.5  # in the bottom margin
+    assert "Sida 2 (2)" in pdf_page.extract_text()
+
+
+def test_unreadable_inputs_are_packet_errors(app):
+    with app.app_context():
+        front = document("Föredragningslista", 1)
+        good = document("Alfa", 1)
+    writer = PdfWriter(clone_from=io.BytesIO(good))
+    writer.encrypt("hemligt")
+    encrypted = io.BytesIO()
+    writer.write(encrypted)
+
+    for bad, reason in [
+        (b"%PDF-1.7 garbage", "cannot be read"),
+        (good[: len(good) // 2], "cannot be read"),
+        (encrypted.getvalue(), "encrypted"),
+    ]:
+        section = PacketSection("3 Bilagor", [PacketDocument("Trasig", bad)])
+        with app.app_context(), pytest.raises(PacketError, match=reason) as error:
+            build_packet(front, "Föredragningslista", [section])
+        assert "Trasig" in str(error.value)
+
+    with app.app_context(), pytest.raises(PacketError, match="Föredragningslista"):
+        build_packet(b"", "Föredragningslista", [])
+
+
+def test_all_stamps_come_from_one_rendering(app, monkeypatch):
+    """A 300-page packet must not mean 300 WeasyPrint runs."""
+    calls = []
+    real_render = packet_module.render_pdf
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs)
+        return real_render(*args, **kwargs)
+
+    with app.app_context():
+        front = document("Föredragningslista", 1)
+        attachment = document("Bilaga", 3)
+        landscape = document("Karta", 1, page_css="size: A4 landscape")
+        monkeypatch.setattr(packet_module, "render_pdf", counting)
+        documents = [PacketDocument(f"Bilaga {n}", attachment) for n in range(20)]
+        sections = [PacketSection("7 Bilagor", [*documents, PacketDocument("Karta", landscape)])]
+        reader = read(build_packet(front, "Föredragningslista", sections))
+
+    assert len(calls) == 1 and calls[0]["archival"] is False
+    assert len(reader.pages) == 1 + 20 * 3 + 1
+    assert "Sida 62 (62)" in reader.pages[61].extract_text()
+    assert float(reader.pages[61].mediabox.width) > float(reader.pages[61].mediabox.height)
