@@ -46,6 +46,13 @@ def _clean_database(app: Flask) -> Iterator[None]:
         db.session.commit()
 
 
+def hidden(page: str, name: str) -> str:
+    """The value of a hidden input in a rendered form: the CSRF token, a record's version."""
+    match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page)
+    assert match, f"no hidden {name!r} in the page"
+    return match.group(1)
+
+
 class Client(FlaskClient):
     """A test client that submits forms the way a browser does: with the page's CSRF token."""
 

@@ -1,7 +1,5 @@
 """Managing organisations, bodies, terms, people and memberships in the browser."""
 
-import re
-
 from sqlalchemy import select
 
 from app.bodies.models import Body, Membership, MembershipKind, Term
@@ -9,10 +7,7 @@ from app.core.audit import AuditEntry
 from app.extensions import db
 from app.organisations.models import Organisation
 from app.people.models import Person
-
-
-def _version(page: str) -> str:
-    return re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+from tests.conftest import hidden
 
 
 def _admin(factory, make_client, login):
@@ -107,7 +102,7 @@ def test_two_secretaries_do_not_overwrite_each_other(app, factory, make_client, 
     url = f"/bodies/{body_id}/edit"
     form_first = first.get(url).get_data(as_text=True)
     form_second = second.get(url).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form_first).group(1)
+    token = hidden(form_first, "csrf_token")
     base = {
         "kind": "namnd",
         "record_type": "protocol",
@@ -121,11 +116,11 @@ def test_two_secretaries_do_not_overwrite_each_other(app, factory, make_client, 
             **base,
             "name": "Kultur- och fritidsnämnden",
             "csrf_token": token,
-            "version": _version(form_first),
+            "version": hidden(form_first, "version"),
         },
     )
     assert saved.status_code == 302
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form_second).group(1)
+    token = hidden(form_second, "csrf_token")
     stale = second.post(
         url,
         data={
@@ -133,7 +128,7 @@ def test_two_secretaries_do_not_overwrite_each_other(app, factory, make_client, 
             "name": "Kulturnämnden 2",
             "description": "Min text",
             "csrf_token": token,
-            "version": _version(form_second),
+            "version": hidden(form_second, "version"),
         },
     )
     assert stale.status_code == 422
@@ -144,10 +139,15 @@ def test_two_secretaries_do_not_overwrite_each_other(app, factory, make_client, 
     with app.app_context():
         assert db.session.get(Body, body_id).name == "Kultur- och fritidsnämnden"
     # Saving again after seeing the conflict is a deliberate overwrite.
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = hidden(page, "csrf_token")
     again = second.post(
         url,
-        data={**base, "name": "Kulturnämnden 2", "csrf_token": token, "version": _version(page)},
+        data={
+            **base,
+            "name": "Kulturnämnden 2",
+            "csrf_token": token,
+            "version": hidden(page, "version"),
+        },
     )
     assert again.status_code == 302
 

@@ -10,7 +10,7 @@ from app.bodies.models import Body
 from app.extensions import db
 from app.meetings.models import Meeting
 from tests.agenda.helpers import make_committee, meeting_on, titles
-from tests.conftest import ELIN
+from tests.conftest import ELIN, hidden
 
 SEED_SENTENCES = {
     1: "Den preliminära föredragningslistan fastställs.",
@@ -74,7 +74,7 @@ def test_sentences_follow_the_data(app, factory, make_client, login):
         )
     # Choosing justerare changes the Justering sentence.
     form = client.get(f"/meetings/{first}/edit").get_data(as_text=True)
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
+    version = hidden(form, "version")
     response = client.submit(
         f"/meetings/{first}/edit",
         {
@@ -223,7 +223,7 @@ def test_add_reorder_insert_remove_and_confirm(app, factory, make_client, login)
     assert "fastställd" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert titles(app, meeting_id)[5] == (6, "Budget 2025")
     form = client.get(f"/items/{budget}/edit").get_data(as_text=True)
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1)
+    version = hidden(form, "version")
     response = client.submit(
         f"/items/{budget}/edit",
         {
@@ -328,8 +328,8 @@ def test_two_secretaries_editing_one_item(app, factory, make_client, login):
     page_second = second.get(f"/items/{item_id}/edit").get_data(as_text=True)
 
     def post(client, page, **data):
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+        token = hidden(page, "csrf_token")
+        version = hidden(page, "version")
         return client.post(
             f"/items/{item_id}/edit",
             data={"csrf_token": token, "version": version, "summary_label": "", **data},
