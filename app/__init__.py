@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.agenda.views import bp as agenda_bp
     from app.bodies.views import bp as bodies_bp
+    from app.decisions.views import bp as record_bp
     from app.main.views import bp as main_bp
     from app.meetings.views import bp as meetings_bp
     from app.organisations.views import bp as organisations_bp
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         bodies_bp,
         meetings_bp,
         agenda_bp,
+        record_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -11,6 +11,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(agenda_group)
+    app.cli.add_command(record_group)
 
 
 @click.command("create-user")
@@ -70,9 +71,15 @@ def agenda_group() -> None:
 @with_appcontext
 def agenda_pdf_command(body_name: str, meeting_date, output: str, handlingar: bool) -> None:
     """Write a meeting's föredragningslista (or, with --handlingar, the packet) as PDF."""
+    from app.agenda.rendering import agenda_pdf, packet_pdf
+
+    meeting = _find_meeting(body_name, meeting_date)
+    _write(output, packet_pdf(meeting) if handlingar else agenda_pdf(meeting))
+
+
+def _find_meeting(body_name: str, meeting_date):
     from sqlalchemy import or_, select
 
-    from app.agenda.rendering import agenda_pdf, packet_pdf
     from app.bodies.models import Body
     from app.meetings.models import Meeting
 
@@ -88,8 +95,39 @@ def agenda_pdf_command(body_name: str, meeting_date, output: str, handlingar: bo
     )
     if meeting is None:
         raise click.ClickException(f"{bodies[0].name} has no meeting on {meeting_date:%Y-%m-%d}.")
-    pdf = packet_pdf(meeting) if handlingar else agenda_pdf(meeting)
+    return meeting
+
+
+def _write(output: str, pdf: bytes) -> None:
     db.session.commit()  # the rendering is stored for the web pages too
     with open(output, "wb") as handle:
         handle.write(pdf)
     click.echo(f"Wrote {output} ({len(pdf)} bytes).")
+
+
+@click.group("record")
+def record_group() -> None:
+    """Meeting records: render the minnesanteckningar or protokoll, and utdrag."""
+
+
+@record_group.command("pdf")
+@click.option("--body", "body_name", required=True, help="The body's name or short name.")
+@click.option("--date", "meeting_date", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--items", help="An utdrag of these items, by number as printed: 5,7.")
+@with_appcontext
+def record_pdf_command(body_name: str, meeting_date, output: str, items: str | None) -> None:
+    """Write a meeting's record as PDF, or with --items an utdrag of those items."""
+    from app.decisions.rendering import extract_pdf, record_pdf
+    from app.decisions.services import record_number
+
+    meeting = _find_meeting(body_name, meeting_date)
+    if not items:
+        _write(output, record_pdf(meeting))
+        return
+    wanted = [part.strip().lstrip("§ ") for part in items.split(",") if part.strip()]
+    by_number = {record_number(item).lstrip("§ "): item for item in meeting.items}
+    unknown = [number for number in wanted if number not in by_number]
+    if unknown:
+        raise click.ClickException(f"No item numbered {', '.join(unknown)} in this record.")
+    _write(output, extract_pdf(None, meeting, [by_number[number] for number in wanted]))

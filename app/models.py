@@ -11,7 +11,17 @@ from app.agenda.models import (
 from app.bodies.models import Body, Membership, Term
 from app.cases.models import Case, Document
 from app.core.audit import AuditEntry
-from app.decisions.models import Assignment, Decision
+from app.decisions.models import (
+    Assignment,
+    Ballot,
+    Decision,
+    Extract,
+    Motion,
+    ProtocolNote,
+    Recusal,
+    Reservation,
+    Vote,
+)
 from app.meetings.models import Attendance, Dispatch, Meeting, MeetingAdjuster
 from app.organisations.models import Organisation, OrganisationMembership
 from app.people.models import Person
@@ -23,19 +33,26 @@ __all__ = [
     "Assignment",
     "Attendance",
     "AuditEntry",
+    "Ballot",
     "Body",
     "Case",
     "Decision",
     "Dispatch",
     "Document",
+    "Extract",
     "Meeting",
     "MeetingAdjuster",
     "Membership",
+    "Motion",
     "Organisation",
     "OrganisationMembership",
     "Person",
     "PlannedItem",
+    "ProtocolNote",
+    "Recusal",
+    "Reservation",
     "StandardItem",
     "Term",
     "User",
+    "Vote",
 ]

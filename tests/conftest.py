@@ -48,9 +48,10 @@ def _clean_database(app: Flask) -> Iterator[None]:
 
 def hidden(page: str, name: str) -> str:
     """The value of a hidden input in a rendered form: the CSRF token, a record's version."""
-    match = re.search(rf'name="{name}" type="hidden" value="([^"]*)"', page)
-    assert match, f"no hidden {name!r} in the page"
-    return match.group(1)
+    tag = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page)
+    assert tag, f"no hidden {name!r} in the page"
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return value.group(1) if value else ""
 
 
 class Client(FlaskClient):

@@ -88,9 +88,12 @@ class PlannedItem(VersionedMixin, TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     # Set when the topic became an agenda item.
     item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
+    # A document that comes with it: the utdrag of a forwarded decision.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
 
     meeting: Mapped[Meeting | None] = relationship(foreign_keys=[meeting_id])
     item: Mapped["AgendaItem | None"] = relationship(foreign_keys=[item_id])
+    document: Mapped[Document | None] = relationship()
 
 
 class AgendaItem(VersionedMixin, TimestampMixin, Base):
@@ -114,6 +117,8 @@ class AgendaItem(VersionedMixin, TimestampMixin, Base):
     presenters: Mapped[str | None] = mapped_column(Text)
     is_withdrawn: Mapped[bool] = mapped_column(default=False)
     is_public: Mapped[bool] = mapped_column(default=True)
+    # The § number in the record, given by the body's numbering rule; never reused.
+    paragraph: Mapped[int | None]
     # A standing item: with no proposal of its own, its sentence is generated from data.
     standard_kind: Mapped[StandardKind | None] = enum_column(StandardKind, nullable=True)
     placement: Mapped[Placement | None] = enum_column(Placement, nullable=True)
@@ -128,6 +133,22 @@ class AgendaItem(VersionedMixin, TimestampMixin, Base):
     )
     decision: Mapped["Decision | None"] = relationship(  # type: ignore[name-defined]  # noqa: F821
         back_populates="item", uselist=False
+    )
+    # The decision process, recorded in app.decisions (referred to by name: it sits above).
+    motions: Mapped[list["Motion"]] = relationship(  # noqa: F821
+        order_by="Motion.position", cascade="all, delete-orphan"
+    )
+    votes: Mapped[list["Vote"]] = relationship(  # noqa: F821
+        order_by="Vote.position", cascade="all, delete-orphan"
+    )
+    reservations: Mapped[list["Reservation"]] = relationship(  # noqa: F821
+        order_by="Reservation.id", cascade="all, delete-orphan"
+    )
+    recusals: Mapped[list["Recusal"]] = relationship(  # noqa: F821
+        order_by="Recusal.id", cascade="all, delete-orphan"
+    )
+    protocol_notes: Mapped[list["ProtocolNote"]] = relationship(  # noqa: F821
+        order_by="ProtocolNote.id", cascade="all, delete-orphan"
     )
 
     @property

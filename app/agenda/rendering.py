@@ -6,16 +6,14 @@ sha256 together with a fingerprint of what it was made from; it is served as sto
 regenerated only when that fingerprint changes.
 """
 
-import hashlib
-
 from flask import render_template
 
 from app.agenda.models import AgendaItem
 from app.agenda.sentences import proposals
 from app.cases.models import Confidentiality
 from app.documents.packet import PacketDocument, PacketSection, build_packet
-from app.documents.render import render_pdf
-from app.documents.storage import StorageError, read_bytes, store_bytes
+from app.documents.storage import read_bytes, store_bytes
+from app.documents.stored import fingerprint_of, read_if_stored, stored_rendering
 from app.meetings.models import Meeting
 
 
@@ -30,34 +28,21 @@ def agenda_print_html(meeting: Meeting) -> str:
     return render_template("pdf/agenda.html", **agenda_context(meeting))
 
 
-def _fingerprint(*parts: str) -> str:
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def _stored(sha256: str | None) -> bytes | None:
-    if not sha256:
-        return None
-    try:
-        return read_bytes(sha256)
-    except StorageError:
-        return None  # missing or damaged on disk: render again
-
-
 def agenda_pdf(meeting: Meeting) -> bytes:
     """The föredragningslista PDF, rendered only when the agenda changed since the last time."""
-    html = agenda_print_html(meeting)
-    fingerprint = _fingerprint(html)
-    if meeting.agenda_fingerprint == fingerprint and (pdf := _stored(meeting.agenda_pdf_sha256)):
-        return pdf
-    pdf = render_pdf(html, title=f"Föredragningslista {meeting.heading} {meeting.meeting_date}")
-    meeting.agenda_pdf_sha256 = store_bytes(pdf)
-    meeting.agenda_fingerprint = fingerprint
-    return pdf
+    stored = stored_rendering(
+        agenda_print_html(meeting),
+        title=f"Föredragningslista {meeting.heading} {meeting.meeting_date}",
+        sha256=meeting.agenda_pdf_sha256,
+        fingerprint=meeting.agenda_fingerprint,
+    )
+    meeting.agenda_pdf_sha256, meeting.agenda_fingerprint = stored.sha256, stored.fingerprint
+    return stored.pdf
 
 
 def agenda_fingerprint(meeting: Meeting) -> str:
     """What the members were sent is compared with this to flag later changes."""
-    return _fingerprint(agenda_print_html(meeting))
+    return fingerprint_of(agenda_print_html(meeting))
 
 
 def packet_sections(meeting: Meeting) -> list[PacketSection]:
@@ -85,8 +70,10 @@ def packet_pdf(meeting: Meeting) -> bytes:
         if link.document.confidentiality != Confidentiality.SECRET
     ]
     titles = [f"{item.display_number} {item.title}" for item in meeting.items]
-    fingerprint = _fingerprint(meeting.agenda_pdf_sha256 or "", *shas, *titles)
-    if meeting.packet_fingerprint == fingerprint and (pdf := _stored(meeting.packet_pdf_sha256)):
+    fingerprint = fingerprint_of(meeting.agenda_pdf_sha256 or "", *shas, *titles)
+    if meeting.packet_fingerprint == fingerprint and (
+        pdf := read_if_stored(meeting.packet_pdf_sha256)
+    ):
         return pdf
     pdf = build_packet(agenda, "Föredragningslista", packet_sections(meeting))
     meeting.packet_pdf_sha256 = store_bytes(pdf)

@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -38,7 +37,7 @@ from app.cases.models import Document
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
 from app.core.mail import MailError
-from app.core.views import handle_form
+from app.core.views import handle_form, pdf_response, run_action
 from app.decisions.models import Assignment
 from app.documents.storage import read_bytes
 from app.documents.uploads import UploadRejected, check_pdf_upload
@@ -74,18 +73,6 @@ def _confirmed_post() -> None:
     """Bare buttons: a POST with a valid CSRF token (CSRFProtect checks it) and nothing else."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-
-
-def _run(action, success: str, redirect_to: str):
-    """One state change from a button: call the service, commit, say how it went, redirect."""
-    try:
-        action()
-        db.session.commit()
-        flash(success, "success")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    return redirect(redirect_to)
 
 
 # -- meetings ------------------------------------------------------------------------------
@@ -179,7 +166,7 @@ def editor(meeting_id: int):
 def confirm(meeting_id: int):
     meeting = _manageable_meeting(meeting_id)
     _confirmed_post()
-    return _run(
+    return run_action(
         lambda: services.confirm_agenda(current_user, meeting),
         _("The agenda is confirmed. Its item numbers are the ones the record will use."),
         url_for(".editor", meeting_id=meeting.id),
@@ -191,7 +178,7 @@ def confirm(meeting_id: int):
 def reopen(meeting_id: int):
     meeting = _manageable_meeting(meeting_id)
     _confirmed_post()
-    return _run(
+    return run_action(
         lambda: services.reopen_agenda(current_user, meeting),
         _("The agenda is preliminary again."),
         url_for(".editor", meeting_id=meeting.id),
@@ -272,7 +259,7 @@ def move_item(item_id: int, direction: str):
     item = _manageable_item(item_id)
     _confirmed_post()
     offset = {"up": -1, "down": 1}.get(direction) or abort(404)
-    return _run(
+    return run_action(
         lambda: services.move_item(current_user, item, offset),
         _("The item was moved."),
         url_for(".editor", meeting_id=item.meeting_id) + f"#item-{item.id}",
@@ -285,7 +272,7 @@ def remove_item(item_id: int):
     item = _manageable_item(item_id)
     _confirmed_post()
     meeting_id = item.meeting_id
-    return _run(
+    return run_action(
         lambda: services.remove_item(current_user, item),
         _("The item was removed from the agenda."),
         url_for(".editor", meeting_id=meeting_id),
@@ -322,7 +309,7 @@ def upload_document(item_id: int):
             "error",
         )
         return redirect(target)
-    return _run(
+    return run_action(
         lambda: services.attach_upload(
             current_user,
             item,
@@ -346,7 +333,7 @@ def attach_document(item_id: int):
         flash(_("Choose a document."), "error")
         return redirect(target)
     document = db.session.get(Document, form.document_id.data)
-    return _run(
+    return run_action(
         lambda: services.attach_document(current_user, item, document),
         _("The document was attached."),
         target,
@@ -366,7 +353,7 @@ def move_document(link_id: int, direction: str):
     link = _manageable_link(link_id)
     _confirmed_post()
     offset = {"up": -1, "down": 1}.get(direction) or abort(404)
-    return _run(
+    return run_action(
         lambda: services.move_document(current_user, link, offset),
         _("The order was changed."),
         url_for(".edit_item", item_id=link.item_id) + "#documents",
@@ -379,7 +366,7 @@ def detach_document(link_id: int):
     link = _manageable_link(link_id)
     _confirmed_post()
     item_id = link.item_id
-    return _run(
+    return run_action(
         lambda: services.detach_document(current_user, link),
         _("The document was removed from the item (it is kept in the system)."),
         url_for(".edit_item", item_id=item_id) + "#documents",
@@ -398,17 +385,10 @@ def document_file(link_id: int):
         abort(404)
     if not link.document.has_file:
         abort(404)
-    return _pdf_response(read_bytes(link.document.sha256), link.document.filename or "dokument.pdf")
+    return pdf_response(read_bytes(link.document.sha256), link.document.filename or "dokument.pdf")
 
 
 # -- PDFs ----------------------------------------------------------------------------------
-
-
-def _pdf_response(pdf: bytes, filename: str) -> Response:
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _readable_meeting(meeting_id: int) -> Meeting:
@@ -423,17 +403,13 @@ def _readable_meeting(meeting_id: int) -> Meeting:
     return meeting
 
 
-def _file_stem(meeting: Meeting) -> str:
-    return f"{meeting.body.short_name or meeting.body.name} {meeting.meeting_date.isoformat()}"
-
-
 @bp.get("/meetings/<int:meeting_id>/foredragningslista.pdf")
 @login_required
 def agenda_pdf_file(meeting_id: int):
     meeting = _readable_meeting(meeting_id)
     pdf = agenda_pdf(meeting)
     db.session.commit()  # the rendering was stored
-    return _pdf_response(pdf, f"Foredragningslista {_file_stem(meeting)}.pdf")
+    return pdf_response(pdf, f"Foredragningslista {meeting.file_stem}.pdf")
 
 
 @bp.get("/meetings/<int:meeting_id>/handlingar.pdf")
@@ -442,7 +418,7 @@ def packet_pdf_file(meeting_id: int):
     meeting = _readable_meeting(meeting_id)
     pdf = packet_pdf(meeting)
     db.session.commit()
-    return _pdf_response(pdf, f"Handlingar {_file_stem(meeting)}.pdf")
+    return pdf_response(pdf, f"Handlingar {meeting.file_stem}.pdf")
 
 
 # -- kallelse ------------------------------------------------------------------------------
@@ -524,7 +500,7 @@ def pull_planned(planned_id: int, meeting_id: int):
     meeting = _manageable_meeting(meeting_id)
     planned = db.get_or_404(PlannedItem, planned_id)
     _confirmed_post()
-    return _run(
+    return run_action(
         lambda: services.pull_planned_item(current_user, planned, meeting),
         _("The topic was added to the agenda."),
         url_for(".editor", meeting_id=meeting.id),
@@ -537,7 +513,7 @@ def pull_assignment(assignment_id: int, meeting_id: int):
     meeting = _manageable_meeting(meeting_id)
     assignment = db.get_or_404(Assignment, assignment_id)
     _confirmed_post()
-    return _run(
+    return run_action(
         lambda: services.pull_assignment(current_user, assignment, meeting),
         _("The report-back was added to the agenda."),
         url_for(".editor", meeting_id=meeting.id),

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template
+from flask import Response, flash, redirect, render_template
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -61,3 +61,22 @@ def handle_form(
         form.version.data = record.version
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, conflict=conflict, record=record, **context), status
+
+
+def run_action(action, success: str, redirect_to: str):
+    """One state change from a button: call the service, commit, say how it went, redirect."""
+    try:
+        action()
+        db.session.commit()
+        flash(success, "success")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    return redirect(redirect_to)
+
+
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

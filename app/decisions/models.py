@@ -1,9 +1,9 @@
 """Decisions (beslut) and the uppdrag they give."""
 
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agenda.models import AgendaItem
@@ -14,8 +14,10 @@ from app.core.models import (
     TimestampMixin,
     VersionedMixin,
     enum_column,
+    utcnow,
 )
 from app.meetings.models import Meeting
+from app.people.models import Person
 
 
 class Decision(VersionedMixin, TimestampMixin, Base):
@@ -26,6 +28,12 @@ class Decision(VersionedMixin, TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), unique=True)
     text: Mapped[str] = mapped_column(Text)
+    # Sammanfattning: what was said, written during or after the meeting.
+    notes: Mapped[str | None] = mapped_column(Text)
+    # How the chair put the proposals to the meeting (propositionsordning).
+    proposition_order: Mapped[str | None] = mapped_column(Text)
+    # "Beslutet skickas till", one recipient per line.
+    recipients: Mapped[str | None] = mapped_column(Text)
 
     item: Mapped[AgendaItem] = relationship(back_populates="decision")
     assignments: Mapped[list["Assignment"]] = relationship(back_populates="decision")
@@ -75,3 +83,165 @@ class Assignment(VersionedMixin, TimestampMixin, Base):
             and self.due_date is not None
             and (self.due_date < today)
         )
+
+
+class MotionKind(LabelledEnum):
+    APPROVAL = "bifall"
+    REJECTION = "avslag"
+    AMENDMENT = "andring"
+    ADDITION = "tillagg"
+    REFERRAL = "aterremiss"
+    POSTPONEMENT = "bordlaggning"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            "bifall": _l("Approval (bifall)"),
+            "avslag": _l("Rejection (avslag)"),
+            "andring": _l("Amendment (ändring)"),
+            "tillagg": _l("Addition (tillägg)"),
+            "aterremiss": _l("Referral back (återremiss)"),
+            "bordlaggning": _l("Postponement (bordläggning)"),
+        }
+
+    @property
+    def printed(self) -> str:
+        return {
+            "bifall": "bifall",
+            "avslag": "avslag",
+            "andring": "ändring",
+            "tillagg": "tillägg",
+            "aterremiss": "återremiss",
+            "bordlaggning": "bordläggning",
+        }[self.value]
+
+
+class Motion(Base):
+    """A yrkande made at the meeting."""
+
+    __tablename__ = "motions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[MotionKind] = enum_column(MotionKind)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str | None] = mapped_column(Text)
+    is_withdrawn: Mapped[bool] = mapped_column(default=False)
+
+    person: Mapped[Person] = relationship()
+
+
+class BallotChoice(LabelledEnum):
+    YES = "ja"
+    NO = "nej"
+    ABSTAIN = "avstar"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {"ja": _l("Yes (ja)"), "nej": _l("No (nej)"), "avstar": _l("Abstains (avstår)")}
+
+    @property
+    def printed(self) -> str:
+        return {"ja": "Ja", "nej": "Nej", "avstar": "Avstår"}[self.value]
+
+
+class Vote(Base):
+    """An omröstning. Open votes record each member's choice; closed votes only the counts."""
+
+    __tablename__ = "votes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    is_open: Mapped[bool] = mapped_column(default=True)
+    # What ja and nej stand for: "Ja för arbetsutskottets förslag, nej för Karin Bergs yrkande".
+    question: Mapped[str] = mapped_column(Text)
+    # Counts of a closed vote; an open vote counts its ballots.
+    closed_yes: Mapped[int | None]
+    closed_no: Mapped[int | None]
+    closed_abstain: Mapped[int | None]
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+    ballots: Mapped[list["Ballot"]] = relationship(
+        back_populates="vote", order_by="Ballot.position", cascade="all, delete-orphan"
+    )
+
+    def count(self, choice: BallotChoice) -> int:
+        if not self.is_open:
+            return {
+                BallotChoice.YES: self.closed_yes,
+                BallotChoice.NO: self.closed_no,
+                BallotChoice.ABSTAIN: self.closed_abstain,
+            }[choice] or 0
+        return sum(1 for ballot in self.ballots if ballot.choice == choice)
+
+
+class Ballot(Base):
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("vote_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    position: Mapped[int] = mapped_column(default=0)
+    choice: Mapped[BallotChoice] = enum_column(BallotChoice)
+
+    vote: Mapped[Vote] = relationship(back_populates="ballots")
+    person: Mapped[Person] = relationship()
+
+
+class Reservation(Base):
+    """Dissent against a decision, by a member who took part in it."""
+
+    __tablename__ = "reservations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship()
+
+
+class Recusal(Base):
+    """Jäv: the member leaves the item; a substitute may serve for that item only."""
+
+    __tablename__ = "recusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    substitute_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    substitute: Mapped[Person | None] = relationship(foreign_keys=[substitute_id])
+
+
+class ProtocolNote(Base):
+    """A protokollsanteckning, by a member or by the meeting."""
+
+    __tablename__ = "protocol_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+    person: Mapped[Person | None] = relationship()
+
+
+class Extract(Base):
+    """An utdrag: chosen items of a record, rendered and stored."""
+
+    __tablename__ = "extracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    item_ids: Mapped[list[int]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    meeting: Mapped[Meeting] = relationship()

@@ -332,6 +332,8 @@ class _Loader:
             {"meeting_id": meeting.id, "position": position},
             {
                 "number": row["number"],
+                # The seeds' minutes are numbered records: their numbers are the § numbers.
+                "paragraph": None if is_agenda else row["number"],
                 "number_label": row.get("label")
                 if row.get("label") != str(row["number"])
                 else None,

@@ -100,6 +100,10 @@ class Meeting(VersionedMixin, TimestampMixin, Base):
     agenda_fingerprint: Mapped[str | None] = mapped_column(String(64))
     packet_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     packet_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    record_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    record_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Where and when the justering takes place, as the protokoll prints it.
+    adjustment_place_time: Mapped[str | None] = mapped_column(String(300))
 
     body: Mapped[Body] = relationship()
     term: Mapped[Term | None] = relationship()
@@ -124,6 +128,11 @@ class Meeting(VersionedMixin, TimestampMixin, Base):
     @property
     def place(self) -> str:
         return ", ".join(part for part in (self.room, self.building, self.location) if part)
+
+    @property
+    def file_stem(self) -> str:
+        """How file names of the meeting's documents start: "SRB 2024-04-19"."""
+        return f"{self.body.short_name or self.body.name} {self.meeting_date.isoformat()}"
 
     @property
     def last_dispatch(self) -> "Dispatch | None":

@@ -1,0 +1,108 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.core.forms import ModelSelectField, OptionalStringField, OptionalTextAreaField, RecordForm
+from app.decisions.models import BallotChoice, MotionKind
+from app.meetings.models import AttendanceRole
+
+
+class DecisionForm(RecordForm):
+    notes = OptionalTextAreaField(_l("Summary of the discussion (Sammanfattning)"))
+    text = OptionalTextAreaField(_l("Decision (Beslut)"))
+    proposition_order = OptionalTextAreaField(_l("Order of proposals (propositionsordning)"))
+    recipients = OptionalTextAreaField(
+        _l("The decision is sent to (Beslutet skickas till)"), description=_l("One per line.")
+    )
+    is_withdrawn = BooleanField(_l("Withdrawn (utgår): the item keeps its number"))
+    submit = SubmitField(_l("Save"))
+
+
+class AttendanceForm(FlaskForm):
+    role = SelectField(_l("Capacity"), choices=AttendanceRole.choices, coerce=AttendanceRole)
+    replaces_id = ModelSelectField(_l("Replaces"))
+    from_item_id = ModelSelectField(_l("Present from item"))
+    to_item_id = ModelSelectField(_l("Present until item"))
+    is_remote = BooleanField(_l("Takes part remotely (distans)"))
+    title = OptionalStringField(_l("Title"), validators=[Length(max=200)])
+    submit = SubmitField(_l("Save"))
+
+
+class AddAttendanceForm(FlaskForm):
+    person_id = ModelSelectField(_l("Person"), allow_blank=False)
+    role = SelectField(_l("Capacity"), choices=AttendanceRole.choices, coerce=AttendanceRole)
+    title = OptionalStringField(_l("Title"), validators=[Length(max=200)])
+    submit = SubmitField(_l("Add"))
+
+
+class MotionForm(FlaskForm):
+    kind = SelectField(_l("Motion"), choices=MotionKind.choices, coerce=MotionKind)
+    person_id = ModelSelectField(_l("Moved by"), allow_blank=False)
+    text = OptionalTextAreaField(_l("Wording"))
+    submit = SubmitField(_l("Add the motion"))
+
+
+class VoteForm(FlaskForm):
+    question = StringField(
+        _l("What yes and no stand for"),
+        validators=[DataRequired(), Length(max=1000)],
+        description=_l("E.g. Ja för förslaget till beslut, nej för Karin Bergs avslagsyrkande."),
+    )
+    is_open = BooleanField(_l("Open vote (each member's vote is recorded)"), default=True)
+    closed_yes = IntegerField(_l("Yes, closed vote"), validators=[Optional(), NumberRange(min=0)])
+    closed_no = IntegerField(_l("No, closed vote"), validators=[Optional(), NumberRange(min=0)])
+    closed_abstain = IntegerField(
+        _l("Abstains, closed vote"), validators=[Optional(), NumberRange(min=0)]
+    )
+    outcome = OptionalStringField(_l("Outcome"), validators=[Length(max=500)])
+    submit = SubmitField(_l("Record the vote"))
+
+
+BALLOT_CHOICES = [("", "—"), *[(c.value, c.printed) for c in BallotChoice]]
+
+
+class ReservationForm(FlaskForm):
+    person_id = ModelSelectField(_l("Member"), allow_blank=False)
+    reason = OptionalTextAreaField(_l("Written reason (optional)"))
+    submit = SubmitField(_l("Add the reservation"))
+
+
+class RecusalForm(FlaskForm):
+    person_id = ModelSelectField(_l("Member with jäv"), allow_blank=False)
+    substitute_id = ModelSelectField(_l("Substitute serving instead"))
+    submit = SubmitField(_l("Record jäv"))
+
+
+class ProtocolNoteForm(FlaskForm):
+    person_id = ModelSelectField(_l("By"))
+    text = OptionalTextAreaField(_l("Note"), validators=[DataRequired()])
+    submit = SubmitField(_l("Add the note"))
+
+
+class AssignmentForm(FlaskForm):
+    description = OptionalTextAreaField(_l("Uppdrag"), validators=[DataRequired()])
+    assignee_body_id = ModelSelectField(_l("To a body"))
+    assignee_text = OptionalStringField(
+        _l("Or to"), validators=[Length(max=200)], description=_l('E.g. "presidiet".')
+    )
+    due_meeting_id = ModelSelectField(_l("Report back at the meeting"))
+    due_date = DateField(_l("Or by the date"), validators=[Optional()])
+    submit = SubmitField(_l("Add the uppdrag"))
+
+
+class ForwardForm(FlaskForm):
+    meeting_id = ModelSelectField(_l("Meeting of the higher body"), allow_blank=False)
+    submit = SubmitField(_l("Forward the decision"))
+
+
+class ReportMinutesForm(FlaskForm):
+    item_id = ModelSelectField(_l("Item of the higher body's agenda"), allow_blank=False)
+    submit = SubmitField(_l("Add the minutes as beslutsunderlag"))

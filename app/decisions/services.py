@@ -1,0 +1,606 @@
+"""The meeting record: attendance, § numbers, quorum, decisions and their process, utdrag,
+and sending decisions up the chain.
+
+A record starts from the agenda: attendance is prefilled from the body's memberships, every
+item gets its § number by the body's rule and a decision prefilled from its proposal. While
+the record is a draft the secretary edits it; every change is in the audit log, which is the
+revision history each item shows.
+"""
+
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.agenda.models import AgendaItem, PlannedItem
+from app.agenda.sentences import proposal_of
+from app.bodies.models import (
+    Body,
+    Membership,
+    MembershipFunction,
+    MembershipKind,
+    NumberingRule,
+    RecordType,
+)
+from app.cases.models import Document, DocumentKind
+from app.core.audit import record_change
+from app.core.errors import DomainError
+from app.core.services import add_record, change_record
+from app.decisions.models import (
+    Assignment,
+    Ballot,
+    BallotChoice,
+    Decision,
+    Motion,
+    MotionKind,
+    ProtocolNote,
+    Recusal,
+    Reservation,
+    Vote,
+)
+from app.documents.storage import store_bytes
+from app.extensions import db
+from app.meetings.models import (
+    AgendaStatus,
+    Attendance,
+    AttendanceRole,
+    Meeting,
+    MeetingStatus,
+    RecordStatus,
+)
+from app.people.models import Person
+
+# -- starting the record -----------------------------------------------------------------------
+
+
+def start_record(actor: Any, meeting: Meeting) -> None:
+    """Open the record: attendance from the memberships, § numbers, prefilled decisions."""
+    if meeting.record_status == RecordStatus.FINAL:
+        raise DomainError(_("The record is final."))
+    if not meeting.attendances:
+        prefill_attendance(meeting)
+    meeting.agenda_status = AgendaStatus.CONFIRMED
+    assign_paragraphs(meeting)
+    for item in meeting.items:
+        if item.decision is None and not item.is_withdrawn:
+            proposal = proposal_of(item, meeting)
+            if proposal:
+                db.session.add(Decision(item=item, text=proposal))
+    meeting.record_status = RecordStatus.DRAFT
+    if meeting.status in (MeetingStatus.PLANNED, MeetingStatus.CONVENED):
+        meeting.status = MeetingStatus.HELD
+    record_change(db.session, actor, "start record", meeting)
+
+
+def _seats(meeting: Meeting) -> list[Membership]:
+    statement = select(Membership).where(Membership.body_id == meeting.body_id)
+    if meeting.term_id:
+        statement = statement.where(Membership.term_id == meeting.term_id)
+    return [
+        m
+        for m in db.session.scalars(statement)
+        if (m.start_date is None or m.start_date <= meeting.meeting_date)
+        and (m.end_date is None or meeting.meeting_date <= m.end_date)
+    ]
+
+
+def prefill_attendance(meeting: Meeting) -> None:
+    """Ledamöter as beslutande, ersättare as ej tjänstgörande, the secretary among others."""
+    memberships = sorted(
+        _seats(meeting),
+        key=lambda m: (m.substitute_order is None, m.substitute_order or 0, m.person.name),
+    )
+    position = 0
+    order = (
+        (MembershipKind.ORDINARY, AttendanceRole.VOTING),
+        (MembershipKind.SUBSTITUTE, AttendanceRole.SUBSTITUTE_NOT_SERVING),
+        (MembershipKind.CO_OPTED, AttendanceRole.OTHER),
+    )
+    for kind, role in order:
+        for membership in memberships:
+            if membership.kind != kind:
+                continue
+            position += 1
+            meeting.attendances.append(
+                Attendance(
+                    person=membership.person,
+                    role=role,
+                    position=position,
+                    organisation=membership.organisation,
+                    function=membership.function
+                    if membership.function
+                    in (MembershipFunction.CHAIR, MembershipFunction.VICE_CHAIR)
+                    else None,
+                    title="adjungerad" if kind == MembershipKind.CO_OPTED else None,
+                )
+            )
+    secretary = meeting.secretary or next(
+        (m.person for m in memberships if m.function == MembershipFunction.SECRETARY), None
+    )
+    if secretary is not None:
+        meeting.secretary = secretary
+        meeting.attendances.append(
+            Attendance(
+                person=secretary,
+                role=AttendanceRole.OTHER,
+                position=position + 1,
+                title="sekreterare"
+                if meeting.body.record_type == RecordType.PROTOCOL
+                else "mötessekreterare",
+            )
+        )
+
+
+# -- § numbers ---------------------------------------------------------------------------------
+
+
+def assign_paragraphs(meeting: Meeting) -> None:
+    """Give every item its § number by the body's rule. Numbers once given are kept.
+
+    Per calendar year, numbers continue from the highest the body used that year and are never
+    reused; per meeting they start at 1; plain numbers are the item numbers.
+    """
+    rule = meeting.body.numbering
+    items = list(meeting.items)
+    if rule == NumberingRule.PLAIN:
+        for item in items:
+            item.paragraph = item.paragraph or item.number
+        return
+    if rule == NumberingRule.PER_MEETING:
+        used = max((item.paragraph or 0 for item in items), default=0)
+    else:
+        year = meeting.meeting_date.year
+        used = (
+            db.session.scalar(
+                select(func.max(AgendaItem.paragraph))
+                .join(AgendaItem.meeting)
+                .where(
+                    Meeting.body_id == meeting.body_id,
+                    Meeting.meeting_date >= date(year, 1, 1),
+                    Meeting.meeting_date <= date(year, 12, 31),
+                )
+            )
+            or 0
+        )
+    for item in items:
+        if item.paragraph is None:
+            used += 1
+            item.paragraph = used
+
+
+def record_number(item: AgendaItem) -> str:
+    """The number as the record prints it: the seed's own label, "§ 26", or a plain "5"."""
+    if item.number_label:
+        return item.number_label
+    number = item.paragraph if item.paragraph is not None else item.number
+    if number is None:
+        return ""
+    if item.meeting.body.numbering == NumberingRule.PLAIN:
+        return str(number)
+    return f"§ {number}"
+
+
+def paragraph_range(meeting: Meeting) -> str:
+    """ "§§ 26–38" for the protokoll header; "" before numbering."""
+    numbers = [item.paragraph for item in meeting.items if item.paragraph is not None]
+    if not numbers:
+        return ""
+    low, high = min(numbers), max(numbers)
+    return f"§ {low}" if low == high else f"§§ {low}–{high}"
+
+
+# -- who serves, and quorum ----------------------------------------------------------------------
+
+
+def _present_at(attendance: Attendance, item: AgendaItem) -> bool:
+    starts = attendance.from_item.position if attendance.from_item else None
+    ends = attendance.to_item.position if attendance.to_item else None
+    return (starts is None or starts <= item.position) and (ends is None or item.position <= ends)
+
+
+def serving_at(meeting: Meeting, item: AgendaItem) -> list[Person]:
+    """The members who take part in the decision on ``item``: beslutande present at that item,
+    less those with jäv, plus the substitutes who serve for them on that item only."""
+    recused = {r.person_id: r for r in item.recusals}
+    people: list[Person] = []
+    for attendance in meeting.attendances:
+        if attendance.role != AttendanceRole.VOTING or not _present_at(attendance, item):
+            continue
+        if attendance.person_id in recused:
+            continue
+        people.append(attendance.person)
+    for recusal in recused.values():
+        if recusal.substitute is not None and recusal.substitute not in people:
+            people.append(recusal.substitute)
+    return people
+
+
+def ordinary_seats(meeting: Meeting) -> int:
+    return sum(1 for m in _seats(meeting) if m.kind == MembershipKind.ORDINARY)
+
+
+def has_quorum(meeting: Meeting, item: AgendaItem) -> bool | None:
+    """Beslutförhet: more than half of the ordinarie seats serve. None if no seats are known."""
+    seats = ordinary_seats(meeting)
+    if seats == 0:
+        return None
+    return len(serving_at(meeting, item)) * 2 > seats
+
+
+# -- attendance ----------------------------------------------------------------------------------
+
+
+def _require_draft(meeting: Meeting) -> None:
+    if meeting.record_status == RecordStatus.FINAL:
+        raise DomainError(_("The record is final and can no longer change."))
+    if meeting.record_status == RecordStatus.NONE:
+        raise DomainError(_("Start the record first."))
+
+
+def add_attendance(
+    actor: Any, meeting: Meeting, *, person: Person, role: AttendanceRole, title: str | None = None
+) -> Attendance:
+    _require_draft(meeting)
+    if any(a.person_id == person.id for a in meeting.attendances):
+        raise DomainError(_("%(name)s is already on the attendance list.", name=person.name))
+    attendance = Attendance(
+        person=person,
+        role=role,
+        title=title,
+        position=max((a.position for a in meeting.attendances), default=0) + 1,
+    )
+    meeting.attendances.append(attendance)
+    record_change(db.session, actor, "add attendance", meeting)
+    return attendance
+
+
+def update_attendance(actor: Any, attendance: Attendance, **values: Any) -> Attendance:
+    """Change a row: role, whom a substitute replaces, from/to item, distans, title."""
+    meeting = attendance.meeting
+    _require_draft(meeting)
+    replaces = values.get("replaces_id")
+    if replaces is not None:
+        if values.get("role", attendance.role) != AttendanceRole.VOTING:
+            raise DomainError(_("Only a serving member replaces someone."), field="replaces_id")
+        if replaces == attendance.person_id:
+            raise DomainError(_("A member cannot replace herself."), field="replaces_id")
+    for key in ("from_item_id", "to_item_id"):
+        item_id = values.get(key)
+        if item_id is not None:
+            item = db.session.get(AgendaItem, item_id)
+            if item is None or item.meeting_id != meeting.id:
+                raise DomainError(_("Choose an item of this meeting."), field=key)
+    if values.get("from_item_id") and values.get("to_item_id"):
+        first = db.session.get(AgendaItem, values["from_item_id"])
+        last = db.session.get(AgendaItem, values["to_item_id"])
+        if last.position < first.position:
+            raise DomainError(_("The last item comes before the first."), field="to_item_id")
+    before = {k: getattr(attendance, k) for k in values}
+    for key, value in values.items():
+        setattr(attendance, key, value)
+    record_change(db.session, actor, "update attendance", meeting, {"attendance": str(before)})
+    return attendance
+
+
+def remove_attendance(actor: Any, attendance: Attendance) -> None:
+    meeting = attendance.meeting
+    _require_draft(meeting)
+    meeting.attendances.remove(attendance)
+    db.session.delete(attendance)
+    record_change(db.session, actor, "remove attendance", meeting)
+
+
+# -- the decision on an item ---------------------------------------------------------------------
+
+
+def decision_of(item: AgendaItem) -> Decision:
+    if item.decision is None:
+        item.decision = Decision(text="")
+        db.session.add(item.decision)
+    return item.decision
+
+
+def update_decision(actor: Any, item: AgendaItem, version: int | None, **values: Any) -> Decision:
+    """Sammanfattning, Beslut, propositionsordning and "Beslutet skickas till" of an item."""
+    _require_draft(item.meeting)
+    withdrawn = values.pop("is_withdrawn", None)
+    if withdrawn is not None and withdrawn != item.is_withdrawn:
+        item.is_withdrawn = withdrawn
+    values["text"] = values.get("text") or ""
+    if item.decision is None:
+        decision = Decision(item=item, **values)
+        return add_record(actor, decision)
+    return change_record(actor, item.decision, version, values)
+
+
+def _person_in_meeting(meeting: Meeting, person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None or not any(a.person_id == person_id for a in meeting.attendances):
+        raise DomainError(_("Choose someone on the attendance list."), field="person_id")
+    return person
+
+
+def add_motion(
+    actor: Any, item: AgendaItem, *, kind: MotionKind, person_id: int, text: str | None
+) -> Motion:
+    _require_draft(item.meeting)
+    person = _person_in_meeting(item.meeting, person_id)
+    motion = Motion(kind=kind, person=person, text=text, position=len(item.motions))
+    item.motions.append(motion)
+    record_change(db.session, actor, "add motion", item)
+    return motion
+
+
+def add_vote(
+    actor: Any,
+    item: AgendaItem,
+    *,
+    question: str,
+    is_open: bool,
+    choices: dict[int, BallotChoice] | None = None,
+    counts: tuple[int, int, int] | None = None,
+    outcome: str | None = None,
+) -> Vote:
+    """An omröstning: open, with each serving member's choice, or closed, with counts only."""
+    meeting = item.meeting
+    _require_draft(meeting)
+    vote = Vote(question=question, is_open=is_open, outcome=outcome, position=len(item.votes))
+    if is_open:
+        serving = {p.id: p for p in serving_at(meeting, item)}
+        choices = choices or {}
+        strangers = set(choices) - set(serving)
+        if strangers:
+            raise DomainError(_("Only members serving on this item can vote."))
+        missing = [p.name for pid, p in serving.items() if pid not in choices]
+        if missing:
+            raise DomainError(
+                _("Record a choice for every serving member: %(names)s.", names=", ".join(missing))
+            )
+        for position, (person_id, choice) in enumerate(choices.items()):
+            vote.ballots.append(Ballot(person=serving[person_id], choice=choice, position=position))
+    else:
+        yes, no, abstain = counts or (0, 0, 0)
+        if min(yes, no, abstain) < 0:
+            raise DomainError(_("Counts cannot be negative."))
+        if yes + no + abstain > len(serving_at(meeting, item)):
+            raise DomainError(_("More votes than serving members."))
+        vote.closed_yes, vote.closed_no, vote.closed_abstain = yes, no, abstain
+    item.votes.append(vote)
+    record_change(db.session, actor, "add vote", item)
+    return vote
+
+
+def add_reservation(
+    actor: Any, item: AgendaItem, *, person_id: int, reason: str | None
+) -> Reservation:
+    """Only a member who took part in the decision may reserve herself against it."""
+    _require_draft(item.meeting)
+    if person_id not in {p.id for p in serving_at(item.meeting, item)}:
+        raise DomainError(
+            _("Only members who took part in the decision can enter a reservation."),
+            field="person_id",
+        )
+    if any(r.person_id == person_id for r in item.reservations):
+        raise DomainError(_("This member has already entered a reservation."), field="person_id")
+    reservation = Reservation(person=db.session.get(Person, person_id), reason=reason)
+    item.reservations.append(reservation)
+    record_change(db.session, actor, "add reservation", item)
+    return reservation
+
+
+def add_recusal(
+    actor: Any, item: AgendaItem, *, person_id: int, substitute_id: int | None
+) -> Recusal:
+    """Jäv: the member leaves this item; an ersättare present may serve for it."""
+    meeting = item.meeting
+    _require_draft(meeting)
+    voting = {
+        a.person_id
+        for a in meeting.attendances
+        if a.role == AttendanceRole.VOTING and _present_at(a, item)
+    }
+    if person_id not in voting:
+        raise DomainError(_("Only a serving member can declare jäv."), field="person_id")
+    if substitute_id is not None:
+        present = {
+            a.person_id: a
+            for a in meeting.attendances
+            if a.role == AttendanceRole.SUBSTITUTE_NOT_SERVING
+        }
+        if substitute_id not in present:
+            raise DomainError(
+                _("The substitute must be a present ersättare who is not serving."),
+                field="substitute_id",
+            )
+    recusal = Recusal(
+        person=db.session.get(Person, person_id),
+        substitute=db.session.get(Person, substitute_id) if substitute_id else None,
+    )
+    item.recusals.append(recusal)
+    record_change(db.session, actor, "add recusal", item)
+    return recusal
+
+
+def add_protocol_note(
+    actor: Any, item: AgendaItem, *, person_id: int | None, text: str
+) -> ProtocolNote:
+    _require_draft(item.meeting)
+    person = _person_in_meeting(item.meeting, person_id) if person_id else None
+    note = ProtocolNote(person=person, text=text)
+    item.protocol_notes.append(note)
+    record_change(db.session, actor, "add protocol note", item)
+    return note
+
+
+def add_assignment(
+    actor: Any,
+    item: AgendaItem,
+    *,
+    description: str,
+    assignee_body_id: int | None = None,
+    assignee_text: str | None = None,
+    due_meeting_id: int | None = None,
+    due_date: date | None = None,
+) -> Assignment:
+    """An uppdrag the decision gives; later agendas offer it back when it is due."""
+    _require_draft(item.meeting)
+    if not assignee_body_id and not assignee_text:
+        raise DomainError(_("Say who gets the uppdrag."), field="assignee_text")
+    if due_meeting_id:
+        due = db.session.get(Meeting, due_meeting_id)
+        if due is None or due.meeting_date <= item.meeting.meeting_date:
+            raise DomainError(_("Choose a later meeting."), field="due_meeting_id")
+    decision = decision_of(item)
+    assignment = Assignment(
+        decision=decision,
+        description=description,
+        assignee_body_id=assignee_body_id,
+        assignee_text=assignee_text,
+        due_meeting_id=due_meeting_id,
+        due_date=due_date,
+    )
+    return add_record(actor, assignment)
+
+
+def remove_part(actor: Any, item: AgendaItem, part: Any) -> None:
+    """Remove a motion, vote, reservation, jäv or protokollsanteckning from a draft record."""
+    _require_draft(item.meeting)
+    db.session.delete(part)
+    record_change(db.session, actor, f"remove {type(part).__name__.lower()}", item)
+
+
+# -- finishing ---------------------------------------------------------------------------------
+
+
+def record_problems(meeting: Meeting) -> list[str]:
+    """What a record still lacks before it can be finalised or sent to justering."""
+    problems = []
+    if not any(a.role == AttendanceRole.VOTING for a in meeting.attendances):
+        problems.append(_("No one is recorded as a voting member."))
+    is_protocol = meeting.body.record_type == RecordType.PROTOCOL
+    for item in meeting.items:
+        number = record_number(item)
+        if is_protocol and not item.is_withdrawn and not (item.decision and item.decision.text):
+            problems.append(
+                _("%(number)s %(title)s has no decision.", number=number, title=item.title)
+            )
+        if is_protocol and has_quorum(meeting, item) is False and not item.is_withdrawn:
+            problems.append(
+                _(
+                    "%(number)s %(title)s was decided without quorum.",
+                    number=number,
+                    title=item.title,
+                )
+            )
+    if is_protocol and not meeting.adjusters:
+        problems.append(_("No justerare has been chosen."))
+    return problems
+
+
+def finalise_minutes(actor: Any, meeting: Meeting) -> None:
+    """Minnesanteckningar are final when the secretary signs them ("Vid minnesanteckningarna")."""
+    if meeting.body.record_type != RecordType.NOTES:
+        raise DomainError(_("A protokoll is made final by justering."))
+    _require_draft(meeting)
+    problems = record_problems(meeting)
+    if problems:
+        raise DomainError(" ".join(problems))
+    if meeting.secretary is None:
+        raise DomainError(_("Name the secretary who signs the minutes."))
+    meeting.record_status = RecordStatus.FINAL
+    record_change(db.session, actor, "finalise minutes", meeting)
+
+
+# -- up the chain --------------------------------------------------------------------------------
+
+
+def _lower_first(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _fill_or_attach(actor: Any, item: AgendaItem, document: Document) -> Document:
+    """Attach ``document`` to ``item``; a file-less placeholder with that title is filled in."""
+    from app.agenda.services import attach_document
+
+    for link in item.documents:
+        placeholder = link.document
+        if not placeholder.has_file and placeholder.title.endswith(document.title):
+            placeholder.sha256 = document.sha256
+            placeholder.filename = document.filename
+            placeholder.media_type = document.media_type
+            placeholder.size = document.size
+            placeholder.kind = document.kind
+            record_change(db.session, actor, "fill placeholder", placeholder)
+            return placeholder
+    db.session.add(document)
+    attach_document(actor, item, document)
+    return document
+
+
+def _pdf_document(title: str, kind: DocumentKind, pdf: bytes) -> Document:
+    return Document(
+        title=title,
+        kind=kind,
+        sha256=store_bytes(pdf),
+        filename=f"{title}.pdf".replace("/", "-"),
+        media_type="application/pdf",
+        size=len(pdf),
+    )
+
+
+def forward_decision(actor: Any, item: AgendaItem, target: Meeting) -> PlannedItem:
+    """Send a decision to the body the group reports to: an utdrag as beslutsunderlag of a
+    planned item for the target meeting."""
+    from app.decisions.rendering import extract_pdf
+
+    meeting = item.meeting
+    parent: Body | None = meeting.body.parent
+    if parent is None or target.body_id != parent.id:
+        raise DomainError(
+            _("A decision is forwarded to a meeting of the body the group reports to.")
+        )
+    if meeting.record_status != RecordStatus.FINAL:
+        raise DomainError(_("Only a final record can be forwarded."))
+    kind_word = (
+        "minnesanteckningar" if meeting.body.record_type == RecordType.NOTES else "protokoll"
+    )
+    number = record_number(item).lstrip("§ ")
+    when = meeting.meeting_date.isoformat()
+    title = f"Utdrag ur {kind_word} {meeting.body.name} {when} punkt {number}"
+    document = _pdf_document(title, DocumentKind.EXTRACT, extract_pdf(actor, meeting, [item]))
+    db.session.add(document)
+    planned = PlannedItem(
+        body_id=parent.id,
+        meeting_id=target.id,
+        title=item.title,
+        description=item.decision.text if item.decision else None,
+        document=document,
+    )
+    return add_record(actor, planned)
+
+
+def attach_planned_to_item(actor: Any, planned: PlannedItem, item: AgendaItem) -> None:
+    """Use a forwarded decision on an item already on the agenda (its utdrag is attached)."""
+    if planned.item_id is not None:
+        raise DomainError(_("The topic is already on an agenda."))
+    if planned.body_id != item.meeting.body_id:
+        raise DomainError(_("The topic is planned for another body."))
+    if planned.document is not None:
+        _fill_or_attach(actor, item, planned.document)
+    planned.item_id = item.id
+    record_change(db.session, actor, "attach planned", item)
+
+
+def add_minutes_to_item(actor: Any, meeting: Meeting, item: AgendaItem) -> Document:
+    """Finalised group minutes as beslutsunderlag of the higher body's standing item."""
+    from app.decisions.rendering import record_pdf
+
+    if meeting.record_status != RecordStatus.FINAL:
+        raise DomainError(_("Only final minutes can be reported."))
+    if meeting.body.parent_id != item.meeting.body_id:
+        raise DomainError(_("Minutes are reported to the body the group reports to."))
+    name = meeting.body.name
+    title = f"Minnesanteckningar {_lower_first(name)} {meeting.meeting_date.isoformat()}"
+    document = _pdf_document(title, DocumentKind.MINUTES, record_pdf(meeting))
+    return _fill_or_attach(actor, item, document)
