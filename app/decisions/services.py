@@ -24,7 +24,7 @@ from app.bodies.models import (
     RecordType,
 )
 from app.cases.models import Document, DocumentKind
-from app.core.audit import record_change
+from app.core.audit import record_change, snapshot
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
 from app.decisions.models import (
@@ -276,10 +276,10 @@ def update_attendance(actor: Any, attendance: Attendance, **values: Any) -> Atte
         last = db.session.get(AgendaItem, values["to_item_id"])
         if last.position < first.position:
             raise DomainError(_("The last item comes before the first."), field="to_item_id")
-    before = {k: getattr(attendance, k) for k in values}
+    before = snapshot(attendance)
     for key, value in values.items():
         setattr(attendance, key, value)
-    record_change(db.session, actor, "update attendance", meeting, {"attendance": str(before)})
+    record_change(db.session, actor, "update attendance", attendance, before)
     return attendance
 
 
@@ -402,13 +402,18 @@ def add_recusal(
     }
     if person_id not in voting:
         raise DomainError(_("Only a serving member can declare jäv."), field="person_id")
+    if any(r.person_id == person_id for r in item.recusals):
+        raise DomainError(
+            _("This member has already declared jäv on this item."), field="person_id"
+        )
     if substitute_id is not None:
-        present = {
-            a.person_id: a
+        free = {
+            a.person_id
             for a in meeting.attendances
-            if a.role == AttendanceRole.SUBSTITUTE_NOT_SERVING
+            if a.role == AttendanceRole.SUBSTITUTE_NOT_SERVING and _present_at(a, item)
         }
-        if substitute_id not in present:
+        free -= {r.substitute_id for r in item.recusals}
+        if substitute_id not in free:
             raise DomainError(
                 _("The substitute must be a present ersättare who is not serving."),
                 field="substitute_id",
@@ -508,8 +513,20 @@ def finalise_minutes(actor: Any, meeting: Meeting) -> None:
         raise DomainError(" ".join(problems))
     if meeting.secretary is None:
         raise DomainError(_("Name the secretary who signs the minutes."))
-    meeting.record_status = RecordStatus.FINAL
+    make_final(meeting)
     record_change(db.session, actor, "finalise minutes", meeting)
+
+
+def make_final(meeting: Meeting) -> None:
+    """Close the record for good; generated texts are frozen so the record never moves.
+
+    A standing item's proposal ("Nästa sammanträde …") is computed from the body's later
+    meetings; once the record is final it must read as it did when the decision was made.
+    """
+    for item in meeting.items:
+        if not item.proposal and item.standard_kind is not None and not item.is_withdrawn:
+            item.proposal = proposal_of(item, meeting)
+    meeting.record_status = RecordStatus.FINAL
 
 
 # -- up the chain --------------------------------------------------------------------------------

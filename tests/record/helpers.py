@@ -11,6 +11,7 @@ from app.agenda.models import AgendaItem
 from app.agenda.services import add_item, schedule_meeting, set_adjusters
 from app.bodies.models import (
     Body,
+    BodyKind,
     MembershipFunction,
     MembershipKind,
     NumberingRule,
@@ -87,15 +88,12 @@ def make_committee(
     factory,
     numbering: NumberingRule = NumberingRule.PER_YEAR,
     name: str = "Kulturnämnden",
+    **values,
 ) -> dict[str, int]:
     """A kommun's nämnd with a protokoll: 5 ledamöter (Anna chairs), 2 ersättare, a secretary."""
     organisation = factory.organisation(f"Sala kommun {name}", short_name="Sala")
-    body_id = factory.body(
-        name,
-        organisation_id=organisation,
-        record_type=RecordType.PROTOCOL,
-        numbering=numbering,
-    )
+    values = {"kind": BodyKind.COMMITTEE, "record_type": RecordType.PROTOCOL, **values}
+    body_id = factory.body(name, organisation_id=organisation, numbering=numbering, **values)
     ids = {"body": body_id, "organisation": organisation}
     for key, person_name, party, kind, function in MEMBERS:
         ids[key] = factory.person(person_name, party=party)

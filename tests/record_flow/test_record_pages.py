@@ -17,7 +17,7 @@ def _text(pdf: bytes) -> str:
     return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
 
 
-def _committee(factory) -> dict[str, int]:  # noqa: ANN001
+def _committee(factory) -> dict[str, int]:
     org = factory.organisation("Sala kommun")
     body = factory.body("Kulturnämnden", organisation_id=org)
     ids = {"body": body}
