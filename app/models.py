@@ -22,9 +22,11 @@ from app.decisions.models import (
     Reservation,
     Vote,
 )
+from app.justering.models import JusteringRound, RecordRevision, Signoff
 from app.meetings.models import Attendance, Dispatch, Meeting, MeetingAdjuster
 from app.organisations.models import Organisation, OrganisationMembership
 from app.people.models import Person
+from app.publication.models import Posting
 
 __all__ = [
     "AgendaItem",
@@ -40,6 +42,7 @@ __all__ = [
     "Dispatch",
     "Document",
     "Extract",
+    "JusteringRound",
     "Meeting",
     "MeetingAdjuster",
     "Membership",
@@ -48,9 +51,12 @@ __all__ = [
     "OrganisationMembership",
     "Person",
     "PlannedItem",
+    "Posting",
     "ProtocolNote",
+    "RecordRevision",
     "Recusal",
     "Reservation",
+    "Signoff",
     "StandardItem",
     "Term",
     "User",

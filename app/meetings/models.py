@@ -58,12 +58,19 @@ class AgendaStatus(LabelledEnum):
 class RecordStatus(LabelledEnum):
     NONE = "none"
     DRAFT = "draft"
+    # A protokoll sent to its signatories: no changes unless one of them rejects it.
+    JUSTERING = "justering"
     # Minnesanteckningar signed by the secretary, or a protokoll that has been justerat.
     FINAL = "final"
 
     @classmethod
     def labels(cls) -> dict:
-        return {"none": _l("Not started"), "draft": _l("Draft"), "final": _l("Final")}
+        return {
+            "none": _l("Not started"),
+            "draft": _l("Draft"),
+            "justering": _l("Out for justering"),
+            "final": _l("Final"),
+        }
 
 
 class Meeting(VersionedMixin, TimestampMixin, Base):
