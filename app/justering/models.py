@@ -34,7 +34,9 @@ class RecordRevision(Base):
     justered_at: Mapped[datetime | None]
     signed_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     public_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
-    # The record as the public reads it on the web, frozen at justering.
+    # The record as members read it (every item) and as the public reads it on the web
+    # (items that are not public masked), both frozen at justering.
+    record_html: Mapped[str | None] = mapped_column(Text)
     public_html: Mapped[str | None] = mapped_column(Text)
 
     meeting: Mapped[Meeting] = relationship()

@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('justered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('signed_pdf_sha256', sa.String(length=64), nullable=True),
     sa.Column('public_pdf_sha256', sa.String(length=64), nullable=True),
+    sa.Column('record_html', sa.Text(), nullable=True),
     sa.Column('public_html', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_record_revisions_meeting_id_meetings')),
     sa.ForeignKeyConstraint(['opened_by_id'], ['users.id'], name=op.f('fk_record_revisions_opened_by_id_users')),
