@@ -23,7 +23,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 db: setup
 	$(FLASK) db upgrade
 
+# The development CA and seal live in instance/signing/ (never in the repository); the demo
+# protokoll is signed with them.
 demo: db
+	$(FLASK) signing init-dev
 	$(FLASK) seed-demo
 
 lint: setup

@@ -1,6 +1,7 @@
 """Configuration classes. ProductionConfig reads everything from the environment."""
 
 import os
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -43,10 +44,28 @@ class Config:
         "yes",
         "on",
     }
+    # Signed PDFs (app/signing). Keys never live in the repository. Unset paths fall back, when
+    # used, to what `flask signing init-dev` makes in SIGNING_DIR (default <instance>/signing/):
+    # seal.p12, personal/ and ca.pem, if they exist (app/signing/settings.py resolves them).
+    SIGNING_DIR = os.environ.get("SIGNING_DIR")
+    # The organisation's seal (PKCS#12) and its password.
+    SIGNING_PKCS12 = os.environ.get("SIGNING_PKCS12")
+    SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD")
+    # Personal certificates as <email>.p12; their password defaults to the seal's.
+    SIGNING_PERSONAL_DIR = os.environ.get("SIGNING_PERSONAL_DIR")
+    SIGNING_PERSONAL_PASSWORD = os.environ.get("SIGNING_PERSONAL_PASSWORD")
+    # Certificates trusted when verifying: PEM files, separated like PATH in the environment.
+    SIGNING_TRUST_ROOTS: list[str] | None = [
+        path for path in os.environ.get("SIGNING_TRUST_ROOTS", "").split(os.pathsep) if path
+    ] or None
+    # An RFC 3161 timestamp server: signatures then carry a trusted time (PAdES B-T).
+    SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL") or None
 
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    # Protects the development CA and seal that `flask signing init-dev` makes (not a secret).
+    SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "sekretariat-utveckling")
     # `make run` needs no mail server: kallelser are kept in memory and logged instead.
     MAIL_SUPPRESS_SEND = os.environ.get("MAIL_SUPPRESS_SEND", "1").lower() in {
         "1",
@@ -62,6 +81,10 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     # Cheap hashing keeps the suite fast; production uses argon2's defaults.
     ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+    # Never the developer's keys in instance/signing/: a test that signs makes its own keys
+    # (app.signing.keys.init_dev_signing) and points SIGNING_DIR at them.
+    SIGNING_DIR = os.path.join(tempfile.gettempdir(), f"sekretariat-test-signing-{os.getpid()}")
+    SIGNING_PKCS12_PASSWORD = "testing"
 
 
 class ProductionConfig(Config):

@@ -82,10 +82,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.agenda.views import bp as agenda_bp
     from app.bodies.views import bp as bodies_bp
     from app.decisions.views import bp as record_bp
+    from app.justering.views import bp as justering_bp
     from app.main.views import bp as main_bp
     from app.meetings.views import bp as meetings_bp
     from app.organisations.views import bp as organisations_bp
     from app.people.views import bp as people_bp
+    from app.publication.views import bp as publication_bp
 
     for blueprint in (
         main_bp,
@@ -96,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
         meetings_bp,
         agenda_bp,
         record_bp,
+        justering_bp,
+        publication_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -118,9 +122,12 @@ def _register_errors(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from app.accounts import permissions
+    from app.core.dates import local_date, local_stamp
     from app.core.text import render_text
 
     app.jinja_env.filters["rich"] = render_text
+    app.jinja_env.filters["local_date_iso"] = lambda moment: local_date(moment).isoformat()
+    app.jinja_env.filters["local_stamp"] = local_stamp
 
     @app.context_processor
     def inject() -> dict:

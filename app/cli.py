@@ -5,6 +5,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from app.extensions import db
+from app.signing.cli import signing_group
 
 
 def register_cli(app: Flask) -> None:
@@ -12,6 +13,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(agenda_group)
     app.cli.add_command(record_group)
+    app.cli.add_command(verify_pdf_command)
+    app.cli.add_command(signing_group)
 
 
 @click.command("create-user")
@@ -56,6 +59,15 @@ def seed_demo_command() -> None:
     db.session.commit()
     for name, count in summary.items():
         click.echo(f"{name}: {count}")
+    from app.demo.cycle import run_srb_cycle
+    from app.signing.backends import signing_configured
+
+    if not signing_configured():
+        click.echo("Signing is not configured (run `flask signing init-dev`): the SRB protokoll")
+        click.echo("stays unsigned.")
+    elif run_srb_cycle():
+        db.session.commit()
+        click.echo("SRB 2024-04-19: protokoll justerat, signed and posted on the anslagstavla.")
 
 
 @click.group("agenda")
@@ -115,13 +127,27 @@ def record_group() -> None:
 @click.option("--date", "meeting_date", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
 @click.option("--items", help="An utdrag of these items, by number as printed: 5,7.")
+@click.option("--signed", is_flag=True, help="The signed original of the justerat record.")
+@click.option("--public", "public", is_flag=True, help="The public copy of the justerat record.")
 @with_appcontext
-def record_pdf_command(body_name: str, meeting_date, output: str, items: str | None) -> None:
+def record_pdf_command(
+    body_name: str, meeting_date, output: str, items: str | None, signed: bool, public: bool
+) -> None:
     """Write a meeting's record as PDF, or with --items an utdrag of those items."""
     from app.decisions.rendering import extract_pdf, record_pdf
     from app.decisions.services import record_number
+    from app.documents.storage import read_bytes
+    from app.justering.services import justered_revision
 
     meeting = _find_meeting(body_name, meeting_date)
+    if signed or public:
+        revision = justered_revision(meeting)
+        if revision is None:
+            raise click.ClickException("This record is not signed (justerat) yet.")
+        _write(
+            output, read_bytes(revision.signed_pdf_sha256 if signed else revision.public_pdf_sha256)
+        )
+        return
     if not items:
         _write(output, record_pdf(meeting))
         return
@@ -131,3 +157,18 @@ def record_pdf_command(body_name: str, meeting_date, output: str, items: str | N
     if unknown:
         raise click.ClickException(f"No item numbered {', '.join(unknown)} in this record.")
     _write(output, extract_pdf(None, meeting, [by_number[number] for number in wanted]))
+
+
+@click.command("verify-pdf")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def verify_pdf_command(file: str) -> None:
+    """Check the signatures of a PDF and whether it is an archived record; exit 1 if not valid."""
+    from pathlib import Path
+
+    from app.justering.verification import verify_upload
+
+    result = verify_upload(Path(file).read_bytes())
+    click.echo(result.as_text())
+    if not result.report.valid:
+        raise SystemExit(1)

@@ -8,6 +8,7 @@ context and database session, as in production. Set up data inside ``with app.ap
 """
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db
+from app.signing.keys import init_dev_signing
 
 # The real local SMTP server fixture (`smtp_server`).
 pytest_plugins = ["tests.smtp_server"]
@@ -30,7 +32,10 @@ def app() -> Iterator[Flask]:
     with app.app_context():
         db.drop_all()
         db.create_all()
+    # A development CA and seal for this run, as `flask signing init-dev` makes them.
+    init_dev_signing(app.config["SIGNING_DIR"], password=app.config["SIGNING_PKCS12_PASSWORD"])
     yield app
+    shutil.rmtree(app.config["SIGNING_DIR"], ignore_errors=True)
     with app.app_context():
         db.drop_all()
         db.engine.dispose()

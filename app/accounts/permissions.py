@@ -69,6 +69,11 @@ def can_manage_body(user: object, body: Body) -> bool:
     return roles.is_admin or body.id in roles.secretary_of
 
 
+def can_post_anslag(user: object, body: Body) -> bool:
+    """The anslag of a justerat protokoll is posted by the body's secretary (or an admin)."""
+    return can_manage_body(user, body)
+
+
 def is_member(user: object, body: Body) -> bool:
     return body.id in roles_of(user).member_of
 

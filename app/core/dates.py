@@ -35,3 +35,13 @@ def swedish_long_date(day: date) -> str:
 def swedish_clock(at: time) -> str:
     """ "kl 09.00", as sentences print a time (headers use "kl. 09:00-12:00")."""
     return f"kl {at:%H.%M}"
+
+
+def local_date(moment: datetime) -> date:
+    """The Stockholm calendar date of an instant (a justering at 00:30 UTC is the next day)."""
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def local_stamp(moment: datetime) -> str:
+    """An instant as Swedish documents print it: "2026-03-17 14:05"."""
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")

@@ -1,6 +1,7 @@
 """The record's documents: minnesanteckningar or protokoll, and utdrag, on screen and as PDF."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import render_template
@@ -16,6 +17,24 @@ from app.meetings.models import Meeting
 from app.people.models import Person
 
 
+@dataclass(frozen=True)
+class SignatureLine:
+    """A place for one signature: ``field`` names the box (and the PDF signature field)."""
+
+    field: str
+    label: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """What the public copy prints instead of signatures: when and by whom it was signed."""
+
+    signed_at: datetime
+    signers: list[SignatureLine]
+    kept_by: str
+
+
 @dataclass
 class RecordView:
     """What the record templates need besides the models: labels, numbers, checks."""
@@ -28,6 +47,15 @@ class RecordView:
     yes: BallotChoice = BallotChoice.YES
     no: BallotChoice = BallotChoice.NO
     abstain: BallotChoice = BallotChoice.ABSTAIN
+    # Empty boxes to be signed in (the PDF sent to justering), or the public copy's attestation.
+    signature_lines: list[SignatureLine] = field(default_factory=list)
+    attestation: Attestation | None = None
+    # A rättelse prints its number and reason.
+    correction: tuple[int, str] | None = None
+
+    @property
+    def is_public(self) -> bool:
+        return self.attestation is not None
 
     @property
     def is_protocol(self) -> bool:
@@ -52,25 +80,40 @@ class RecordView:
 
 
 def record_view(
-    meeting: Meeting, items: list[AgendaItem], *, is_extract: bool = False
+    meeting: Meeting,
+    items: list[AgendaItem],
+    *,
+    is_extract: bool = False,
+    signature_lines: list[SignatureLine] | None = None,
+    attestation: Attestation | None = None,
+    correction: tuple[int, str] | None = None,
 ) -> RecordView:
     return RecordView(
         meeting=meeting,
         is_extract=is_extract,
+        signature_lines=signature_lines or [],
+        attestation=attestation,
+        correction=correction,
         numbers={item.id: record_number(item) for item in items},
         proposals={item.id: proposal_of(item, meeting) for item in items},
         quorum={item.id: has_quorum(meeting, item) for item in items if not item.is_withdrawn},
     )
 
 
-def record_print_html(meeting: Meeting, items: list[AgendaItem] | None = None) -> str:
+def record_print_html(meeting: Meeting, items: list[AgendaItem] | None = None, **view: Any) -> str:
+    """The record as printed; ``view`` passes signature lines, an attestation or a rättelse."""
     chosen = list(meeting.items) if items is None else items
     return render_template(
         "pdf/record.html",
         meeting=meeting,
         items=chosen,
-        record=record_view(meeting, chosen, is_extract=items is not None),
+        record=record_view(meeting, chosen, is_extract=items is not None, **view),
     )
+
+
+def record_public_html(meeting: Meeting, view: RecordView) -> str:
+    """The record as the public reads it on the web: stored when it is justerat."""
+    return render_template("record/_public.html", meeting=meeting, items=meeting.items, record=view)
 
 
 def record_pdf(meeting: Meeting) -> bytes:

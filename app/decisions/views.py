@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.accounts.permissions import can_manage_body, can_view_record
+from app.accounts.permissions import can_manage_body, can_view_body, can_view_record, is_member
 from app.agenda.models import AgendaItem, PlannedItem
 from app.bodies.models import Body
 from app.core.audit import AuditEntry
@@ -28,7 +28,10 @@ from app.decisions.forms import (
 )
 from app.decisions.models import BallotChoice, Motion, ProtocolNote, Recusal, Reservation, Vote
 from app.decisions.rendering import extract_pdf, record_pdf, record_view
+from app.documents.storage import read_bytes
 from app.extensions import db
+from app.justering import services as justering
+from app.justering.forms import CorrectionForm
 from app.meetings.models import Attendance, AttendanceRole, Meeting, RecordStatus
 from app.people.models import Person
 
@@ -76,6 +79,20 @@ def _readable_record(meeting_id: int) -> Meeting:
 def show(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     manager = can_manage_body(current_user, meeting.body)
+    justered = justering.justered_revision(meeting)
+    if not manager and meeting.record_status != RecordStatus.FINAL and justered is not None:
+        # A rättelse is being made: readers keep reading the justerat version.
+        if not can_view_body(current_user, meeting.body):
+            abort(404)
+        return render_template(
+            "record/show.html",
+            meeting=meeting,
+            record=record_view(meeting, []),
+            frozen=justered,
+            manager=False,
+            member=is_member(current_user, meeting.body),
+            revisions=[r for r in justering.revisions_of(meeting) if r.justered_at],
+        )
     if not manager:
         meeting = _readable_record(meeting_id)
     items = list(meeting.items) if manager else [i for i in meeting.items if i.is_public]
@@ -84,8 +101,15 @@ def show(meeting_id: int):
         "items": items,
         "record": record_view(meeting, items),
         "manager": manager,
+        "revisions": [r for r in justering.revisions_of(meeting) if r.justered_at],
+        "member": manager or is_member(current_user, meeting.body),
     }
     if manager:
+        context["rounds"] = justering.rounds_of(meeting)
+        context["open_round"] = justering.open_round(meeting)
+        context["revision"] = justering.current_revision(meeting)
+        context["deadline"] = justering.deadline_status(meeting)
+        context["correction_form"] = CorrectionForm()
         context["problems"] = (
             services.record_problems(meeting) if meeting.record_status != RecordStatus.NONE else []
         )
@@ -110,11 +134,27 @@ def show(meeting_id: int):
 
 @bp.get("/meetings/<int:meeting_id>/record.pdf")
 def pdf(meeting_id: int):
+    """The record as PDF: a draft for the secretary; once signed, the signed original for the
+    secretary's side and the members, the public copy for everyone else."""
     meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_manage_body(current_user, meeting.body):
+    manager = can_manage_body(current_user, meeting.body)
+    justered = justering.justered_revision(meeting)
+    if justered is not None and (meeting.record_status == RecordStatus.FINAL or not manager):
+        if not can_view_body(current_user, meeting.body):
+            abort(404)
+        internal = manager or is_member(current_user, meeting.body)
+        sha = justered.signed_pdf_sha256 if internal else justered.public_pdf_sha256
+        return pdf_response(
+            read_bytes(sha),
+            f"{record_view(meeting, []).title.capitalize()} {meeting.file_stem}.pdf",
+        )
+    if not manager:
         meeting = _readable_record(meeting_id)
     if meeting.record_status == RecordStatus.NONE:
         abort(404)
+    open_round = justering.open_round(meeting)
+    if open_round is not None:
+        return redirect(url_for("justering.round_pdf", round_id=open_round.id))
     content = record_pdf(meeting)
     db.session.commit()
     return pdf_response(
@@ -164,7 +204,7 @@ def finalise(meeting_id: int):
     meeting = _managed_meeting(meeting_id)
     _posted()
     return run_action(
-        lambda: services.finalise_minutes(current_user, meeting),
+        lambda: justering.finalise_and_sign_minutes(current_user, meeting),
         _("The minutes are final and signed by the secretary."),
         url_for(".show", meeting_id=meeting.id),
     )

@@ -61,10 +61,14 @@ DEMO_ACCOUNTS = (
     ("elin.hellstrom@example.se", "Elin Hellström", False),
     ("eva.wilhelmsson@example.se", "Eva Wilhelmsson", False),
     ("johanna.odo@example.se", "Johanna Odö", False),
+    ("ordforande.srb@example.se", "Demo Ordförande", False),
 )
 # For the demo the two mötessekreterare also serve SRB (the seeds name no SRB secretary).
 DEMO_SRB_SECRETARIES = ("Elin Hellström", "Eva Wilhelmsson")
 DEMO_NOTE = "Demo: sekreterare för SRB i demodata; anges inte i källdokumenten."
+# SRB's ordförande justerar "jämte" Johanna Odö, but the seeds do not name her: a demo person.
+DEMO_SRB_CHAIR = "Demo Ordförande"
+DEMO_CHAIR_NOTE = "Demo: SRB:s ordförande namnges inte i källdokumenten."
 # SRB item 3: "Johanna Odö utses att jämte ordföranden justera dagens protokoll."
 SEED_ADJUSTERS = {"srb-2024-04-19": ["Johanna Odö"]}
 
@@ -246,6 +250,26 @@ class _Loader:
         else:
             status, record_status = MeetingStatus.PLANNED, RecordStatus.NONE  # known by date only
         db.session.flush()
+        existing = db.session.scalar(
+            select(Meeting).where(Meeting.body_id == body.id, Meeting.meeting_date == row["date"])
+        )
+        # A meeting the demo has carried further (the SRB protokoll through justering and
+        # anslag, see app.demo.cycle) keeps its state when the seeds are loaded again.
+        carried_on = (
+            existing is not None
+            and not has_record
+            and (existing.record_status != RecordStatus.NONE)
+        )
+        states = (
+            {}
+            if carried_on
+            else {
+                "status": status,
+                "agenda_status": AgendaStatus.CONFIRMED if has_record else AgendaStatus.PRELIMINARY,
+                "record_status": record_status,
+                "secretary": self.people[row["secretary"]] if row.get("secretary") else None,
+            }
+        )
         meeting = _upsert(
             Meeting,
             {"body_id": body.id, "meeting_date": row["date"]},
@@ -257,16 +281,15 @@ class _Loader:
                 "end_time": time.fromisoformat(row["end_time"]) if row.get("end_time") else None,
                 "location": row.get("location"),
                 "mode": MeetingMode(row.get("mode") or "on_site"),
-                "status": status,
-                "agenda_status": AgendaStatus.CONFIRMED if has_record else AgendaStatus.PRELIMINARY,
-                "record_status": record_status,
-                "secretary": self.people[row["secretary"]] if row.get("secretary") else None,
+                **states,
                 "is_illustrative": bool(row.get("illustrative")),
             },
         )
         self.meetings[row["key"]] = meeting
         self.count("meetings")
         db.session.flush()
+        if carried_on:
+            return  # its items, attendance and justerare are the record's now
         adjusters = [self.person_named(name) for name in SEED_ADJUSTERS.get(row["key"], [])]
         if [a.person_id for a in meeting.adjusters] != [p.id for p in adjusters]:
             meeting.adjusters.clear()
@@ -426,6 +449,18 @@ class _Loader:
                 },
                 {"function": MembershipFunction.SECRETARY, "note": DEMO_NOTE},
             )
+        chair = _upsert(Person, {"name": DEMO_SRB_CHAIR}, {})
+        db.session.flush()
+        _upsert(
+            Membership,
+            {
+                "person_id": chair.id,
+                "body_id": srb.id,
+                "term_id": term.id,
+                "kind": MembershipKind.ORDINARY,
+            },
+            {"function": MembershipFunction.CHAIR, "note": DEMO_CHAIR_NOTE},
+        )
 
     def demo_accounts(self) -> None:
         for email, person_name, is_admin in DEMO_ACCOUNTS:

@@ -9,12 +9,15 @@ because user text slipped into it) gets a logged refusal and a PDF without that 
 import logging
 import mimetypes
 import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, has_app_context
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,9 @@ log = logging.getLogger(__name__)
 #: PDF version; pdf_tags adds the structure tree and /MarkInfo. PDF/A-3 rather than 2 so a
 #: later signed or e-archived version may carry attachments.
 ARCHIVAL_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/a-3u", "pdf_tags": True}
+
+#: CSS pixels to PDF points: 72 points and 96 pixels to the inch (write_pdf's zoom=1 scale).
+PX_TO_PT = 0.75
 
 
 class RenderError(Exception):
@@ -118,6 +124,51 @@ def render_pdf(
 
     Raises RenderError if WeasyPrint fails.
     """
+    pdf, _boxes = _render(html, (), title, lang, static_folder, archival)
+    return pdf
+
+
+@dataclass(frozen=True)
+class PlacedBox:
+    """Where an element landed: its page (0-based) and border box in PDF points.
+
+    ``box`` is (left, bottom, right, top) with the origin at the bottom left of the page, as
+    PDF rectangles (annotations, signature fields) are given.
+    """
+
+    page: int
+    box: tuple[float, float, float, float]
+
+
+def render_pdf_with_boxes(
+    html: str,
+    box_ids: Iterable[str],
+    *,
+    title: str | None = None,
+    lang: str = "sv",
+    static_folder: str | None = None,
+    archival: bool = True,
+) -> tuple[bytes, dict[str, PlacedBox]]:
+    """Render ``html`` as render_pdf does, and say where the elements with ``box_ids`` are.
+
+    A template reserves a place with an element of fixed size, e.g. ``<div
+    class="signature-box" id="sig-1"></div>``, and gets its page and rectangle back, to put a
+    signature field exactly there. An element split over two pages is reported where it
+    starts; give reserved boxes ``break-inside: avoid``.
+
+    Raises RenderError if WeasyPrint fails or an id is not in the document.
+    """
+    return _render(html, tuple(box_ids), title, lang, static_folder, archival)
+
+
+def _render(
+    html: str,
+    box_ids: tuple[str, ...],
+    title: str | None,
+    lang: str,
+    static_folder: str | None,
+    archival: bool,
+) -> tuple[bytes, dict[str, PlacedBox]]:
     fetcher = StaticFileFetcher(*_static_location(static_folder))
     options = ARCHIVAL_OPTIONS if archival else {}
     try:
@@ -128,15 +179,46 @@ def render_pdf(
             document.metadata.title = title
         if not document.metadata.lang:
             document.metadata.lang = lang
+        boxes = _placed_boxes(document, box_ids)
         with warnings.catch_warnings():
             # WeasyPrint 70 opens its sRGB profile (the PDF/A output intent) and never closes
             # it; the file is freed at once, with a ResourceWarning that is not ours to fix.
             warnings.filterwarnings(
                 "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
             )
-            return document.write_pdf(**options)
+            return document.write_pdf(**options), boxes
+    except RenderError:
+        raise
     except Exception as error:
         raise RenderError(f"the PDF could not be rendered: {error}") from error
+
+
+def _placed_boxes(document: Document, box_ids: tuple[str, ...]) -> dict[str, PlacedBox]:
+    """The boxes of the elements with these ids, from WeasyPrint's page anchors.
+
+    WeasyPrint makes every id an anchor and records its border box as (x1, y1, x2, y2) in
+    CSS pixels from the top left of the page; write_pdf scales by 0.75 (96 px to 72 pt per
+    inch) and flips the y axis, and so does this.
+    """
+    found: dict[str, PlacedBox] = {}
+    for index, page in enumerate(document.pages):
+        for box_id in box_ids:
+            if box_id in found or box_id not in page.anchors:
+                continue
+            x1, y1, x2, y2 = page.anchors[box_id]
+            found[box_id] = PlacedBox(
+                index,
+                (
+                    x1 * PX_TO_PT,
+                    (page.height - y2) * PX_TO_PT,
+                    x2 * PX_TO_PT,
+                    (page.height - y1) * PX_TO_PT,
+                ),
+            )
+    missing = [box_id for box_id in box_ids if box_id not in found]
+    if missing:
+        raise RenderError(f"no element with id {', '.join(missing)} in the document")
+    return found
 
 
 def _static_location(static_folder: str | None) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.accounts.permissions import roles_of, visible_bodies_clause
 from app.bodies.models import Body
 from app.extensions import db
+from app.justering.services import pending_signoffs
 from app.meetings.models import Meeting, MeetingStatus
 
 bp = Blueprint("main", __name__)
@@ -34,6 +35,13 @@ def index():
         .order_by(Meeting.meeting_date.desc(), Meeting.start_time.desc())
         .limit(10)
     ).all()
+    to_sign = pending_signoffs(getattr(current_user, "person", None))
     return render_template(
-        "main/index.html", my_bodies=my_bodies, upcoming=upcoming, recent=recent, roles=roles
+        "main/index.html",
+        my_bodies=my_bodies,
+        upcoming=upcoming,
+        recent=recent,
+        roles=roles,
+        to_sign=to_sign,
+        today=date.today(),
     )

@@ -1,0 +1,93 @@
+"""Carries the demo SRB meeting through the whole cycle, so a newcomer sees a justerat, signed
+and posted protokoll: the record is started (decisions as proposed: the meeting is marked
+illustrative), the secretary sends it to justering, the justerare rejects it once with a
+comment, the secretary corrects it and sends it again, the chair and the justerare approve,
+and the anslag is posted. Every step goes through the same services the pages use.
+"""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.agenda.models import StandardKind
+from app.bodies.models import Body
+from app.decisions.models import Decision
+from app.decisions.services import start_record
+from app.extensions import db
+from app.justering import services as justering
+from app.justering.models import SignoffRole
+from app.meetings.models import Meeting, RecordStatus
+from app.publication.services import post_anslag
+from app.signing import keys
+from app.signing.settings import signing_settings
+
+SRB_MEETING = date(2024, 4, 19)
+SECRETARY = "elin.hellstrom@example.se"
+ADJUSTER = "johanna.odo@example.se"
+CHAIR = "ordforande.srb@example.se"
+REJECTION = "Justeringens plats och tid saknas i protokollets huvud."
+ADJUSTMENT = "Digital justering, senast 14 dagar efter sammanträdet"
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def srb_meeting() -> Meeting | None:
+    return db.session.scalar(
+        select(Meeting)
+        .join(Meeting.body)
+        .where(Body.short_name == "SRB", Meeting.meeting_date == SRB_MEETING)
+    )
+
+
+def issue_demo_certificates(users: list[User]) -> None:
+    """Personal certificates from the development CA for the demo signatories, so each
+    signature in the demo protokoll is made with the signatory's own key (as with a signing
+    service), not all with the organisation's seal. Only where the development CA is."""
+    settings = signing_settings()
+    password = settings.password
+    if password is None or not (settings.folder / keys.CA_KEY).exists():
+        return
+    ca = keys.load_ca(settings.folder, password)
+    for user in users:
+        path = keys.personal_pkcs12_path(settings.folder / keys.PERSONAL, user.email)
+        if not path.exists():
+            keys.issue_personal_certificate(
+                ca,
+                settings.folder / keys.PERSONAL,
+                name=user.person.name,
+                email=user.email,
+                password=password,
+            )
+
+
+def run_srb_cycle(review_url=lambda round_id: f"/justering/{round_id}") -> bool:
+    """Run the cycle once; False when the meeting has already been through it."""
+    meeting = srb_meeting()
+    if meeting is None or meeting.record_status != RecordStatus.NONE:
+        return False
+    secretary, adjuster, chair = _user(SECRETARY), _user(ADJUSTER), _user(CHAIR)
+    issue_demo_certificates([secretary, adjuster, chair])
+    meeting.secretary = secretary.person
+    start_record(secretary, meeting)
+    # Items with no proposal get the decision such items usually get (the meeting is marked
+    # illustrative: the seeds hold the agenda, not the protokoll).
+    for item in meeting.items:
+        if item.decision is None and not item.is_withdrawn:
+            other = item.standard_kind == StandardKind.OTHER_QUESTIONS
+            text = "Inga övriga frågor anmäldes." if other else "Informationen noteras."
+            db.session.add(Decision(item=item, text=text))
+    db.session.flush()
+
+    first = justering.send_to_justering(secretary, meeting, review_url=review_url).round
+    mine = next(s for s in first.signoffs if s.role == SignoffRole.ADJUSTER)
+    justering.reject(adjuster, mine, comment=REJECTION)
+    meeting.adjustment_place_time = ADJUSTMENT
+
+    second = justering.send_to_justering(secretary, meeting, review_url=review_url).round
+    for signoff in second.signoffs[1:]:
+        justering.approve(chair if signoff.role == SignoffRole.CHAIR else adjuster, signoff)
+    post_anslag(secretary, meeting)
+    return True

@@ -1,0 +1,533 @@
+"""Justering and signing of the record.
+
+A protokoll is sent to justering by the meeting's secretary: the PDF is rendered once with an
+empty signature box per signatory, every signature field is created, and the secretary signs
+hers. The chair and the justerare then approve (each approval is a PAdES signature in its own
+field) or reject with a comment. A rejection closes the round and opens the record again; the
+secretary's changes go out in a new round. When every signatory has approved, the revision
+is justerat: its signed original, the public copy and the HTML read on the web are stored
+and never change again. A later correction is a rättelse: a new revision, with a reason, that
+goes through justering like the first; the original stays as it was.
+
+Minnesanteckningar have no justering: the secretary finalises and signs alone.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.bodies.models import RecordType
+from app.core.audit import record_change
+from app.core.dates import local_date
+from app.core.errors import DomainError
+from app.core.mail import MailError, OutgoingMessage, send_messages
+from app.core.models import utcnow
+from app.decisions.rendering import (
+    Attestation,
+    SignatureLine,
+    record_print_html,
+    record_public_html,
+    record_view,
+)
+from app.decisions.services import make_final, record_problems
+from app.documents.render import RenderError, render_pdf, render_pdf_with_boxes
+from app.documents.storage import read_bytes, store_bytes
+from app.extensions import db
+from app.justering.models import (
+    JusteringRound,
+    RecordRevision,
+    RoundStatus,
+    Signoff,
+    SignoffRole,
+    SignoffStatus,
+)
+from app.meetings.models import Meeting, RecordStatus
+from app.people.models import Person
+from app.signing.backends import backend_from_config
+from app.signing.errors import SigningError
+from app.signing.pdf import Signatory, SignatureSlot, add_signature_fields, sign_pdf
+
+# Kommunallagen: the protokoll is justerat within 14 days of the meeting.
+JUSTERING_DAYS = 14
+# The deadline is warned about this many days before it.
+WARNING_DAYS = 3
+
+
+class NotYourSignature(Exception):
+    """A login tried to approve or reject a signature that belongs to someone else."""
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def deadline_of(meeting: Meeting) -> date:
+    return meeting.meeting_date + timedelta(days=JUSTERING_DAYS)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    day: date
+    days_left: int
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def is_near(self) -> bool:
+        return self.days_left <= WARNING_DAYS
+
+
+def deadline_status(meeting: Meeting, today: date | None = None) -> Deadline:
+    day = deadline_of(meeting)
+    return Deadline(day, (day - (today or date.today())).days)
+
+
+def revisions_of(meeting: Meeting) -> list[RecordRevision]:
+    return list(
+        db.session.scalars(
+            select(RecordRevision)
+            .where(RecordRevision.meeting_id == meeting.id)
+            .order_by(RecordRevision.number)
+        )
+    )
+
+
+def current_revision(meeting: Meeting) -> RecordRevision | None:
+    revisions = revisions_of(meeting)
+    return revisions[-1] if revisions else None
+
+
+def justered_revision(meeting: Meeting) -> RecordRevision | None:
+    """The latest revision that is justerat (signed): what readers are shown."""
+    done = [r for r in revisions_of(meeting) if r.justered_at is not None]
+    return done[-1] if done else None
+
+
+def rounds_of(meeting: Meeting) -> list[JusteringRound]:
+    return list(
+        db.session.scalars(
+            select(JusteringRound)
+            .where(JusteringRound.meeting_id == meeting.id)
+            .order_by(JusteringRound.sent_at, JusteringRound.id)
+        )
+    )
+
+
+def open_round(meeting: Meeting) -> JusteringRound | None:
+    return next((r for r in rounds_of(meeting) if r.is_open), None)
+
+
+def pending_signoffs(person: Person | None) -> list[Signoff]:
+    """The signatures a person is asked for: open rounds, not yet approved or rejected."""
+    if person is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Signoff)
+            .join(Signoff.round)
+            .where(
+                Signoff.person_id == person.id,
+                Signoff.status == SignoffStatus.PENDING,
+                JusteringRound.status == RoundStatus.OPEN,
+            )
+            .order_by(JusteringRound.deadline)
+        )
+    )
+
+
+def chair_of(meeting: Meeting) -> Person | None:
+    return record_view(meeting, []).chair
+
+
+def signatories(meeting: Meeting) -> list[tuple[SignoffRole, Person]]:
+    """Who signs, in the order the document prints them."""
+    if meeting.secretary is None:
+        raise DomainError(_("Name the secretary who signs the record."))
+    people = [(SignoffRole.SECRETARY, meeting.secretary)]
+    if meeting.body.record_type == RecordType.PROTOCOL:
+        chair = chair_of(meeting)
+        if chair is None:
+            raise DomainError(_("Mark the chair (ordförande) in the attendance."))
+        people.append((SignoffRole.CHAIR, chair))
+        people.extend((SignoffRole.ADJUSTER, a.person) for a in meeting.adjusters)
+    return people
+
+
+def _field_names(roles: list[SignoffRole]) -> list[str]:
+    names, adjusters = [], 0
+    for role in roles:
+        if role == SignoffRole.ADJUSTER:
+            adjusters += 1
+            names.append(f"justerare-{adjusters}")
+        else:
+            names.append({"secretary": "sekreterare", "chair": "ordforande"}[role.value])
+    return names
+
+
+# -- sending -------------------------------------------------------------------------------------
+
+
+def _require_secretary(actor: Any, meeting: Meeting) -> Person:
+    """The secretary's own signature is made when she sends (or finalises) the record."""
+    secretary = meeting.secretary
+    if secretary is None:
+        raise DomainError(_("Name the secretary who signs the record."))
+    if getattr(actor, "person_id", None) != secretary.id:
+        raise DomainError(
+            _(
+                "Only %(name)s, the secretary of this meeting, can sign the record. "
+                "Change the meeting's secretary if someone else keeps it.",
+                name=secretary.name,
+            )
+        )
+    return secretary
+
+
+def _open_revision(actor: Any, meeting: Meeting) -> RecordRevision:
+    revision = current_revision(meeting)
+    if revision is None or revision.justered_at is not None:
+        revision = RecordRevision(
+            meeting_id=meeting.id,
+            number=1 if revision is None else revision.number + 1,
+            opened_by_id=getattr(actor, "id", None),
+        )
+        db.session.add(revision)
+        db.session.flush()
+    return revision
+
+
+def _correction(revision: RecordRevision) -> tuple[int, str] | None:
+    return (revision.number, revision.reason or "") if revision.is_correction else None
+
+
+def _prepared_pdf(meeting: Meeting, revision: RecordRevision, signoffs: list[Signoff]) -> bytes:
+    """The record with one empty signature box and one signature field per signatory."""
+    lines = [
+        SignatureLine(field=s.field_name, label=s.role.printed, name=s.person.name)
+        for s in signoffs
+    ]
+    html = record_print_html(meeting, signature_lines=lines, correction=_correction(revision))
+    view = record_view(meeting, [])
+    pdf, boxes = render_pdf_with_boxes(
+        html,
+        [f"sig-{line.field}" for line in lines],
+        title=f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}",
+    )
+    slots = []
+    for line in lines:
+        box = boxes[f"sig-{line.field}"]
+        slots.append(SignatureSlot(name=line.field, page=box.page, box=box.box))
+    return add_signature_fields(pdf, slots)
+
+
+def _sign(justering: JusteringRound, signoff: Signoff, user: Any, reason: str) -> None:
+    now = utcnow()
+    signed = sign_pdf(
+        read_bytes(justering.pdf_sha256),
+        field=signoff.field_name,
+        signatory=Signatory(
+            name=signoff.person.name, role=signoff.role.printed, email=signoff.person.email
+        ),
+        backend=backend_from_config(),
+        reason=reason,
+        signed_at=now,
+    )
+    justering.pdf_sha256 = store_bytes(signed)
+    signoff.status = SignoffStatus.APPROVED
+    signoff.decided_at = now
+    signoff.decided_by_id = getattr(user, "id", None)
+
+
+def _new_round(actor: Any, meeting: Meeting, revision: RecordRevision) -> JusteringRound:
+    people = signatories(meeting)
+    fields = _field_names([role for role, _person in people])
+    signoffs = [
+        Signoff(person=person, person_id=person.id, role=role, position=i, field_name=name)
+        for i, ((role, person), name) in enumerate(zip(people, fields, strict=True))
+    ]
+    number = 1 + len(revision.rounds)
+    justering = JusteringRound(
+        meeting_id=meeting.id,
+        revision=revision,
+        number=number,
+        sent_by_id=getattr(actor, "id", None),
+        deadline=deadline_of(meeting),
+        pdf_sha256=store_bytes(_prepared_pdf(meeting, revision, signoffs)),
+        signoffs=signoffs,
+    )
+    db.session.add(justering)
+    return justering
+
+
+@dataclass
+class Sent:
+    round: JusteringRound
+    # Why the notifications could not be mailed, if they could not.
+    mail_problem: str | None = None
+
+
+def send_to_justering(actor: Any, meeting: Meeting, *, review_url: Callable[[int], str]) -> Sent:
+    """The secretary signs the protokoll and asks the chair and the justerare to approve it.
+
+    ``review_url(round_id)`` is the link in the notification. People who
+    have no email address on file are listed by ``unnotified(round)``.
+    """
+    if meeting.body.record_type != RecordType.PROTOCOL:
+        raise DomainError(_("Minutes have no justering: the secretary finalises them."))
+    if meeting.record_status != RecordStatus.DRAFT:
+        raise DomainError(_("Only a draft protokoll can be sent to justering."))
+    problems = record_problems(meeting)
+    if problems:
+        raise DomainError(" ".join(problems))
+    _require_secretary(actor, meeting)
+    signatories(meeting)  # the chair is marked
+    make_final_texts(meeting)
+    revision = _open_revision(actor, meeting)
+    with _documents_errors():
+        justering = _new_round(actor, meeting, revision)
+        _sign(justering, justering.signoffs[0], actor, "Protokollförare")
+    meeting.record_status = RecordStatus.JUSTERING
+    db.session.flush()
+    record_change(db.session, actor, "send to justering", meeting)
+    problem = _notify_signatories(justering, review_url(justering.id))
+    return Sent(justering, problem)
+
+
+@contextmanager
+def _documents_errors() -> Iterator[None]:
+    """A PDF that cannot be rendered or signed leaves the record as it was, with the reason."""
+    try:
+        yield
+    except (RenderError, SigningError) as error:
+        current_app.logger.exception("record PDF not made")
+        raise DomainError(
+            _("The PDF could not be made, nothing was changed: %(reason)s", reason=str(error))
+        ) from error
+
+
+def make_final_texts(meeting: Meeting) -> None:
+    """Freeze generated texts before the record is signed (see decisions.services.make_final)."""
+    status = meeting.record_status
+    make_final(meeting)
+    meeting.record_status = status
+
+
+def _notify_signatories(justering: JusteringRound, review_url: str) -> str | None:
+    meeting = justering.meeting
+    messages = []
+    for signoff in justering.signoffs[1:]:
+        if not signoff.person.email:
+            continue
+        messages.append(
+            OutgoingMessage(
+                to=[signoff.person.email],
+                subject=(
+                    f"Justering: protokoll {meeting.heading} {meeting.meeting_date.isoformat()}"
+                ),
+                text=render_template(
+                    "justering/mail_request.txt",
+                    meeting=meeting,
+                    signoff=signoff,
+                    justering=justering,
+                    review_url=review_url,
+                ),
+            )
+        )
+    return _send(messages)
+
+
+def unnotified(justering: JusteringRound) -> list[Person]:
+    return [s.person for s in justering.signoffs[1:] if not s.person.email]
+
+
+def _send(messages: list[OutgoingMessage]) -> str | None:
+    """Notifications go out after the change; when the mail server fails, the justering
+    stands and the reason is returned for the secretary to see."""
+    if not messages:
+        return None
+    try:
+        send_messages(messages)
+    except MailError as error:
+        current_app.logger.warning("justering mail not sent: %s", error.message)
+        return error.message
+    return None
+
+
+# -- approving and rejecting ---------------------------------------------------------------------
+
+
+def _own_signoff(user: Any, signoff: Signoff) -> None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise NotYourSignature
+    if getattr(user, "person_id", None) != signoff.person_id:
+        raise NotYourSignature
+    if not signoff.round.is_open:
+        raise DomainError(_("This round of justering is closed."))
+    if signoff.status != SignoffStatus.PENDING:
+        raise DomainError(_("You have already answered."))
+
+
+def approve(user: Any, signoff: Signoff) -> JusteringRound:
+    """The signatory approves: her signature goes into her field. The last one completes."""
+    _own_signoff(user, signoff)
+    justering = signoff.round
+    with _documents_errors():
+        _sign(justering, signoff, user, "Justerat")
+        record_change(db.session, user, "approve justering", justering.meeting)
+        if all(s.status == SignoffStatus.APPROVED for s in justering.signoffs):
+            _complete(justering.meeting, justering.revision, justering)
+    return justering
+
+
+def reject(user: Any, signoff: Signoff, *, comment: str) -> JusteringRound:
+    """The signatory rejects with a comment: the round closes and the secretary corrects."""
+    _own_signoff(user, signoff)
+    comment = (comment or "").strip()
+    if not comment:
+        raise DomainError(_("Say what must be changed."), field="comment")
+    justering = signoff.round
+    signoff.status = SignoffStatus.REJECTED
+    signoff.comment = comment
+    signoff.decided_at = utcnow()
+    signoff.decided_by_id = user.id
+    justering.status = RoundStatus.REJECTED
+    justering.closed_at = signoff.decided_at
+    justering.meeting.record_status = RecordStatus.DRAFT
+    record_change(db.session, user, "reject justering", justering.meeting)
+    _notify_secretary(justering, signoff)
+    return justering
+
+
+def _notify_secretary(justering: JusteringRound, signoff: Signoff | None) -> None:
+    meeting = justering.meeting
+    secretary = meeting.secretary
+    if secretary is None or not secretary.email:
+        return
+    subject = (
+        f"Justering avvisad: {meeting.heading} {meeting.meeting_date.isoformat()}"
+        if signoff
+        else f"Protokollet är justerat: {meeting.heading} {meeting.meeting_date.isoformat()}"
+    )
+    _send(
+        [
+            OutgoingMessage(
+                to=[secretary.email],
+                subject=subject,
+                text=render_template(
+                    "justering/mail_result.txt",
+                    meeting=meeting,
+                    justering=justering,
+                    rejection=signoff,
+                ),
+            )
+        ]
+    )
+
+
+# -- completing ----------------------------------------------------------------------------------
+
+
+def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRound | None) -> None:
+    """Every signature is made: store the signed original, the public copy and the HTML."""
+    now = utcnow()
+    signed_sha = justering.pdf_sha256 if justering else revision.signed_pdf_sha256
+    if justering is not None:
+        justering.status = RoundStatus.COMPLETED
+        justering.closed_at = now
+        signers = [
+            SignatureLine(field=s.field_name, label=s.role.printed, name=s.person.name)
+            for s in justering.signoffs
+        ]
+    else:
+        signers = [
+            SignatureLine(field="sekreterare", label="Sekreterare", name=meeting.secretary.name)
+        ]
+    revision.justered_at = now
+    revision.signed_pdf_sha256 = signed_sha
+    make_final(meeting)
+    attestation = Attestation(
+        signed_at=now, signers=signers, kept_by=meeting.body.organisation.name
+    )
+    correction = _correction(revision)
+    items = list(meeting.items)
+    public_view = record_view(meeting, items, attestation=attestation, correction=correction)
+    member_view = record_view(meeting, items, correction=correction)
+    view = record_view(meeting, [])
+    public_pdf = render_pdf(
+        record_print_html(meeting, attestation=attestation, correction=correction),
+        title=f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}",
+    )
+    revision.public_pdf_sha256 = store_bytes(public_pdf)
+    revision.public_html = record_public_html(meeting, public_view)
+    revision.record_html = record_public_html(meeting, member_view)
+    if justering is not None:
+        _notify_secretary(justering, None)
+
+
+def finalise_and_sign_minutes(actor: Any, meeting: Meeting) -> RecordRevision:
+    """Minnesanteckningar: the secretary checks, finalises and signs alone."""
+    from app.decisions.services import finalise_minutes
+
+    _require_secretary(actor, meeting)
+    finalise_minutes(actor, meeting)  # checks the record and freezes it
+    revision = _open_revision(actor, meeting)
+    signoff = Signoff(
+        person=meeting.secretary,
+        person_id=meeting.secretary.id,
+        role=SignoffRole.SECRETARY,
+        position=0,
+        field_name="sekreterare",
+    )
+    with _documents_errors():
+        pdf = _prepared_pdf(meeting, revision, [signoff])
+        signed = sign_pdf(
+            pdf,
+            field="sekreterare",
+            signatory=Signatory(
+                name=meeting.secretary.name, role="Sekreterare", email=meeting.secretary.email
+            ),
+            backend=backend_from_config(),
+            reason="Vid minnesanteckningarna",
+            signed_at=utcnow(),
+        )
+        revision.signed_pdf_sha256 = store_bytes(signed)
+        _complete(meeting, revision, None)
+    return revision
+
+
+# -- rättelse ------------------------------------------------------------------------------------
+
+
+def start_correction(actor: Any, meeting: Meeting, *, reason: str) -> RecordRevision:
+    """Open a rättelse of a final record: a new revision that is signed like the first."""
+    if meeting.record_status != RecordStatus.FINAL:
+        raise DomainError(_("Only a final record can be corrected; a draft is simply edited."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for the rättelse."), field="reason")
+    previous = current_revision(meeting)
+    revision = RecordRevision(
+        meeting_id=meeting.id,
+        number=(previous.number if previous else 0) + 1,
+        reason=reason,
+        opened_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(revision)
+    meeting.record_status = RecordStatus.DRAFT
+    record_change(db.session, actor, "start rättelse", meeting)
+    return revision
+
+
+def justered_on(revision: RecordRevision) -> date | None:
+    return local_date(revision.justered_at) if revision.justered_at else None
+
+
+def round_pdf(justering: JusteringRound) -> bytes:
+    return read_bytes(justering.pdf_sha256)

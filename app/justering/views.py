@@ -1,0 +1,220 @@
+"""Justering: sending, reviewing, approving or rejecting; rättelse; the signed originals."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts.permissions import can_manage_body, can_view_record, is_member
+from app.core.errors import DomainError
+from app.core.forms import ConfirmForm
+from app.core.views import pdf_response, run_action
+from app.decisions.rendering import record_view
+from app.documents.storage import read_bytes
+from app.extensions import db
+from app.justering import services
+from app.justering.forms import CorrectionForm, RejectForm, VerifyForm
+from app.justering.models import JusteringRound, RecordRevision, Signoff
+from app.justering.verification import verify_upload
+from app.meetings.models import Meeting
+
+bp = Blueprint("justering", __name__)
+
+
+def _managed_meeting(meeting_id: int) -> Meeting:
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not can_manage_body(current_user, meeting.body):
+        abort(403)
+    return meeting
+
+
+def _visible_round(round_id: int) -> JusteringRound:
+    """The secretary's side and the round's own signatories see a round; nobody else."""
+    justering = db.get_or_404(JusteringRound, round_id)
+    person_id = getattr(current_user, "person_id", None)
+    if not (
+        can_manage_body(current_user, justering.meeting.body)
+        or any(s.person_id == person_id for s in justering.signoffs)
+    ):
+        abort(403)
+    return justering
+
+
+def _own_signoff(signoff_id: int) -> Signoff:
+    signoff = db.get_or_404(Signoff, signoff_id)
+    if getattr(current_user, "person_id", None) != signoff.person_id:
+        abort(403)
+    return signoff
+
+
+@bp.post("/meetings/<int:meeting_id>/justering")
+@login_required
+def send(meeting_id: int):
+    meeting = _managed_meeting(meeting_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    back = url_for("record.show", meeting_id=meeting.id)
+    try:
+        sent = services.send_to_justering(
+            current_user,
+            meeting,
+            review_url=lambda round_id: url_for(
+                "justering.review", round_id=round_id, _external=True
+            ),
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(back)
+    flash(_("The protokoll is signed by you and sent to justering."), "success")
+    if sent.mail_problem:
+        flash(
+            _("The notifications could not be mailed: %(reason)s", reason=sent.mail_problem),
+            "error",
+        )
+    missing = services.unnotified(sent.round)
+    if missing:
+        flash(
+            _(
+                "No email address on file for %(names)s: tell them yourself.",
+                names=", ".join(p.name for p in missing),
+            ),
+            "warning",
+        )
+    return redirect(back)
+
+
+@bp.get("/justering/<int:round_id>")
+@login_required
+def review(round_id: int, reject_form: RejectForm | None = None):
+    justering = _visible_round(round_id)
+    meeting = justering.meeting
+    mine = next(
+        (s for s in justering.signoffs if s.person_id == getattr(current_user, "person_id", None)),
+        None,
+    )
+    items = list(meeting.items)
+    return render_template(
+        "justering/review.html",
+        justering=justering,
+        meeting=meeting,
+        items=items,
+        record=record_view(meeting, items),
+        mine=mine,
+        deadline=services.deadline_status(meeting),
+        reject_form=reject_form or RejectForm(),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.get("/justering/<int:round_id>.pdf")
+@login_required
+def round_pdf(round_id: int):
+    justering = _visible_round(round_id)
+    return pdf_response(
+        services.round_pdf(justering),
+        f"Protokoll {justering.meeting.file_stem} justering {justering.number}.pdf",
+    )
+
+
+@bp.post("/justering/signoffs/<int:signoff_id>/approve")
+@login_required
+def approve(signoff_id: int):
+    signoff = _own_signoff(signoff_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return run_action(
+        lambda: services.approve(current_user, signoff),
+        _("You have approved and signed the protokoll."),
+        url_for(".review", round_id=signoff.round_id),
+    )
+
+
+@bp.post("/justering/signoffs/<int:signoff_id>/reject")
+@login_required
+def reject(signoff_id: int):
+    signoff = _own_signoff(signoff_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            services.reject(current_user, signoff, comment=form.comment.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("The protokoll is sent back to the secretary with your comment."), "success")
+            return redirect(url_for(".review", round_id=signoff.round_id))
+    else:
+        flash(_("Please correct the errors marked below."), "error")
+    return review(signoff.round_id, reject_form=form), 422
+
+
+@bp.route("/meetings/<int:meeting_id>/rattelse", methods=["GET", "POST"])
+@login_required
+def correction(meeting_id: int):
+    meeting = _managed_meeting(meeting_id)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        try:
+            services.start_correction(current_user, meeting, reason=form.reason.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.field == "reason":
+                form.reason.errors = [*form.reason.errors, error.message]
+            else:
+                flash(error.message, "error")
+        else:
+            flash(
+                _("The rättelse is open: correct the record and send it to justering again."),
+                "success",
+            )
+            return redirect(url_for("record.show", meeting_id=meeting.id))
+    elif form.is_submitted():
+        flash(_("Please correct the errors marked below."), "error")
+    status = 422 if form.is_submitted() else 200
+    return render_template("justering/correction.html", meeting=meeting, form=form), status
+
+
+@bp.get("/meetings/<int:meeting_id>/record/<int:number>/original.pdf")
+@login_required
+def signed_original(meeting_id: int, number: int):
+    """The signed original stays internal: the secretary's side and the body's members."""
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not (can_manage_body(current_user, meeting.body) or is_member(current_user, meeting.body)):
+        abort(403)
+    revision = db.session.query(RecordRevision).filter_by(meeting_id=meeting.id, number=number)
+    revision = revision.first()
+    if revision is None or not revision.signed_pdf_sha256 or revision.justered_at is None:
+        abort(404)
+    title = record_view(meeting, []).title.capitalize()
+    suffix = f" rättelse {number}" if revision.is_correction else ""
+    return pdf_response(
+        read_bytes(revision.signed_pdf_sha256),
+        f"{title} {meeting.file_stem}{suffix} signerat original.pdf",
+    )
+
+
+@bp.route("/verifiera", methods=["GET", "POST"])
+def verify():
+    """Anyone may check a protokoll: its signatures, and whether it is the archived one."""
+    form = VerifyForm()
+    result = None
+    if form.validate_on_submit():
+        data = form.file.data.read(current_app.config["MAX_UPLOAD_BYTES"] + 1)
+        if len(data) > current_app.config["MAX_UPLOAD_BYTES"]:
+            form.file.errors = [_("The file is too large to check.")]
+        else:
+            result = verify_upload(data)
+    elif form.is_submitted():
+        flash(_("Please correct the errors marked below."), "error")
+    readable = (
+        result is not None
+        and result.revision is not None
+        and can_view_record(current_user, result.revision.meeting)
+    )
+    status = 422 if form.is_submitted() and result is None else 200
+    return render_template(
+        "justering/verify.html", form=form, result=result, readable=readable
+    ), status
