@@ -208,3 +208,67 @@ def test_demo_accounts_have_their_roles(world, app):
         assert world["srb"] in users["eva.wilhelmsson@example.se"].secretary_of
         assert {world["srb"], world["kompetens"]} <= users[JOHANNA].member_of
         assert not users[JOHANNA].secretary_of
+
+
+# -- after justering: the SRB protokoll carried through the demo cycle -------------------------
+
+SIGNATORY = {**LOGGED_IN_403, "member": 200, "secretary": 200, "admin": 200}
+JUSTERAT_ROUTES: list[tuple[str, dict[str, int]]] = [
+    ("/meetings/{srb_meeting}/record", ALL),
+    ("/meetings/{srb_meeting}/record.pdf", ALL),
+    # The signed original stays internal: the secretary's side and SRB's members.
+    ("/meetings/{srb_meeting}/record/1/original.pdf", SIGNATORY),
+    (
+        "/meetings/{srb_meeting}/record/9/original.pdf",
+        {**SIGNATORY, "member": 404, "secretary": 404, "admin": 404},
+    ),
+    # A round is seen by its signatories (Johanna is justerare) and the secretary's side.
+    ("/justering/{srb_round}", SIGNATORY),
+    ("/justering/{srb_round}.pdf", SIGNATORY),
+    ("/meetings/{srb_meeting}/rattelse", SECRETARY),
+    ("/meetings/{srb_meeting}/anslag", SECRETARY),
+    ("/anslagstavla", ALL),
+    ("/anslagstavla/arkiv", ALL),
+    ("/anslagstavla.atom", ALL),
+    ("/anslagstavla/{srb_posting}", ALL),
+    ("/anslag/{srb_posting}/anslagsbevis.pdf", ALL),
+    ("/protokoll/{srb_meeting}", ALL),
+    ("/protokoll/{srb_meeting}.pdf", ALL),
+    ("/protokoll/{srb_meeting}/1", ALL),
+    ("/verifiera", ALL),
+]
+
+
+@pytest.fixture
+def justerat(world, app):
+    from app.demo.cycle import run_srb_cycle
+    from app.justering.services import justered_revision, rounds_of
+    from app.publication.models import Posting
+
+    with app.test_request_context():
+        assert run_srb_cycle()
+        db.session.commit()
+        meeting = db.session.get(Meeting, world["srb_meeting"])
+        world["srb_round"] = rounds_of(meeting)[-1].id
+        world["srb_posting"] = db.session.scalar(select(Posting.id))
+        world["signed_sha"] = justered_revision(meeting).signed_pdf_sha256
+    return world
+
+
+def test_justerat_routes_for_every_role(justerat, make_client: Callable, login):
+    signed_sha = justerat["signed_sha"]
+    for role in ROLES:
+        client = make_client()
+        if role != "anonymous":
+            login(client, *ACCOUNTS[role])
+        for template, expected in JUSTERAT_ROUTES:
+            url = template.format(**justerat)
+            response = client.get(url)
+            assert response.status_code == expected[role], f"{role} GET {url}"
+            if response.status_code == 302 and role == "anonymous":
+                assert response.headers["Location"].startswith("/login"), f"{role} GET {url}"
+            body = response.get_data()
+            if role not in ("member", "secretary", "admin"):
+                # Neither the signed original nor its hash reaches anyone outside.
+                assert signed_sha.encode() not in body, f"signed sha leaked to {role} on {url}"
+                assert b"/ByteRange" not in body, f"a signed PDF reached {role} on {url}"

@@ -45,3 +45,8 @@ def local_date(moment: datetime) -> date:
 def local_stamp(moment: datetime) -> str:
     """An instant as Swedish documents print it: "2026-03-17 14:05"."""
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def local_today() -> date:
+    """Today in Stockholm: dates such as the anslagstavla's change at local midnight."""
+    return datetime.now(LOCAL_TZ).date()

@@ -34,6 +34,7 @@ from app.justering import services as justering
 from app.justering.forms import CorrectionForm
 from app.meetings.models import Attendance, AttendanceRole, Meeting, RecordStatus
 from app.people.models import Person
+from app.publication import services as publication
 
 bp = Blueprint("record", __name__)
 
@@ -91,7 +92,7 @@ def show(meeting_id: int):
             frozen=justered,
             manager=False,
             member=is_member(current_user, meeting.body),
-            revisions=[r for r in justering.revisions_of(meeting) if r.justered_at],
+            revisions=justering.justered_revisions(meeting),
         )
     if not manager:
         meeting = _readable_record(meeting_id)
@@ -101,7 +102,7 @@ def show(meeting_id: int):
         "items": items,
         "record": record_view(meeting, items),
         "manager": manager,
-        "revisions": [r for r in justering.revisions_of(meeting) if r.justered_at],
+        "revisions": justering.justered_revisions(meeting),
         "member": manager or is_member(current_user, meeting.body),
     }
     if manager:
@@ -110,6 +111,8 @@ def show(meeting_id: int):
         context["revision"] = justering.current_revision(meeting)
         context["deadline"] = justering.deadline_status(meeting)
         context["correction_form"] = CorrectionForm()
+        if publication.can_post(meeting) or publication.postings_of(meeting):
+            context["anslag_url"] = url_for("publication.anslag", meeting_id=meeting.id)
         context["problems"] = (
             services.record_problems(meeting) if meeting.record_status != RecordStatus.NONE else []
         )

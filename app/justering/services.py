@@ -104,10 +104,20 @@ def current_revision(meeting: Meeting) -> RecordRevision | None:
     return revisions[-1] if revisions else None
 
 
+def justered_revisions(meeting: Meeting) -> list[RecordRevision]:
+    """The revisions that are justerat (signed), the original first."""
+    return [r for r in revisions_of(meeting) if r.justered_at is not None]
+
+
 def justered_revision(meeting: Meeting) -> RecordRevision | None:
-    """The latest revision that is justerat (signed): what readers are shown."""
-    done = [r for r in revisions_of(meeting) if r.justered_at is not None]
+    """The latest revision that is justerat: what readers are shown, also while a rättelse
+    of it is being drafted."""
+    done = justered_revisions(meeting)
     return done[-1] if done else None
+
+
+def justered_revision_numbered(meeting: Meeting, number: int) -> RecordRevision | None:
+    return next((r for r in justered_revisions(meeting) if r.number == number), None)
 
 
 def rounds_of(meeting: Meeting) -> list[JusteringRound]:
@@ -525,8 +535,11 @@ def start_correction(actor: Any, meeting: Meeting, *, reason: str) -> RecordRevi
     return revision
 
 
-def justered_on(revision: RecordRevision) -> date | None:
-    return local_date(revision.justered_at) if revision.justered_at else None
+def justered_on(revision: RecordRevision) -> date:
+    """The day (in Stockholm) the revision was justerat."""
+    if revision.justered_at is None:
+        raise ValueError("the revision is not justerat")
+    return local_date(revision.justered_at)
 
 
 def round_pdf(justering: JusteringRound) -> bytes:

@@ -17,7 +17,7 @@ Only protokoll of public bodies are posted; minnesanteckningar have no justering
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -30,13 +30,14 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.bodies.models import Body, RecordType
 from app.core.audit import record_change
-from app.core.dates import LOCAL_TZ
+from app.core.dates import local_today
 from app.core.errors import DomainError
 from app.decisions.services import paragraph_range
 from app.documents.render import RenderError, render_pdf
 from app.documents.storage import read_bytes, store_bytes
 from app.extensions import db
 from app.justering.models import RecordRevision
+from app.justering.services import justered_on, revisions_of
 from app.meetings.models import Meeting, RecordStatus
 from app.publication.models import Posting
 
@@ -49,16 +50,6 @@ DEFAULT_KEPT_AT_SUFFIX = ", kansliet"
 
 
 # -- dates -----------------------------------------------------------------------------------------
-
-
-def local_today() -> date:
-    """Today in Stockholm: the anslagstavla changes at local midnight, not at UTC midnight."""
-    return datetime.now(LOCAL_TZ).date()
-
-
-def local_date_of(moment: datetime) -> date:
-    """The Stockholm calendar date of an instant (a justering at 00:30 UTC is the next day)."""
-    return moment.astimezone(LOCAL_TZ).date()
 
 
 @lru_cache(maxsize=64)
@@ -109,37 +100,6 @@ def latest_posting_day(justered_on: date) -> date:
 
 
 # -- revisions and postings ------------------------------------------------------------------------
-
-
-def revisions_of(meeting: Meeting) -> list[RecordRevision]:
-    return list(
-        db.session.scalars(
-            select(RecordRevision)
-            .where(RecordRevision.meeting_id == meeting.id)
-            .order_by(RecordRevision.number)
-        )
-    )
-
-
-def justered_revisions(meeting: Meeting) -> list[RecordRevision]:
-    """The revisions that are justerat, original first."""
-    return [r for r in revisions_of(meeting) if r.justered_at is not None]
-
-
-def latest_justered_revision(meeting: Meeting) -> RecordRevision | None:
-    """What the public reads, even while a rättelse of it is being drafted."""
-    done = justered_revisions(meeting)
-    return done[-1] if done else None
-
-
-def justered_revision_numbered(meeting: Meeting, number: int) -> RecordRevision | None:
-    return next((r for r in justered_revisions(meeting) if r.number == number), None)
-
-
-def justered_on(revision: RecordRevision) -> date:
-    if revision.justered_at is None:
-        raise ValueError("the revision is not justerat")
-    return local_date_of(revision.justered_at)
 
 
 def posting_of(revision: RecordRevision) -> Posting | None:

@@ -9,9 +9,11 @@ from flask_login import current_user, login_required
 
 from app.accounts.permissions import can_post_anslag, can_view_body
 from app.bodies.models import RecordType
+from app.core.dates import local_today
 from app.core.views import handle_form, pdf_response
 from app.documents.storage import read_bytes
 from app.extensions import db
+from app.justering import services as justering
 from app.justering.models import RecordRevision
 from app.meetings.models import Meeting
 from app.publication import services
@@ -31,13 +33,13 @@ def anslag(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     if not can_post_anslag(current_user, meeting.body):
         abort(403)
-    today = services.local_today()
+    today = local_today()
     form = PostingForm()
     if not form.is_submitted():
         form.posted_on.data = today
         form.kept_at.data = services.default_kept_at(meeting.body)
     revision = services.revision_to_post(meeting)
-    justered = services.justered_on(revision) if revision else None
+    justered = justering.justered_on(revision) if revision else None
     deadline = services.latest_posting_day(justered) if justered else None
     return handle_form(
         form,
@@ -71,14 +73,14 @@ def _visible_posting(posting_id: int) -> Posting:
 
 @bp.get("/anslagstavla")
 def board():
-    today = services.local_today()
+    today = local_today()
     notices = [services.notice_of(p) for p in services.current_postings(today)]
     return render_template("publication/board.html", notices=notices, today=today, archive=False)
 
 
 @bp.get("/anslagstavla/arkiv")
 def archive():
-    today = services.local_today()
+    today = local_today()
     notices = [services.notice_of(p) for p in services.archived_postings(today)]
     return render_template("publication/board.html", notices=notices, today=today, archive=True)
 
@@ -104,7 +106,7 @@ def notice(posting_id: int):
         "publication/notice.html",
         notice=services.notice_of(posting),
         is_current=services.is_current(posting),
-        today=services.local_today(),
+        today=local_today(),
     )
 
 
@@ -129,9 +131,9 @@ def _public_revision(meeting_id: int, number: int | None) -> tuple[Meeting, Reco
     ):
         abort(404)
     if number is None:
-        revision = services.latest_justered_revision(meeting)
+        revision = justering.justered_revision(meeting)
     else:
-        revision = services.justered_revision_numbered(meeting, number)
+        revision = justering.justered_revision_numbered(meeting, number)
     if revision is None:
         abort(404)
     return meeting, revision
@@ -141,14 +143,14 @@ def _protocol_page(meeting_id: int, number: int | None):
     meeting, revision = _public_revision(meeting_id, number)
     if not revision.public_html:
         abort(404)
-    revisions = services.justered_revisions(meeting)
+    revisions = justering.justered_revisions(meeting)
     posting = services.posting_of(revision)
     return render_template(
         "publication/protocol.html",
         meeting=meeting,
         revision=revision,
-        justered_on=services.justered_on(revision),
-        revisions=[(r, services.justered_on(r)) for r in revisions],
+        justered_on=justering.justered_on(revision),
+        revisions=[(r, justering.justered_on(r)) for r in revisions],
         latest=revisions[-1],
         notice=services.notice_of(posting) if posting else None,
     )

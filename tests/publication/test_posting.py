@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.bodies.models import Body, RecordType
 from app.core.audit import AuditEntry
+from app.core.dates import local_today
 from app.core.errors import DomainError
 from app.extensions import db
 from app.meetings.models import Meeting
@@ -141,7 +142,7 @@ def test_the_secretary_posts_from_the_page(app, factory, client, login):
     login(client, ids["secretary_email"])
     url = f"/meetings/{ids['meeting']}/anslag"
     page = client.get(url).get_data(as_text=True)
-    today = services.local_today()
+    today = local_today()
     # Prefilled: today, and the organisation's kansli as the Förvaringsplats.
     assert hidden(page, "csrf_token")
     assert f'value="{today.isoformat()}"' in page
