@@ -36,6 +36,7 @@ from app.meetings.models import (
     MeetingAdjuster,
     MeetingMode,
     MeetingStatus,
+    RecordStatus,
 )
 from app.people.models import Person
 
@@ -216,6 +217,8 @@ def update_item(
     case_number: str | None = None,
     **values: Any,
 ) -> AgendaItem:
+    if item.meeting.record_status in (RecordStatus.JUSTERING, RecordStatus.FINAL):
+        raise DomainError(_("The item is part of a protokoll that is signed or out for justering."))
     values["case"] = _resolve_case(item.meeting, case_number, actor)
     return change_record(actor, item, version, values)
 

@@ -5,6 +5,7 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
 )
@@ -106,3 +107,16 @@ class ForwardForm(FlaskForm):
 class ReportMinutesForm(FlaskForm):
     item_id = ModelSelectField(_l("Item of the higher body's agenda"), allow_blank=False)
     submit = SubmitField(_l("Add the minutes as beslutsunderlag"))
+
+
+class RecordDetailsForm(FlaskForm):
+    """Who keeps and who justerar the record, and when: chosen at the meeting (item 3)."""
+
+    secretary_id = ModelSelectField(_l("Secretary (signs the record)"))
+    adjusters = SelectMultipleField(_l("Justerare"), coerce=int, validate_choice=True)
+    adjustment_place_time = OptionalStringField(
+        _l("Place and time of the justering"),
+        validators=[Length(max=300)],
+        description=_l('As the protokoll prints it, e.g. "Regionhuset, 2024-04-26 kl. 10.00".'),
+    )
+    submit = SubmitField(_l("Save"))

@@ -46,6 +46,7 @@ from app.meetings.models import (
     Attendance,
     AttendanceRole,
     Meeting,
+    MeetingAdjuster,
     MeetingStatus,
     RecordStatus,
 )
@@ -232,10 +233,44 @@ def has_quorum(meeting: Meeting, item: AgendaItem) -> bool | None:
 
 
 def _require_draft(meeting: Meeting) -> None:
+    """The record changes only while it is a draft (also the draft of a rättelse)."""
     if meeting.record_status == RecordStatus.FINAL:
-        raise DomainError(_("The record is final and can no longer change."))
+        raise DomainError(
+            _("The record is final and can no longer change; correct it with a rättelse.")
+        )
+    if meeting.record_status == RecordStatus.JUSTERING:
+        raise DomainError(
+            _(
+                "The protokoll is out for justering and cannot change; it opens again if a "
+                "signatory rejects it."
+            )
+        )
     if meeting.record_status == RecordStatus.NONE:
         raise DomainError(_("Start the record first."))
+
+
+def update_record_details(
+    actor: Any,
+    meeting: Meeting,
+    *,
+    secretary: Person | None,
+    adjusters: list[Person],
+    adjustment_place_time: str | None,
+) -> None:
+    """The secretary who signs, the justerare and the justering's place and time."""
+    _require_draft(meeting)
+    present = {a.person_id for a in meeting.attendances}
+    if any(person.id not in present for person in adjusters):
+        raise DomainError(_("A justerare must be present at the meeting."), field="adjusters")
+    meeting.secretary = secretary
+    meeting.adjustment_place_time = adjustment_place_time
+    if [a.person_id for a in meeting.adjusters] != [p.id for p in adjusters]:
+        meeting.adjusters.clear()
+        db.session.flush()
+        meeting.adjusters.extend(
+            MeetingAdjuster(person=person, position=i) for i, person in enumerate(adjusters)
+        )
+    record_change(db.session, actor, "record details", meeting)
 
 
 def add_attendance(

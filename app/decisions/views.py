@@ -21,6 +21,7 @@ from app.decisions.forms import (
     ForwardForm,
     MotionForm,
     ProtocolNoteForm,
+    RecordDetailsForm,
     RecusalForm,
     ReportMinutesForm,
     ReservationForm,
@@ -111,6 +112,8 @@ def show(meeting_id: int):
         context["revision"] = justering.current_revision(meeting)
         context["deadline"] = justering.deadline_status(meeting)
         context["correction_form"] = CorrectionForm()
+        if meeting.record_status == RecordStatus.DRAFT:
+            context["details_form"] = _details_form(meeting)
         if publication.can_post(meeting) or publication.postings_of(meeting):
             context["anslag_url"] = url_for("publication.anslag", meeting_id=meeting.id)
         context["problems"] = (
@@ -210,6 +213,52 @@ def finalise(meeting_id: int):
         lambda: justering.finalise_and_sign_minutes(current_user, meeting),
         _("The minutes are final and signed by the secretary."),
         url_for(".show", meeting_id=meeting.id),
+    )
+
+
+def _details_form(meeting: Meeting, data=None) -> RecordDetailsForm:
+    form = RecordDetailsForm(formdata=data, prefix="details")
+    people = [a.person for a in meeting.attendances]
+    form.secretary_id.set_choices(_people_choices(people))
+    form.adjusters.choices = [
+        (a.person_id, a.person.name_with_party)
+        for a in meeting.attendances
+        if a.role == AttendanceRole.VOTING
+    ]
+    if data is None:
+        form.secretary_id.data = meeting.secretary_id
+        form.adjusters.data = [a.person_id for a in meeting.adjusters]
+        form.adjustment_place_time.data = meeting.adjustment_place_time
+    return form
+
+
+@bp.post("/meetings/<int:meeting_id>/record/details")
+@login_required
+def details(meeting_id: int):
+    meeting = _managed_meeting(meeting_id)
+    form = _details_form(meeting, request.form)
+    back = url_for(".show", meeting_id=meeting.id)
+    if not form.validate():
+        flash(
+            " ".join(error for errors in form.errors.values() for error in errors)
+            if form.errors
+            else _("Please correct the errors marked below."),
+            "error",
+        )
+        return redirect(back)
+    chosen = [db.session.get(Person, person_id) for person_id in form.adjusters.data]
+    return run_action(
+        lambda: services.update_record_details(
+            current_user,
+            meeting,
+            secretary=db.session.get(Person, form.secretary_id.data)
+            if form.secretary_id.data
+            else None,
+            adjusters=[p for p in chosen if p is not None],
+            adjustment_place_time=form.adjustment_place_time.data,
+        ),
+        _("Saved."),
+        back,
     )
 
 
