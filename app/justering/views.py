@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts.permissions import can_manage_body, can_view_record, is_member
+from app.accounts.permissions import can_manage_body, can_view_body, is_member
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
 from app.core.views import pdf_response, run_action
@@ -212,7 +212,8 @@ def verify():
     readable = (
         result is not None
         and result.revision is not None
-        and can_view_record(current_user, result.revision.meeting)
+        # A justerat record is readable by all who see its body, also during a rättelse.
+        and can_view_body(current_user, result.revision.meeting.body)
     )
     status = 422 if form.is_submitted() and result is None else 200
     return render_template(
