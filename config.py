@@ -95,7 +95,16 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        # Production signs with the organisation's own keys and trusts its own CA: never the
+        # development CA that `flask signing init-dev` leaves in the instance folder.
+        required = (
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "SIGNING_PKCS12",
+            "SIGNING_PKCS12_PASSWORD",
+            "SIGNING_TRUST_ROOTS",
+        )
+        missing = [name for name in required if not os.environ.get(name)]
         if missing:
             raise RuntimeError(
                 f"ProductionConfig needs environment variables: {', '.join(missing)}"

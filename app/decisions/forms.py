@@ -113,6 +113,10 @@ class RecordDetailsForm(FlaskForm):
     """Who keeps and who justerar the record, and when: chosen at the meeting (item 3)."""
 
     secretary_id = ModelSelectField(_l("Secretary (signs the record)"))
+    chair_id = ModelSelectField(
+        _l("Chair of the meeting"),
+        description=_l("The vice chair when the chair is away; signs the protokoll."),
+    )
     adjusters = SelectMultipleField(_l("Justerare"), coerce=int, validate_choice=True)
     adjustment_place_time = OptionalStringField(
         _l("Place and time of the justering"),

@@ -52,10 +52,8 @@ class RecordView:
     attestation: Attestation | None = None
     # A rättelse prints its number and reason.
     correction: tuple[int, str] | None = None
-
-    @property
-    def is_public(self) -> bool:
-        return self.attestation is not None
+    # The public version: items that are not public are masked.
+    is_public: bool = False
 
     @property
     def is_protocol(self) -> bool:
@@ -87,6 +85,7 @@ def record_view(
     signature_lines: list[SignatureLine] | None = None,
     attestation: Attestation | None = None,
     correction: tuple[int, str] | None = None,
+    is_public: bool = False,
 ) -> RecordView:
     return RecordView(
         meeting=meeting,
@@ -94,6 +93,7 @@ def record_view(
         signature_lines=signature_lines or [],
         attestation=attestation,
         correction=correction,
+        is_public=is_public,
         numbers={item.id: record_number(item) for item in items},
         proposals={item.id: proposal_of(item, meeting) for item in items},
         quorum={item.id: has_quorum(meeting, item) for item in items if not item.is_withdrawn},

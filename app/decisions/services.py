@@ -59,6 +59,8 @@ def start_record(actor: Any, meeting: Meeting) -> None:
     """Open the record: attendance from the memberships, § numbers, prefilled decisions."""
     if meeting.record_status == RecordStatus.FINAL:
         raise DomainError(_("The record is final."))
+    if meeting.record_status == RecordStatus.JUSTERING:
+        raise DomainError(_("The protokoll is out for justering."))
     if not meeting.attendances:
         prefill_attendance(meeting)
     meeting.agenda_status = AgendaStatus.CONFIRMED
@@ -256,12 +258,31 @@ def update_record_details(
     secretary: Person | None,
     adjusters: list[Person],
     adjustment_place_time: str | None,
+    chair: Person | None = None,
 ) -> None:
-    """The secretary who signs, the justerare and the justering's place and time."""
+    """The secretary who signs, the chair of the meeting (the vice chair when the chair is
+    away), the justerare and the justering's place and time."""
     _require_draft(meeting)
     present = {a.person_id for a in meeting.attendances}
     if any(person.id not in present for person in adjusters):
         raise DomainError(_("A justerare must be present at the meeting."), field="adjusters")
+    if chair is not None and chair.id not in present:
+        raise DomainError(_("The chair must be present at the meeting."), field="chair_id")
+    current_chair = chair or next(
+        (a.person for a in meeting.attendances if a.function == MembershipFunction.CHAIR), None
+    )
+    others = {p.id for p in (current_chair, secretary) if p is not None}
+    if any(person.id in others for person in adjusters):
+        raise DomainError(
+            _("The chair and the secretary sign anyway; choose someone else as justerare."),
+            field="adjusters",
+        )
+    if chair is not None:
+        for attendance in meeting.attendances:
+            if attendance.person_id == chair.id:
+                attendance.function = MembershipFunction.CHAIR
+            elif attendance.function == MembershipFunction.CHAIR:
+                attendance.function = None
     meeting.secretary = secretary
     meeting.adjustment_place_time = adjustment_place_time
     if [a.person_id for a in meeting.adjusters] != [p.id for p in adjusters]:

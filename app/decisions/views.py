@@ -82,17 +82,19 @@ def show(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     manager = can_manage_body(current_user, meeting.body)
     justered = justering.justered_revision(meeting)
-    if not manager and meeting.record_status != RecordStatus.FINAL and justered is not None:
-        # A rättelse is being made: readers keep reading the justerat version.
+    if not manager and justered is not None:
+        # Readers read the justerat record as it was signed, also while a rättelse is made.
         if not can_view_body(current_user, meeting.body):
             abort(404)
+        member = is_member(current_user, meeting.body)
         return render_template(
             "record/show.html",
             meeting=meeting,
             record=record_view(meeting, []),
-            frozen=justered,
+            frozen=justered.record_html if member else justered.public_html,
+            in_correction=meeting.record_status != RecordStatus.FINAL,
             manager=False,
-            member=is_member(current_user, meeting.body),
+            member=member,
             revisions=justering.justered_revisions(meeting),
         )
     if not manager:
@@ -175,7 +177,8 @@ def extract(meeting_id: int):
     if not can_manage_body(current_user, meeting.body):
         meeting = _readable_record(meeting_id)
     wanted = {int(v) for v in request.args.getlist("item") if v.isdigit()}
-    items = [item for item in meeting.items if item.id in wanted]
+    inside = can_manage_body(current_user, meeting.body) or is_member(current_user, meeting.body)
+    items = [item for item in meeting.items if item.id in wanted and (item.is_public or inside)]
     if not items:
         abort(404)
     content = extract_pdf(current_user if current_user.is_authenticated else None, meeting, items)
@@ -220,6 +223,8 @@ def _details_form(meeting: Meeting, data=None) -> RecordDetailsForm:
     form = RecordDetailsForm(formdata=data, prefix="details")
     people = [a.person for a in meeting.attendances]
     form.secretary_id.set_choices(_people_choices(people))
+    voting = [a.person for a in meeting.attendances if a.role == AttendanceRole.VOTING]
+    form.chair_id.set_choices(_people_choices(voting))
     form.adjusters.choices = [
         (a.person_id, a.person.name_with_party)
         for a in meeting.attendances
@@ -227,6 +232,8 @@ def _details_form(meeting: Meeting, data=None) -> RecordDetailsForm:
     ]
     if data is None:
         form.secretary_id.data = meeting.secretary_id
+        chair = record_view(meeting, []).chair
+        form.chair_id.data = chair.id if chair else None
         form.adjusters.data = [a.person_id for a in meeting.adjusters]
         form.adjustment_place_time.data = meeting.adjustment_place_time
     return form
@@ -256,6 +263,7 @@ def details(meeting_id: int):
             else None,
             adjusters=[p for p in chosen if p is not None],
             adjustment_place_time=form.adjustment_place_time.data,
+            chair=db.session.get(Person, form.chair_id.data) if form.chair_id.data else None,
         ),
         _("Saved."),
         back,

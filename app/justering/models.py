@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import Base, LabelledEnum, enum_column, utcnow
+from app.core.models import Base, LabelledEnum, VersionedMixin, enum_column, utcnow
 from app.meetings.models import Meeting
 from app.people.models import Person
 
@@ -63,9 +63,12 @@ class RoundStatus(LabelledEnum):
         }
 
 
-class JusteringRound(Base):
+class JusteringRound(VersionedMixin, Base):
     """A protokoll sent to its signatories. A rejection closes the round; the secretary's
-    changes are sent out in a new one. ``pdf_sha256`` is the PDF as signed so far."""
+    changes are sent out in a new one. ``pdf_sha256`` is the PDF as signed so far.
+
+    Every answer changes the round (its PDF or its status), so two signatories answering at
+    the same moment cannot both build on the same PDF: the second gets a conflict."""
 
     __tablename__ = "justering_rounds"
     __table_args__ = (UniqueConstraint("revision_id", "number"),)

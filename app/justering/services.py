@@ -22,9 +22,10 @@ from flask import current_app, render_template
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.bodies.models import RecordType
 from app.core.audit import record_change
-from app.core.dates import local_date
+from app.core.dates import local_date, local_today
 from app.core.errors import DomainError
 from app.core.mail import MailError, OutgoingMessage, send_messages
 from app.core.models import utcnow
@@ -66,7 +67,10 @@ class NotYourSignature(Exception):
 # -- reading -------------------------------------------------------------------------------------
 
 
-def deadline_of(meeting: Meeting) -> date:
+def deadline_of(meeting: Meeting, revision: RecordRevision | None = None) -> date:
+    """14 days after the meeting; a rättelse gets 14 days from the day it is sent."""
+    if revision is not None and revision.is_correction:
+        return local_today() + timedelta(days=JUSTERING_DAYS)
     return meeting.meeting_date + timedelta(days=JUSTERING_DAYS)
 
 
@@ -85,8 +89,14 @@ class Deadline:
 
 
 def deadline_status(meeting: Meeting, today: date | None = None) -> Deadline:
-    day = deadline_of(meeting)
-    return Deadline(day, (day - (today or date.today())).days)
+    """The deadline of the round out, else of the last round of the revision, else the one a
+    first round would get."""
+    revision = current_revision(meeting)
+    if revision is not None and revision.rounds:
+        day = revision.rounds[-1].deadline
+    else:
+        day = deadline_of(meeting, revision)
+    return Deadline(day, (day - (today or local_today())).days)
 
 
 def revisions_of(meeting: Meeting) -> list[RecordRevision]:
@@ -164,9 +174,26 @@ def signatories(meeting: Meeting) -> list[tuple[SignoffRole, Person]]:
     if meeting.body.record_type == RecordType.PROTOCOL:
         chair = chair_of(meeting)
         if chair is None:
-            raise DomainError(_("Mark the chair (ordförande) in the attendance."))
+            raise DomainError(_("Choose the chair of the meeting (ordförande)."))
         people.append((SignoffRole.CHAIR, chair))
         people.extend((SignoffRole.ADJUSTER, a.person) for a in meeting.adjusters)
+    ids = [person.id for _role, person in people]
+    if len(set(ids)) != len(ids):
+        raise DomainError(
+            _(
+                "Each signatory signs once: the justerare must be others than the chair "
+                "and the secretary."
+            )
+        )
+    with_login = set(db.session.scalars(select(User.person_id).where(User.person_id.in_(ids))))
+    without_login = [person.name for _role, person in people if person.id not in with_login]
+    if without_login:
+        raise DomainError(
+            _(
+                "%(names)s cannot sign: they have no login. Create an account for them first.",
+                names=", ".join(without_login),
+            )
+        )
     return people
 
 
@@ -268,7 +295,7 @@ def _new_round(actor: Any, meeting: Meeting, revision: RecordRevision) -> Juster
         revision=revision,
         number=number,
         sent_by_id=getattr(actor, "id", None),
-        deadline=deadline_of(meeting),
+        deadline=deadline_of(meeting, revision),
         pdf_sha256=store_bytes(_prepared_pdf(meeting, revision, signoffs)),
         signoffs=signoffs,
     )
@@ -315,7 +342,7 @@ def _documents_errors() -> Iterator[None]:
     """A PDF that cannot be rendered or signed leaves the record as it was, with the reason."""
     try:
         yield
-    except (RenderError, SigningError) as error:
+    except (RenderError, SigningError, ValueError) as error:
         current_app.logger.exception("record PDF not made")
         raise DomainError(
             _("The PDF could not be made, nothing was changed: %(reason)s", reason=str(error))
@@ -378,7 +405,12 @@ def _own_signoff(user: Any, signoff: Signoff) -> None:
         raise NotYourSignature
     if getattr(user, "person_id", None) != signoff.person_id:
         raise NotYourSignature
-    if not signoff.round.is_open:
+    justering = signoff.round
+    if (
+        not justering.is_open
+        or justering.meeting.record_status != RecordStatus.JUSTERING
+        or current_revision(justering.meeting) is not justering.revision
+    ):
         raise DomainError(_("This round of justering is closed."))
     if signoff.status != SignoffStatus.PENDING:
         raise DomainError(_("You have already answered."))
@@ -467,11 +499,13 @@ def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRo
     )
     correction = _correction(revision)
     items = list(meeting.items)
-    public_view = record_view(meeting, items, attestation=attestation, correction=correction)
-    member_view = record_view(meeting, items, correction=correction)
+    public_view = record_view(
+        meeting, items, attestation=attestation, correction=correction, is_public=True
+    )
+    member_view = record_view(meeting, items, attestation=attestation, correction=correction)
     view = record_view(meeting, [])
     public_pdf = render_pdf(
-        record_print_html(meeting, attestation=attestation, correction=correction),
+        record_print_html(meeting, attestation=attestation, correction=correction, is_public=True),
         title=f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}",
     )
     revision.public_pdf_sha256 = store_bytes(public_pdf)
@@ -519,6 +553,13 @@ def start_correction(actor: Any, meeting: Meeting, *, reason: str) -> RecordRevi
     """Open a rättelse of a final record: a new revision that is signed like the first."""
     if meeting.record_status != RecordStatus.FINAL:
         raise DomainError(_("Only a final record can be corrected; a draft is simply edited."))
+    if justered_revision(meeting) is None:
+        raise DomainError(
+            _(
+                "This record was made final before records were signed, so no original is "
+                "stored to keep beside a rättelse."
+            )
+        )
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for the rättelse."), field="reason")

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from app.core.dates import local_stamp
 from app.extensions import db
 from app.justering.models import RecordRevision
-from app.signing.verify import VerificationReport, verify_pdf
+from app.signing.verify import SignatureReport, VerificationReport, verify_pdf
 
 
 @dataclass
@@ -18,20 +18,32 @@ class VerifyResult:
     revision: RecordRevision | None = None
     is_signed_original: bool = False
 
+    @property
+    def is_public_copy(self) -> bool:
+        """The archived public copy: unsigned by design, genuine by its sha256."""
+        return self.revision is not None and not self.is_signed_original
+
+    @property
+    def is_genuine(self) -> bool:
+        return self.report.valid or self.is_public_copy
+
     def as_text(self) -> str:
         lines = [f"sha256: {self.report.sha256}"]
         if self.report.error:
             lines.append(str(self.report.error))
         for check in self.report.signatures:
+            signer = signer_of(check)
             lines.append(
-                f"- {check.field}: {check.signer_name}, {local_stamp(check.signed_at)}"
+                f"- {check.field}: {signer}, {local_stamp(check.signed_at)}"
                 if check.signed_at
-                else f"- {check.field}: {check.signer_name}"
+                else f"- {check.field}: {signer}"
             )
             lines.append(f"  intact: {'yes' if check.intact else 'NO'}")
             lines.append(f"  trusted: {'yes' if check.trusted else 'NO'}")
             lines.append(f"  {check.modification}")
         lines.append(f"valid: {'yes' if self.report.valid else 'NO'}")
+        if self.is_public_copy and not self.report.valid:
+            lines.append("(the public copy carries no signatures; it is genuine by its sha256)")
         if self.revision is None:
             lines.append("archive: not an archived record")
         else:
@@ -42,6 +54,13 @@ class VerifyResult:
                 f", version {self.revision.number}"
             )
         return "\n".join(lines)
+
+
+def signer_of(check: SignatureReport) -> str:
+    """Who signed: the certificate's holder, and the person a seal signed for."""
+    if check.signatory_name and check.signatory_name != check.signer_name:
+        return f"{check.signer_name} ({check.signatory_name})"
+    return check.signer_name
 
 
 def archived_revision(sha256: str) -> RecordRevision | None:

@@ -3,11 +3,12 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.permissions import can_manage_body, can_view_body, is_member
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
-from app.core.views import pdf_response, run_action
+from app.core.views import pdf_response
 from app.decisions.rendering import record_view
 from app.documents.storage import read_bytes
 from app.extensions import db
@@ -123,11 +124,23 @@ def approve(signoff_id: int):
     signoff = _own_signoff(signoff_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    return run_action(
-        lambda: services.approve(current_user, signoff),
-        _("You have approved and signed the protokoll."),
-        url_for(".review", round_id=signoff.round_id),
-    )
+    back = url_for(".review", round_id=signoff.round_id)
+    try:
+        services.approve(current_user, signoff)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    except StaleDataError:
+        db.session.rollback()
+        flash(_simultaneous(), "error")
+    else:
+        flash(_("You have approved and signed the protokoll."), "success")
+    return redirect(back)
+
+
+def _simultaneous() -> str:
+    return _("Another signatory answered at the same moment. Please look again and answer.")
 
 
 @bp.post("/justering/signoffs/<int:signoff_id>/reject")
@@ -142,6 +155,9 @@ def reject(signoff_id: int):
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
+        except StaleDataError:
+            db.session.rollback()
+            flash(_simultaneous(), "error")
         else:
             flash(_("The protokoll is sent back to the secretary with your comment."), "success")
             return redirect(url_for(".review", round_id=signoff.round_id))

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.accounts.permissions import roles_of, visible_bodies_clause
 from app.bodies.models import Body
+from app.core.dates import local_today
 from app.extensions import db
 from app.justering.services import pending_signoffs
 from app.meetings.models import Meeting, MeetingStatus
@@ -43,5 +44,5 @@ def index():
         recent=recent,
         roles=roles,
         to_sign=to_sign,
-        today=date.today(),
+        today=local_today(),
     )

@@ -37,8 +37,8 @@ from app.documents.render import RenderError, render_pdf
 from app.documents.storage import read_bytes, store_bytes
 from app.extensions import db
 from app.justering.models import RecordRevision
-from app.justering.services import justered_on, revisions_of
-from app.meetings.models import Meeting, RecordStatus
+from app.justering.services import justered_on, justered_revision
+from app.meetings.models import Meeting
 from app.publication.models import Posting
 
 # KL 8 kap. 12 §: "senast andra dagen efter justeringen".
@@ -131,9 +131,9 @@ def posting_problems(meeting: Meeting) -> list[str]:
                 body=body.name,
             )
         ]
-    revisions = revisions_of(meeting)
-    latest = revisions[-1] if revisions else None
-    if meeting.record_status != RecordStatus.FINAL or latest is None or not latest.justered_at:
+    # The latest justerat revision: also while a rättelse of it is drafted, its anslag is due.
+    latest = justered_revision(meeting)
+    if latest is None:
         return [_("The protokoll is not justerat yet: the anslag is posted after the justering.")]
     posted = posting_of(latest)
     if posted is not None:
@@ -154,7 +154,7 @@ def can_post(meeting: Meeting) -> bool:
 
 def revision_to_post(meeting: Meeting) -> RecordRevision | None:
     """The justerad revision the next anslag is for, when one can be posted."""
-    return revisions_of(meeting)[-1] if can_post(meeting) else None
+    return justered_revision(meeting) if can_post(meeting) else None
 
 
 def default_kept_at(body: Body) -> str:
@@ -193,7 +193,7 @@ def post_anslag(
     problems = posting_problems(meeting)
     if problems:
         raise DomainError(problems[0])
-    revision = revisions_of(meeting)[-1]
+    revision = justered_revision(meeting)
     justered = justered_on(revision)
     if posted_on < justered:
         raise DomainError(
@@ -206,6 +206,15 @@ def post_anslag(
     if posted_on > today:
         raise DomainError(
             _("The anslag is posted when it is made: the date cannot be in the future."),
+            field="posted_on",
+        )
+    if appeal_last_day(posted_on) < today:
+        raise DomainError(
+            _(
+                "An anslag dated %(date)s would already be taken down: the appeal period runs "
+                "from the day the notice is on the anslagstavla. Post it today.",
+                date=posted_on.isoformat(),
+            ),
             field="posted_on",
         )
     kept_at = default_kept_at(meeting.body) if kept_at is None else kept_at.strip()

@@ -1,6 +1,7 @@
 """``flask signing``: the development CA and seal, and personal certificates for the demo."""
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.signing.keys import (
@@ -39,6 +40,11 @@ def _password() -> str:
 @with_appcontext
 def init_dev_command(organisation: str, force: bool) -> None:
     """Create a development CA and the organisation's seal (kept if they exist)."""
+    if not (current_app.debug or current_app.testing):
+        raise click.ClickException(
+            "init-dev makes development keys; production uses SIGNING_PKCS12 and "
+            "SIGNING_TRUST_ROOTS from the organisation's own CA."
+        )
     folder = signing_settings().folder
     try:
         files = init_dev_signing(

@@ -49,6 +49,7 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deadline', sa.Date(), nullable=False),
     sa.Column('pdf_sha256', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_justering_rounds_meeting_id_meetings')),
     sa.ForeignKeyConstraint(['revision_id'], ['record_revisions.id'], name=op.f('fk_justering_rounds_revision_id_record_revisions')),
     sa.ForeignKeyConstraint(['sent_by_id'], ['users.id'], name=op.f('fk_justering_rounds_sent_by_id_users')),

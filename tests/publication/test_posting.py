@@ -236,12 +236,19 @@ def test_refused_before_justering(app, factory):
         assert not services.can_post(db.session.get(Meeting, ids["meeting"]))
 
 
-def test_refused_when_the_latest_revision_is_a_rattelse_in_draft(app, factory):
+def test_a_rattelse_in_draft_does_not_hold_back_the_originals_anslag(app, factory):
+    """A typo found the day after justering: the rättelse is drafted, and the original's
+    anslag (which starts the appeal period) is still posted on time."""
     ids = justerat_protocol(app, factory, justered=JUSTERED)
     with app.test_request_context():
         open_correction(db.session.get(Meeting, ids["meeting"]), 2, reason="Fel datum i § 3")
         db.session.commit()
-    assert "inte justerat" in _refusal(app, ids).message
+    posting_id = _post(app, ids, posted_on=JUSTERED, today=JUSTERED)
+    with app.app_context():
+        posting = db.session.get(Posting, posting_id)
+        assert posting.revision.number == 1
+        # The draft rättelse itself is posted only once it is justerat.
+        assert not services.can_post(posting.meeting)
 
 
 def test_refused_for_minutes(app, factory):
