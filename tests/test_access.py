@@ -5,14 +5,19 @@ ordinarie in Kompetensförsörjning and SRB); ersättare (Christine Andersen, Ko
 secretary (Elin Hellström: Kompetensförsörjning and, for the demo, SRB); admin.
 """
 
+import re
 from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from app.accounts.models import User
-from app.agenda.models import AgendaItem
+from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.bodies.models import Body, Membership
+from app.cases.models import Confidentiality, Document
+from app.documents.render import render_pdf
+from app.documents.storage import store_bytes
 from app.extensions import db
 from app.meetings.models import Meeting
 from app.organisations.models import Organisation
@@ -212,6 +217,7 @@ def test_demo_accounts_have_their_roles(world, app):
 
 # -- after justering: the SRB protokoll carried through the demo cycle -------------------------
 
+SECRET_TITLE = "Hemlig bilaga om personalärende"
 SIGNATORY = {**LOGGED_IN_403, "member": 200, "secretary": 200, "admin": 200}
 JUSTERAT_ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/meetings/{srb_meeting}/record", ALL),
@@ -236,6 +242,15 @@ JUSTERAT_ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/protokoll/{srb_meeting}.pdf", ALL),
     ("/protokoll/{srb_meeting}/1", ALL),
     ("/verifiera", ALL),
+    ("/protokoll/{srb_meeting}/1.pdf", ALL),
+    ("/meetings/{srb_meeting}/utdrag.pdf?item={srb_item}", ALL),
+    ("/item-documents/{public_link}/file", ALL),
+    (
+        "/item-documents/{secret_link}/file",
+        {**dict.fromkeys(ROLES, 404), "secretary": 200, "admin": 200},
+    ),
+    ("/login", {**dict.fromkeys(ROLES, 302), "anonymous": 200}),  # logged in: go home
+    ("/users/{admin_user}/edit", ADMIN_ONLY),
 ]
 
 
@@ -252,6 +267,28 @@ def justerat(world, app):
         world["srb_round"] = rounds_of(meeting)[-1].id
         world["srb_posting"] = db.session.scalar(select(Posting.id))
         world["signed_sha"] = justered_revision(meeting).signed_pdf_sha256
+        world["srb_item"] = next(i.id for i in meeting.items if i.is_public)
+        # Two attached files: a public bilaga and one under sekretess.
+        item = db.session.get(AgendaItem, world["srb_item"])
+        for key, title, confidentiality in (
+            ("public_link", "Offentlig bilaga", Confidentiality.PUBLIC),
+            ("secret_link", SECRET_TITLE, Confidentiality.SECRET),
+        ):
+            pdf = render_pdf(f"<html lang='sv'><title>{title}</title><p>{title}</p></html>")
+            document = Document(
+                title=title,
+                confidentiality=confidentiality,
+                sha256=store_bytes(pdf),
+                filename=f"{title}.pdf",
+                media_type="application/pdf",
+                size=len(pdf),
+            )
+            link = AgendaItemDocument(item=item, document=document, position=9)
+            db.session.add(link)
+            db.session.flush()
+            world[key] = link.id
+        db.session.commit()
+        world["admin_user"] = db.session.scalar(select(User.id).where(User.email == ADMIN))
     return world
 
 
@@ -272,3 +309,99 @@ def test_justerat_routes_for_every_role(justerat, make_client: Callable, login):
                 # Neither the signed original nor its hash reaches anyone outside.
                 assert signed_sha.encode() not in body, f"signed sha leaked to {role} on {url}"
                 assert b"/ByteRange" not in body, f"a signed PDF reached {role} on {url}"
+            if role not in ("secretary", "admin"):
+                assert SECRET_TITLE.encode() not in body, f"secret title leaked to {role} on {url}"
+
+
+# -- every route is in the matrix; every state change refuses those without the right --------
+
+# Routes open to everyone by design (they check what they show themselves).
+PUBLIC_POSTS = {"accounts.login", "accounts.logout", "accounts.language", "justering.verify"}
+# A signatory's own answer: any other login gets 403 (tests/justering covers it in depth).
+SIGNATORY_POSTS = {"justering.approve", "justering.reject"}
+
+
+def _rules(app, method: str) -> list:
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and method in (rule.methods or ())
+    ]
+
+
+def _arguments(justerat: dict[str, int], app) -> dict[str, object]:
+    """A value for every URL argument, from the justerat world."""
+    from app.agenda.models import AgendaItemDocument, PlannedItem
+    from app.decisions.models import Assignment
+    from app.justering.models import Signoff
+    from app.meetings.models import Attendance
+
+    with app.app_context():
+        first = lambda model: db.session.scalar(select(model.id).limit(1))  # noqa: E731
+        return {
+            "meeting_id": justerat["kompetens_meeting"],
+            "item_id": justerat["kompetens_item"],
+            "body_id": justerat["kompetens"],
+            "person_id": justerat["johanna"],
+            "organisation_id": justerat["region"],
+            "term_id": justerat["kompetens_term"],
+            "membership_id": justerat["kompetens_seat"],
+            "attendance_id": first(Attendance),
+            "link_id": first(AgendaItemDocument),
+            "planned_id": first(PlannedItem) or 1,
+            "assignment_id": first(Assignment),
+            "round_id": justerat["srb_round"],
+            "signoff_id": first(Signoff),
+            "posting_id": justerat["srb_posting"],
+            "user_id": db.session.scalar(select(User.id).where(User.email == ADMIN)),
+            "number": 1,
+            "kind": "motion",
+            "part_id": 1,
+            "direction": "up",
+        }
+
+
+def _url(rule, values: dict[str, object]) -> str:
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(rf"<(?:[a-z]+:)?{name}>", str(values[name]), url)
+    return url
+
+
+def test_every_get_route_is_in_the_matrix(justerat, app):
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for template, _expected in ROUTES + JUSTERAT_ROUTES:
+        url = template.format(**justerat)
+        try:
+            endpoint, _args = adapter.match(url.split("?")[0], method="GET")
+        except NotFound:
+            continue  # the row that checks an unknown page
+        covered.add(endpoint)
+    missing = sorted(rule.rule for rule in _rules(app, "GET") if rule.endpoint not in covered)
+    assert not missing, f"GET routes missing from the access matrix: {missing}"
+
+
+@pytest.mark.parametrize("role", ["anonymous", "other_member", "member", "substitute"])
+def test_every_state_change_refuses_those_without_the_right(
+    justerat, app, make_client: Callable, login, role
+):
+    """Every POST route, with a valid CSRF token: anonymous users are sent to log in; members
+    and outsiders are refused (the secretary's own work is tested where it lives)."""
+    values = _arguments(justerat, app)
+    client = make_client()
+    if role != "anonymous":
+        login(client, *ACCOUNTS[role])
+    token = client.csrf_token("/")
+    for rule in _rules(app, "POST"):
+        if rule.endpoint in PUBLIC_POSTS:
+            continue
+        url = _url(rule, values)
+        response = client.post(url, data={"csrf_token": token})
+        if role == "anonymous":
+            assert response.status_code == 302, f"{role} POST {url}"
+            assert response.headers["Location"].startswith("/login"), f"{role} POST {url}"
+        elif rule.endpoint in SIGNATORY_POSTS and role == "member":
+            continue  # Johanna is SRB's justerare: her own signoff answers (tested elsewhere)
+        else:
+            assert response.status_code in (403, 404), f"{role} POST {url}"

@@ -656,9 +656,11 @@ def report_minutes(meeting_id: int):
 @bp.post("/planned/<int:planned_id>/attach")
 @login_required
 def attach_planned(planned_id: int):
+    planned = db.get_or_404(PlannedItem, planned_id)
+    if not can_manage_body(current_user, planned.body):
+        abort(403)
     _posted()
     item = _managed_item(request.form.get("item_id", type=int) or abort(400))
-    planned = db.get_or_404(PlannedItem, planned_id)
     return run_action(
         lambda: services.attach_planned_to_item(current_user, planned, item),
         _("The forwarded decision was attached to the item."),
