@@ -26,6 +26,7 @@ def create_app(config_name: str | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
+    _install_search_index_hooks()
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)
@@ -77,17 +78,29 @@ def _init_extensions(app: Flask) -> None:
         return db.session.get(User, int(user_id))
 
 
+def _install_search_index_hooks() -> None:
+    """The search index follows every flush of the records it holds (app.search.index)."""
+    from app.search.index import install_index_hooks
+
+    install_index_hooks()
+
+
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.agenda.views import bp as agenda_bp
     from app.bodies.views import bp as bodies_bp
+    from app.calendars.views import bp as calendars_bp
+    from app.decisions.reading import bp as reading_bp
     from app.decisions.views import bp as record_bp
     from app.justering.views import bp as justering_bp
     from app.main.views import bp as main_bp
     from app.meetings.views import bp as meetings_bp
+    from app.notifications.views import bp as notifications_bp
+    from app.oparl.views import bp as oparl_bp
     from app.organisations.views import bp as organisations_bp
     from app.people.views import bp as people_bp
     from app.publication.views import bp as publication_bp
+    from app.search.views import bp as search_bp
 
     for blueprint in (
         main_bp,
@@ -100,6 +113,11 @@ def _register_blueprints(app: Flask) -> None:
         record_bp,
         justering_bp,
         publication_bp,
+        oparl_bp,
+        reading_bp,
+        calendars_bp,
+        notifications_bp,
+        search_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -24,9 +24,12 @@ from app.decisions.models import (
 )
 from app.justering.models import JusteringRound, RecordRevision, Signoff
 from app.meetings.models import Attendance, Dispatch, Meeting, MeetingAdjuster
+from app.notifications.models import Subscription
+from app.oparl.models import OparlTombstone
 from app.organisations.models import Organisation, OrganisationMembership
 from app.people.models import Person
 from app.publication.models import Posting
+from app.search.models import SearchEntry
 
 __all__ = [
     "AgendaItem",
@@ -47,6 +50,7 @@ __all__ = [
     "MeetingAdjuster",
     "Membership",
     "Motion",
+    "OparlTombstone",
     "Organisation",
     "OrganisationMembership",
     "Person",
@@ -56,8 +60,10 @@ __all__ = [
     "RecordRevision",
     "Recusal",
     "Reservation",
+    "SearchEntry",
     "Signoff",
     "StandardItem",
+    "Subscription",
     "Term",
     "User",
     "Vote",

@@ -41,6 +41,17 @@ def get_metadata():
     return target_db.metadata
 
 
+# The search index's backend structures are made by raw SQL (the search_index migration and
+# app.search.index.ensure_index), not by models: SQLite's FTS5 table search_fts with its shadow
+# tables, PostgreSQL's generated tsv column and its GIN index. Autogenerate leaves them alone.
+def include_name(name, type_, parent_names):
+    if type_ == "table":
+        return not (name or "").startswith("search_fts")
+    if parent_names.get("table_name") == "search_entries":
+        return (type_, name) not in {("column", "tsv"), ("index", "ix_search_entries_tsv")}
+    return True
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -81,6 +92,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

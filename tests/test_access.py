@@ -145,6 +145,22 @@ ROUTES: list[tuple[str, dict[str, int]]] = [
     ),
     ("/meetings/{kompetens_meeting}/attendance", SECRETARY),
     ("/items/{kompetens_item}/record", {**LOGGED_IN_403, "secretary": 302, "admin": 302}),
+    # Reading: the decisions register, uppdrag, calendars, email notices.
+    ("/search?q=m%C3%A5lbild", ALL),
+    ("/beslut", ALL),
+    ("/uppdrag", ALL),
+    ("/bevakningar", {**ALL, "anonymous": 302}),
+    ("/bodies/{kompetens}/calendar.ics", ALL),
+    ("/bodies/{hidden}/calendar.ics", {**dict.fromkeys(ROLES, 404), "admin": 200}),
+    ("/people/{johanna}/calendar.ics", ALL),
+    # OParl: public data only, the same for every reader (a login changes nothing).
+    ("/oparl/v1/", ALL),
+    ("/oparl/v1/bodies", ALL),
+    ("/oparl/v1/body/{region}/organizations", ALL),
+    ("/oparl/v1/person/{johanna}", ALL),
+    ("/oparl/v1/organization/{kompetens}/meetings", ALL),
+    # A body that is not public answers as a tombstone (deleted: true), never with its data.
+    ("/oparl/v1/organization/{hidden}", ALL),
     ("/users", ADMIN_ONLY),
     ("/users/new", ADMIN_ONLY),
     ("/audit", ADMIN_ONLY),
@@ -197,6 +213,11 @@ def test_staff_see_email_addresses(world, make_client: Callable, login):
 
 def test_the_public_never_sees_a_hidden_body(world, client):
     assert "Regionala ledningsgruppen" not in client.get("/bodies/").get_data(as_text=True)
+    for url in (
+        f"/oparl/v1/body/{world['region']}/organizations",
+        f"/oparl/v1/organization/{world['hidden']}",
+    ):
+        assert "Regionala ledningsgruppen" not in client.get(url).get_data(as_text=True), url
     assert "Regionala ledningsgruppen" not in client.get(
         f"/organisations/{world['region']}"
     ).get_data(as_text=True)
@@ -245,6 +266,11 @@ JUSTERAT_ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/protokoll/{srb_meeting}/1.pdf", ALL),
     ("/meetings/{srb_meeting}/utdrag.pdf?item={srb_item}", ALL),
     ("/item-documents/{public_link}/file", ALL),
+    ("/meetings/{srb_meeting}/documents/{public_link}", ALL),
+    (
+        "/meetings/{srb_meeting}/documents/{secret_link}",
+        {**dict.fromkeys(ROLES, 404), "secretary": 200, "admin": 200},
+    ),
     (
         "/item-documents/{secret_link}/file",
         {**dict.fromkeys(ROLES, 404), "secretary": 200, "admin": 200},
@@ -317,6 +343,8 @@ def test_justerat_routes_for_every_role(justerat, make_client: Callable, login):
 
 # Routes open to everyone by design (they check what they show themselves).
 PUBLIC_POSTS = {"accounts.login", "accounts.logout", "accounts.language", "justering.verify"}
+# The reader's own settings: any login may change her own (anonymous users must log in).
+OWN_POSTS = {"notifications.index"}
 # A signatory's own answer: any other login gets 403 (tests/justering covers it in depth).
 SIGNATORY_POSTS = {"justering.approve", "justering.reject"}
 
@@ -358,6 +386,7 @@ def _arguments(justerat: dict[str, int], app) -> dict[str, object]:
             "kind": "motion",
             "part_id": 1,
             "direction": "up",
+            "rest": "unknown",
         }
 
 
@@ -403,5 +432,7 @@ def test_every_state_change_refuses_those_without_the_right(
             assert response.headers["Location"].startswith("/login"), f"{role} POST {url}"
         elif rule.endpoint in SIGNATORY_POSTS and role == "member":
             continue  # Johanna is SRB's justerare: her own signoff answers (tested elsewhere)
+        elif rule.endpoint in OWN_POSTS:
+            assert response.status_code == 302, f"{role} POST {url}"
         else:
             assert response.status_code in (403, 404), f"{role} POST {url}"

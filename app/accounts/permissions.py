@@ -141,3 +141,153 @@ def can_view_document(user: object, document: "Document", body: Body) -> bool:  
     if document.confidentiality == Confidentiality.INTERNAL:
         return can_manage_body(user, body) or is_member(user, body)
     return can_manage_body(user, body)
+
+
+# -- the reading side: people, items, documents, decisions, uppdrag, notices ---------------------
+
+
+def can_view_person(user: object, bodies: list[Body]) -> bool:
+    """A person is public only through a seat in a body the reader may see; staff who register
+    people see everyone."""
+    return can_manage_people(user) or any(can_view_body(user, body) for body in bodies)
+
+
+def can_view_item(user: object, item: "AgendaItem") -> bool:  # noqa: F821
+    """An item of an agenda the reader may read; one marked non-public only for the body's
+    members and secretaries, who read the whole record too."""
+    meeting = item.meeting
+    if not can_view_agenda(user, meeting):
+        return False
+    return item.is_public or can_manage_body(user, meeting.body) or is_member(user, meeting.body)
+
+
+def can_view_item_document(user: object, link: "AgendaItemDocument") -> bool:  # noqa: F821
+    """A beslutsunderlag on an item: the item must be visible and the document itself too."""
+    return can_view_item(user, link.item) and can_view_document(
+        user, link.document, link.item.meeting.body
+    )
+
+
+def can_view_attendance(user: object, meeting: Meeting) -> bool:
+    """Who attended is part of the record: readers see it once the record is final."""
+    return meeting.record_status != RecordStatus.NONE and can_view_record(user, meeting)
+
+
+def can_view_decision(user: object, decision: "Decision") -> bool:  # noqa: F821
+    """A decision reaches readers when its record is final (minutes signed, protokoll
+    justerat); drafts and protokoll out for justering only the body's secretaries. A decision
+    on a non-public item only the body's members. ``readable_decisions_clause`` is the same
+    rule in SQL."""
+    item = decision.item
+    meeting = item.meeting
+    body = meeting.body
+    if can_manage_body(user, body):
+        return meeting.record_status != RecordStatus.NONE
+    if meeting.record_status != RecordStatus.FINAL or not can_view_body(user, body):
+        return False
+    return item.is_public or is_member(user, body)
+
+
+def readable_decisions_clause(user: object):
+    """A WHERE clause over Decision joined with AgendaItem, Meeting and Body: the decisions
+    ``user`` may read (see ``can_view_decision``)."""
+    from sqlalchemy import and_, false, or_
+
+    from app.agenda.models import AgendaItem
+
+    roles = roles_of(user)
+    started = Meeting.record_status != RecordStatus.NONE
+    if roles.is_admin:
+        return started
+    final = Meeting.record_status == RecordStatus.FINAL
+    return or_(
+        and_(Body.id.in_(roles.secretary_of), started) if roles.secretary_of else false(),
+        and_(Body.id.in_(roles.member_of), final) if roles.member_of else false(),
+        and_(Body.is_public.is_(True), final, AgendaItem.is_public.is_(True)),
+    )
+
+
+def can_view_assignment(user: object, assignment: "Assignment") -> bool:  # noqa: F821
+    """An uppdrag is read where the decision that gave it is read."""
+    return can_view_decision(user, assignment.decision)
+
+
+def can_subscribe(user: object, body: Body) -> bool:
+    """Anyone logged in may ask for email notices of a body she may see."""
+    if hasattr(user, "_get_current_object"):
+        user = user._get_current_object()
+    return bool(getattr(user, "is_authenticated", False)) and can_view_body(user, body)
+
+
+# -- items and documents as SQL, for search -------------------------------------------------
+# The twins of can_view_item and can_view_item_document (readable_decisions_clause is that of
+# can_view_decision), so that a search filters in the database and its counts and pages hold
+# only what the reader may see. tests/search/test_visibility.py holds each pair equal.
+
+
+def _managed_meetings_clause(roles: Roles):
+    from sqlalchemy import false, true
+
+    if roles.is_admin:
+        return true()
+    return Meeting.body_id.in_(roles.secretary_of) if roles.secretary_of else false()
+
+
+def _member_meetings_clause(roles: Roles):
+    from sqlalchemy import false
+
+    return Meeting.body_id.in_(roles.member_of) if roles.member_of else false()
+
+
+def visible_items_clause(user: object):
+    """``can_view_item`` as a WHERE clause over AgendaItem joined with Meeting and Body."""
+    from app.agenda.models import AgendaItem
+
+    roles = roles_of(user)
+    managed = _managed_meetings_clause(roles)
+    agenda = managed | (
+        visible_bodies_clause(user)
+        & Meeting.status.in_((MeetingStatus.CONVENED, MeetingStatus.HELD))
+    )
+    return agenda & (AgendaItem.is_public.is_(True) | managed | _member_meetings_clause(roles))
+
+
+def visible_item_documents_clause(user: object):
+    """``can_view_item_document`` as a WHERE clause over AgendaItemDocument joined with
+    AgendaItem, Meeting, Body and Document."""
+    from app.cases.models import Confidentiality, Document
+
+    roles = roles_of(user)
+    managed = _managed_meetings_clause(roles)
+    readable = (
+        (Document.confidentiality == Confidentiality.PUBLIC)
+        | managed
+        | ((Document.confidentiality == Confidentiality.INTERNAL) & _member_meetings_clause(roles))
+    )
+    return visible_items_clause(user) & readable
+
+
+# -- the agenda and document rules as SQL (the OParl API lists what the public may see) ------
+
+
+def visible_agendas_clause(user: object):
+    """``can_view_agenda`` as a WHERE clause over Meeting joined with Body."""
+    roles = roles_of(user)
+    if roles.is_admin:
+        return Meeting.id.is_not(None)
+    sent = Meeting.status.in_((MeetingStatus.CONVENED, MeetingStatus.HELD))
+    return Body.id.in_(roles.secretary_of) | (visible_bodies_clause(user) & sent)
+
+
+def visible_documents_clause(user: object):
+    """``can_view_document`` as a WHERE clause over Document and the Body it is shown in."""
+    from app.cases.models import Confidentiality, Document
+
+    roles = roles_of(user)
+    if roles.is_admin:
+        return Document.id.is_not(None)
+    public = (Document.confidentiality == Confidentiality.PUBLIC) & visible_bodies_clause(user)
+    internal = (Document.confidentiality == Confidentiality.INTERNAL) & Body.id.in_(
+        roles.secretary_of | roles.member_of
+    )
+    return public | internal | Body.id.in_(roles.secretary_of)

@@ -12,11 +12,13 @@ from app.agenda.rendering import agenda_fingerprint, agenda_pdf
 from app.bodies.models import Membership, MembershipKind
 from app.core.audit import record_change
 from app.core.calendar import CalendarEvent, invitation_ics, invitation_media_type
+from app.core.dates import local_to_utc
 from app.core.errors import DomainError
 from app.core.mail import Attachment, MailError, OutgoingMessage, send_messages
 from app.core.models import utcnow
 from app.extensions import db
 from app.meetings.models import Dispatch, Meeting, MeetingStatus
+from app.notifications.services import notify_kallelse
 from app.people.models import Person
 
 SEATED = (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE)
@@ -50,7 +52,8 @@ def _event(meeting: Meeting, url: str, sequence: int) -> CalendarEvent:
     start = meeting.starts_at
     end = None
     if start is not None and meeting.end_time is not None:
-        end = datetime.combine(meeting.meeting_date, meeting.end_time, tzinfo=start.tzinfo)
+        # Both times are Stockholm wall-clock times (starts_at is their UTC instant).
+        end = local_to_utc(meeting.meeting_date, meeting.end_time)
     return CalendarEvent(
         uid=f"meeting-{meeting.id}@{host}",
         summary=f"{meeting.heading}",
@@ -123,6 +126,7 @@ def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url:
     if meeting.status == MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.CONVENED
     record_change(db.session, actor, "send kallelse", meeting)
+    notify_kallelse(meeting, dispatch, meeting_url=meeting_url)  # never raises: mail is logged
     return dispatch
 
 

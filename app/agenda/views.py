@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.accounts.permissions import (
     can_manage_body,
     can_view_agenda,
-    can_view_document,
+    can_view_item_document,
     is_member,
 )
 from app.agenda import services
@@ -376,12 +376,7 @@ def detach_document(link_id: int):
 @bp.get("/item-documents/<int:link_id>/file")
 def document_file(link_id: int):
     link = db.get_or_404(AgendaItemDocument, link_id)
-    meeting = link.item.meeting
-    if not (
-        can_view_agenda(current_user, meeting)
-        and can_view_document(current_user, link.document, meeting.body)
-        and (link.item.is_public or can_manage_body(current_user, meeting.body))
-    ):
+    if not can_view_item_document(current_user, link):
         abort(404)
     if not link.document.has_file:
         abort(404)

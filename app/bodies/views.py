@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.accounts.permissions import (
     can_administer,
     can_manage_body,
+    can_subscribe,
     can_view_body,
     visible_bodies_clause,
 )
@@ -25,6 +26,7 @@ from app.bodies.services import (
 from app.core.views import handle_form
 from app.extensions import db
 from app.meetings.models import Meeting
+from app.notifications.services import subscriptions_of
 from app.organisations.models import Organisation
 from app.people.models import Person
 
@@ -89,6 +91,7 @@ def show(body_id: int):
     ).all()
     by_year = [(y, list(ms)) for y, ms in groupby(meetings, key=lambda m: m.meeting_date.year)]
     children = [child for child in body.children if can_view_body(current_user, child)]
+    subscribable = can_subscribe(current_user, body)
     return render_template(
         "bodies/show.html",
         body=body,
@@ -97,6 +100,12 @@ def show(body_id: int):
         meetings_by_year=by_year,
         children=children,
         can_manage=can_manage_body(current_user, body),
+        can_subscribe=subscribable,
+        subscribed=[
+            topic for body_id, topic in subscriptions_of(current_user) if body_id == body.id
+        ]
+        if subscribable
+        else [],
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Event, Timezone, vCalAddress
+from icalendar.prop import vDuration, vText
 
 from app.core.dates import LOCAL_TZ
 
@@ -166,3 +167,39 @@ def _add_timezone(calendar: Calendar, events: list[CalendarEvent], *, always: bo
         TZID, first_date=date(min(years), 1, 1), last_date=date(max(years) + 1, 12, 31)
     )
     calendar.add_component(timezone)
+
+
+# How often subscribers' clients are asked to fetch a feed again.
+DEFAULT_REFRESH = timedelta(hours=6)
+
+
+def subscription_ics(
+    events: list[CalendarEvent],
+    *,
+    name: str,
+    description: str | None = None,
+    source_url: str | None = None,
+    refresh: timedelta = DEFAULT_REFRESH,
+) -> bytes:
+    """A feed to subscribe to, as :func:`calendar_ics`, that also tells clients what it is and
+    how often to fetch it again.
+
+    ``REFRESH-INTERVAL`` and ``SOURCE`` (RFC 7986) are what standard clients read;
+    ``X-PUBLISHED-TTL`` is Outlook's name for the interval. Text values are escaped (a body
+    name with a comma stays one name).
+    """
+    calendar = _calendar(method="PUBLISH")
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
+    if description:
+        calendar.add("description", description)
+        calendar.add("x-wr-caldesc", vText(description))
+    calendar.add("x-wr-timezone", TZID)
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(refresh))
+    if source_url:
+        calendar.add("source", source_url, parameters={"VALUE": "URI"})
+    _add_timezone(calendar, events, always=True)
+    for event in events:
+        calendar.add_component(_vevent(event))
+    return calendar.to_ical()

@@ -1,8 +1,9 @@
 """Carries the demo SRB meeting through the whole cycle, so a newcomer sees a justerat, signed
 and posted protokoll: the record is started (decisions as proposed: the meeting is marked
-illustrative), the secretary sends it to justering, the justerare rejects it once with a
-comment, the secretary corrects it and sends it again, the chair and the justerare approve,
-and the anslag is posted. Every step goes through the same services the pages use.
+illustrative) and the uppdrag of items 7 and 10 recorded, the secretary sends it to justering,
+the justerare rejects it once with a comment, the secretary corrects it and sends it again,
+the chair and the justerare approve, and the anslag is posted. Every step goes through the
+same services the pages use.
 """
 
 from datetime import date
@@ -13,7 +14,8 @@ from app.accounts.models import User
 from app.agenda.models import StandardKind
 from app.bodies.models import Body
 from app.decisions.models import Decision
-from app.decisions.services import start_record
+from app.decisions.services import add_assignment, start_record
+from app.demo.loader import read_data
 from app.extensions import db
 from app.justering import services as justering
 from app.justering.models import SignoffRole
@@ -63,6 +65,39 @@ def issue_demo_certificates(users: list[User]) -> None:
             )
 
 
+def add_srb_uppdrag(secretary: User, meeting: Meeting) -> int:
+    """The uppdrag SRB gives Regionala ledningsgruppen (items 7 and 10, due at the meetings of
+    2024-10-11 and 2024-06-14), worded as the demo data transcribes them from the proposals;
+    the seeds hold the agenda, so they become uppdrag when the record is written."""
+    rows = next(
+        meeting_row
+        for data in read_data()
+        for meeting_row in data.get("meetings") or []
+        if meeting_row["key"] == f"srb-{SRB_MEETING.isoformat()}"
+    )["items"]
+    added = 0
+    for row in rows:
+        for uppdrag in row.get("assignments") or []:
+            item = next(i for i in meeting.items if i.title == row["title"])
+            assignee = db.session.scalar(select(Body).where(Body.name == uppdrag["assignee"]))
+            due = db.session.scalar(
+                select(Meeting).where(
+                    Meeting.body_id == meeting.body_id, Meeting.meeting_date == uppdrag["due_date"]
+                )
+            )
+            add_assignment(
+                secretary,
+                item,
+                description=uppdrag["description"].strip(),
+                assignee_body_id=assignee.id if assignee else None,
+                assignee_text=None if assignee else uppdrag["assignee"],
+                due_meeting_id=due.id if due else None,
+                due_date=None if due else uppdrag["due_date"],
+            )
+            added += 1
+    return added
+
+
 def run_srb_cycle(review_url=lambda round_id: f"/justering/{round_id}") -> bool:
     """Run the cycle once; False when the meeting has already been through it."""
     meeting = srb_meeting()
@@ -80,6 +115,7 @@ def run_srb_cycle(review_url=lambda round_id: f"/justering/{round_id}") -> bool:
             text = "Inga övriga frågor anmäldes." if other else "Informationen noteras."
             db.session.add(Decision(item=item, text=text))
     db.session.flush()
+    add_srb_uppdrag(secretary, meeting)
 
     first = justering.send_to_justering(secretary, meeting, review_url=review_url).round
     mine = next(s for s in first.signoffs if s.role == SignoffRole.ADJUSTER)

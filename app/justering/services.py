@@ -49,6 +49,7 @@ from app.justering.models import (
     SignoffStatus,
 )
 from app.meetings.models import Meeting, RecordStatus
+from app.notifications.services import notify_record_published
 from app.people.models import Person
 from app.signing.backends import backend_from_config
 from app.signing.errors import SigningError
@@ -513,6 +514,7 @@ def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRo
     revision.record_html = record_public_html(meeting, member_view)
     if justering is not None:
         _notify_secretary(justering, None)
+    notify_record_published(meeting, is_correction=revision.is_correction)  # never raises
 
 
 def finalise_and_sign_minutes(actor: Any, meeting: Meeting) -> RecordRevision:

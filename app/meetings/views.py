@@ -1,49 +1,82 @@
+"""The meeting page as its readers see it: the agenda once sent, the documents they may open,
+and the record (a link to it, or to the justerat version)."""
+
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from app.accounts.permissions import (
     can_manage_body,
     can_view_agenda,
-    can_view_document,
+    can_view_item,
+    can_view_item_document,
     can_view_meeting,
     can_view_record,
+    is_member,
 )
+from app.agenda.models import AgendaItemDocument
 from app.agenda.sentences import proposals
+from app.core.views import pdf_response
+from app.documents.storage import read_bytes
 from app.extensions import db
-from app.meetings.models import AttendanceRole, Meeting
+from app.justering import services as justering
+from app.meetings.models import AttendanceRole, Meeting, RecordStatus
+from app.publication import services as publication
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
-@bp.get("/<int:meeting_id>")
-def show(meeting_id: int):
+def _viewable(meeting_id: int) -> Meeting:
     meeting = db.get_or_404(Meeting, meeting_id)
     if not can_view_meeting(current_user, meeting):
-        abort(404)
+        abort(404)  # a non-public body's existence is not disclosed
+    return meeting
+
+
+@bp.get("/<int:meeting_id>")
+def show(meeting_id: int):
+    meeting = _viewable(meeting_id)
+    manager = can_manage_body(current_user, meeting.body)
     show_record = can_view_record(current_user, meeting)
     show_agenda = can_view_agenda(current_user, meeting)
     attendance = {
         role: [a for a in meeting.attendances if a.role == role] for role in AttendanceRole
     }
-    items = list(meeting.items) if show_agenda else []
-    if not can_manage_body(current_user, meeting.body):
-        items = [item for item in items if item.is_public]
+    items = [item for item in meeting.items if can_view_item(current_user, item)]
     visible_documents = {
-        item.id: [
-            link
-            for link in item.documents
-            if can_view_document(current_user, link.document, meeting.body)
-        ]
+        item.id: [link for link in item.documents if can_view_item_document(current_user, link)]
         for item in items
     }
+    # Readers read the justerat record as signed, also while a rättelse of it is drafted.
+    justered = justering.justered_revision(meeting)
+    postings = publication.postings_of(meeting) if justered is not None else []
     return render_template(
         "meetings/show.html",
         meeting=meeting,
         items=items,
+        hidden_items=len(meeting.items) - len(items) if show_agenda else 0,
         proposals=proposals(meeting) if show_agenda else {},
         visible_documents=visible_documents,
         show_agenda=show_agenda,
         show_record=show_record,
-        can_manage=can_manage_body(current_user, meeting.body),
+        record_readable=(show_record and meeting.record_status != RecordStatus.NONE)
+        or justered is not None,
+        justered=justered,
+        justered_on=justering.justered_on(justered) if justered else None,
+        in_correction=justered is not None and meeting.record_status != RecordStatus.FINAL,
+        posting=postings[0] if postings else None,
+        can_manage=manager,
+        inside=manager or is_member(current_user, meeting.body),
         attendance=attendance if show_record else {},
     )
+
+
+@bp.get("/<int:meeting_id>/documents/<int:link_id>")
+def document(meeting_id: int, link_id: int):
+    """A beslutsunderlag as the meeting page links it, for whoever the page shows it to."""
+    meeting = _viewable(meeting_id)
+    link = db.get_or_404(AgendaItemDocument, link_id)
+    if link.item.meeting_id != meeting.id or not can_view_item_document(current_user, link):
+        abort(404)
+    if not link.document.has_file:
+        abort(404)
+    return pdf_response(read_bytes(link.document.sha256), link.document.filename or "dokument.pdf")

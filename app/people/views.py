@@ -7,11 +7,16 @@ from app.accounts.permissions import (
     can_edit_person,
     can_manage_people,
     can_see_contact_details,
+    can_view_attendance,
     can_view_body,
+    can_view_person,
 )
 from app.bodies.models import Membership
+from app.core.dates import local_today
 from app.core.views import handle_form
+from app.decisions.register import list_uppdrag
 from app.extensions import db
+from app.meetings.models import Attendance, Meeting
 from app.people.forms import PersonForm
 from app.people.models import Person
 from app.people.services import create_person, update_person
@@ -40,18 +45,37 @@ def index():
 @bp.get("/<int:person_id>")
 def show(person_id: int):
     person = db.get_or_404(Person, person_id)
-    memberships = [m for m in _memberships(person) if can_view_body(current_user, m.body)]
-    if not memberships and not can_manage_people(current_user):
-        # A person is public only through a public seat.
-        abort(404)
+    all_memberships = _memberships(person)
+    if not can_view_person(current_user, [m.body for m in all_memberships]):
+        abort(404)  # a person is public only through a seat in a body the reader may see
+    memberships = [m for m in all_memberships if can_view_body(current_user, m.body)]
     memberships.sort(key=lambda m: (m.body.name, m.term.label))
+    today = local_today()
+    body_ids = {m.body_id for m in memberships if m.is_active(today)}
+    is_self = getattr(current_user, "person_id", None) == person.id
     return render_template(
         "people/show.html",
         person=person,
         memberships=memberships,
+        attendances=_attendance_history(person),
+        body_uppdrag=list_uppdrag(current_user, body_ids=sorted(body_ids), today=today),
+        my_uppdrag=list_uppdrag(current_user, concerning=person, today=today) if is_self else None,
+        is_self=is_self,
         show_contact=can_see_contact_details(current_user),
-        can_edit=can_edit_person(current_user, {m.body_id for m in _memberships(person)}),
+        can_edit=can_edit_person(current_user, {m.body_id for m in all_memberships}),
     )
+
+
+def _attendance_history(person: Person) -> list[Attendance]:
+    """The meetings the person attended, the latest first, where the reader may read the
+    record (attendance is part of it)."""
+    rows = db.session.scalars(
+        select(Attendance)
+        .join(Attendance.meeting)
+        .where(Attendance.person_id == person.id)
+        .order_by(Meeting.meeting_date.desc(), Meeting.id.desc())
+    )
+    return [row for row in rows if can_view_attendance(current_user, row.meeting)]
 
 
 @bp.route("/new", methods=["GET", "POST"])

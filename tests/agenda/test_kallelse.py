@@ -1,6 +1,7 @@
 """Sending the kallelse to a real local SMTP server."""
 
 import re
+from datetime import timedelta
 
 from icalendar import Calendar
 from sqlalchemy import select
@@ -55,6 +56,8 @@ def test_kallelse_reaches_every_member_with_pdf_and_invitation(
     assert str(calendar["METHOD"]) == "REQUEST"
     event = next(iter(calendar.walk("VEVENT")))
     assert event.decoded("DTSTART").hour in (7, 9)  # 09:00 Stockholm (07:00 UTC in summer)
+    # 09:00-12:00 in Stockholm: three hours, not until 12:00 UTC.
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(hours=3)
     assert "Sammanträdesrum Mälaren, Regionhuset, Västerås" in str(event["LOCATION"])
     assert f"/meetings/{meeting_id}/handlingar.pdf" in message.get_body(("plain",)).get_content()
     with app.app_context():

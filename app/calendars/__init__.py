@@ -1,0 +1,1 @@
+"""Calendar feeds (iCalendar) of meetings: per body and per person."""

@@ -1,0 +1,1 @@
+"""Email notices to subscribers: new kallelser and published records of a body."""

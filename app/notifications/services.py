@@ -1,0 +1,205 @@
+"""Subscriptions and the notices they bring.
+
+A logged-in reader subscribes, per body, to new kallelser and to published records (a
+justerat protokoll, signed minnesanteckningar, a justerad rättelse). The kallelse and the
+justering call ``notify_kallelse`` and ``notify_record_published`` once their change is made;
+a notice that cannot be mailed is logged and never undoes that change. Each subscriber gets
+a message of her own (nobody sees the others' addresses), only about what she may read.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, has_request_context, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.accounts.permissions import (
+    can_subscribe,
+    can_view_agenda,
+    can_view_record,
+    roles_of,
+    visible_bodies_clause,
+)
+from app.bodies.models import Body, RecordType
+from app.core.audit import record_change
+from app.core.errors import DomainError
+from app.core.mail import MailError, OutgoingMessage, send_messages
+from app.extensions import db
+from app.meetings.models import Dispatch, Meeting
+from app.notifications.models import Subscription, SubscriptionTopic
+from app.organisations.models import Organisation
+
+# -- managing subscriptions ------------------------------------------------------------------------
+
+
+def subscribable_bodies(user: Any) -> list[Body]:
+    """The bodies ``user`` may subscribe to: those she may see, her own first."""
+    roles = roles_of(user)
+    own = roles.member_of | roles.secretary_of
+    bodies = db.session.scalars(
+        select(Body)
+        .join(Body.organisation)
+        .where(visible_bodies_clause(user))
+        .order_by(Organisation.name, Body.name)
+    ).all()
+    return sorted(bodies, key=lambda body: body.id not in own)
+
+
+def subscriptions_of(user: Any) -> set[tuple[int, SubscriptionTopic]]:
+    return {
+        (s.body_id, s.topic)
+        for s in db.session.scalars(select(Subscription).where(Subscription.user_id == user.id))
+    }
+
+
+def set_subscriptions(
+    actor: Any, user: User, wanted: set[tuple[int, SubscriptionTopic]]
+) -> tuple[int, int]:
+    """Make ``user``'s subscriptions exactly ``wanted``; returns (added, removed).
+
+    A body she may not see cannot be subscribed to (and is not disclosed: the error is the
+    same as for a body that does not exist).
+    """
+    for body_id, _topic in wanted:
+        body = db.session.get(Body, body_id)
+        if body is None or not can_subscribe(user, body):
+            raise DomainError(_("There is no such body to subscribe to."))
+    existing = {
+        (s.body_id, s.topic): s
+        for s in db.session.scalars(select(Subscription).where(Subscription.user_id == user.id))
+    }
+    removed = 0
+    for key, subscription in existing.items():
+        if key not in wanted:
+            record_change(db.session, actor, "unsubscribe", subscription)
+            db.session.delete(subscription)
+            removed += 1
+    added = 0
+    for body_id, topic in sorted(wanted - set(existing)):
+        subscription = Subscription(user_id=user.id, body_id=body_id, topic=topic)
+        db.session.add(subscription)
+        record_change(db.session, actor, "subscribe", subscription)
+        added += 1
+    db.session.flush()
+    return added, removed
+
+
+# -- notices ---------------------------------------------------------------------------------------
+
+
+def _subscribers(body: Body, topic: SubscriptionTopic, may_read: Callable[[User], bool]):
+    users = db.session.scalars(
+        select(User)
+        .join(Subscription, Subscription.user_id == User.id)
+        .where(Subscription.body_id == body.id, Subscription.topic == topic)
+        .order_by(User.id)
+    )
+    # Rights are checked at sending: a member who has left a non-public body hears no more.
+    return [user for user in users if user.is_active and may_read(user)]
+
+
+def _link(endpoint: str, **values: Any) -> str:
+    """An absolute link; a command (flask seed-demo) has no request to take the host from
+    and, without SERVER_NAME, gets the path."""
+    if has_request_context() or current_app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def _deliver(messages: list[OutgoingMessage], what: str) -> int:
+    """Send the notices; a mail server that fails is logged, never raised: the kallelse or the
+    justering they tell about stands."""
+    if not messages:
+        return 0
+    try:
+        send_messages(messages)
+    except MailError as error:
+        current_app.logger.warning("%s notices not (all) sent: %s", what, error.message)
+        return len(error.message_ids)
+    return len(messages)
+
+
+def _guarded(what: str, notify: Callable[[], int]) -> int:
+    """Nothing about a notice may undo what it tells about: an unexpected error is logged."""
+    try:
+        return notify()
+    except Exception:
+        current_app.logger.exception("%s notices not sent", what)
+        return 0
+
+
+def notify_kallelse(meeting: Meeting, dispatch: Dispatch, *, meeting_url: str) -> int:
+    """Tell the body's kallelse subscribers that a kallelse (or a changed one) went out.
+
+    Those the kallelse itself was mailed to are not told again. Returns the notices sent.
+    """
+
+    def notify() -> int:
+        already = {(r.get("email") or "").casefold() for r in dispatch.recipients}
+        subscribers = _subscribers(
+            meeting.body,
+            SubscriptionTopic.KALLELSE,
+            lambda user: can_view_agenda(user, meeting),
+        )
+        if not subscribers:
+            return 0
+        label = "Ändrad kallelse" if dispatch.is_update else "Ny kallelse"
+        manage_url = _link("notifications.index")
+        messages = [
+            OutgoingMessage(
+                to=[user.email],
+                subject=f"{label}: {meeting.heading} {meeting.meeting_date.isoformat()}",
+                text=render_template(
+                    "notifications/mail_kallelse.txt",
+                    meeting=meeting,
+                    is_update=dispatch.is_update,
+                    meeting_url=meeting_url,
+                    manage_url=manage_url,
+                ),
+            )
+            for user in subscribers
+            if user.email.casefold() not in already
+            and not (user.person and (user.person.email or "").casefold() in already)
+        ]
+        return _deliver(messages, "kallelse")
+
+    return _guarded("kallelse", notify)
+
+
+def notify_record_published(meeting: Meeting, *, is_correction: bool = False) -> int:
+    """Tell the body's record subscribers that the record is published (justerat protokoll,
+    signed minnesanteckningar, or a rättelse of them). Returns the notices sent."""
+
+    def notify() -> int:
+        subscribers = _subscribers(
+            meeting.body, SubscriptionTopic.RECORD, lambda user: can_view_record(user, meeting)
+        )
+        if not subscribers:
+            return 0
+        is_protocol = meeting.body.record_type == RecordType.PROTOCOL
+        if is_correction:
+            subject = "Rättelse av protokoll" if is_protocol else "Rättelse av minnesanteckningar"
+        else:
+            subject = "Justerat protokoll" if is_protocol else "Minnesanteckningar"
+        record_url = _link("record.show", meeting_id=meeting.id)
+        manage_url = _link("notifications.index")
+        messages = [
+            OutgoingMessage(
+                to=[user.email],
+                subject=f"{subject}: {meeting.heading} {meeting.meeting_date.isoformat()}",
+                text=render_template(
+                    "notifications/mail_record.txt",
+                    meeting=meeting,
+                    is_protocol=is_protocol,
+                    is_correction=is_correction,
+                    record_url=record_url,
+                    manage_url=manage_url,
+                ),
+            )
+            for user in subscribers
+        ]
+        return _deliver(messages, "record")
+
+    return _guarded("record", notify)

@@ -1,0 +1,183 @@
+"""Swedish words for search: tokens, stems, the reader's query, and highlighted snippets.
+
+Knows no domain. The stems follow Snowball's Swedish algorithm (the ``snowballstemmer``
+package), the same algorithm as PostgreSQL's ``swedish`` text search configuration, and the
+stop words are PostgreSQL's (Snowball's) Swedish list: a query finds the same on SQLite, where
+the index stores these stems, as on PostgreSQL, which stems with its own dictionary.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import snowballstemmer
+from markupsafe import Markup, escape
+
+# Letters and digits: what SQLite's unicode61 tokenizer keeps as a token, so the stems joined
+# by spaces are split by FTS5 exactly as here.
+WORD_RE = re.compile(r"[^\W_]+")
+
+# PostgreSQL 15's tsearch_data/swedish.stop (from Snowball), so both backends ignore the same.
+_STOP_WORDS = """
+    och det att i en jag hon som han på den med var sig för så till är men ett om hade de av
+    icke mig du henne då sin nu har inte hans honom skulle hennes där min man ej vid kunde
+    något från ut när efter upp vi dem vara vad över än dig kan sina här ha mot alla under
+    någon eller allt mycket sedan ju denna själv detta åt utan varit hur ingen mitt ni bli blev
+    oss din dessa några deras blir mina samma vilken er sådan vår blivit dess inom mellan
+    sådant varför varje vilka ditt vem vilket sitta sådana vart dina vars vårt våra ert era
+    vilkas
+"""
+STOP_WORDS = frozenset(_STOP_WORDS.split())
+
+_stemmer = snowballstemmer.stemmer("swedish")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str | None:
+    """The stem of one word, None for a stop word."""
+    word = word.lower()
+    if word in STOP_WORDS:
+        return None
+    return _stemmer.stemWord(word)
+
+
+def stems(text: str | None) -> str:
+    """The text as its stems, separated by spaces: what the SQLite index holds."""
+    if not text:
+        return ""
+    return " ".join(s for s in (stem(m.group()) for m in WORD_RE.finditer(text)) if s)
+
+
+# -- the query -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word or a quoted phrase of the query, as stems."""
+
+    stems: tuple[str, ...]
+
+
+@dataclass
+class Query:
+    """The reader's query in web search syntax, as PostgreSQL's ``websearch_to_tsquery`` reads
+    it: words must all occur, ``"a phrase"`` in that order, ``or`` between two alternatives,
+    ``-word`` must not occur."""
+
+    text: str
+    # All groups must match; a group matches when one of its alternatives does.
+    groups: list[list[Term]] = field(default_factory=list)
+    excluded: list[Term] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups
+
+    @property
+    def highlighted(self) -> frozenset[str]:
+        """The stems a snippet marks: those the reader looks for, never the excluded ones."""
+        return frozenset(s for group in self.groups for term in group for s in term.stems)
+
+    def fts5(self) -> str:
+        """The query as an SQLite FTS5 expression over the stems (every stem quoted)."""
+
+        def phrase(term: Term) -> str:
+            return '"' + " ".join(term.stems) + '"'
+
+        expression = " AND ".join(
+            "(" + " OR ".join(phrase(term) for term in group) + ")" for group in self.groups
+        )
+        for term in self.excluded:
+            expression = f"({expression}) NOT {phrase(term)}"
+        return expression
+
+
+_QUERY_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+
+
+def parse_query(text: str) -> Query:
+    query = Query(text=text)
+    pending_or = False
+    for match in _QUERY_TOKEN_RE.finditer(text):
+        negated, quoted, bare = match.group(1), match.group(2), match.group(3)
+        if bare is not None:
+            if bare.lower() == "or":
+                pending_or = bool(query.groups)
+                continue
+            negated = "-" if bare.startswith("-") else ""
+            words = bare.lstrip("-")
+        else:
+            words = quoted
+        term_stems = tuple(s for s in (stem(m.group()) for m in WORD_RE.finditer(words)) if s)
+        if not term_stems:
+            continue  # only stop words or punctuation: ignored, as PostgreSQL does
+        if negated:
+            query.excluded.append(Term(term_stems))
+        elif pending_or:
+            query.groups[-1].append(Term(term_stems))
+        else:
+            query.groups.append([Term(term_stems)])
+        pending_or = False
+    return query
+
+
+# -- snippets --------------------------------------------------------------------------------
+
+_BULLET_RE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
+_SPACE_RE = re.compile(r"\s+")
+
+
+def plain(text: str | None) -> str:
+    """Stored text (a small Markdown subset) as one line: list markers gone, spaces collapsed."""
+    if not text:
+        return ""
+    return _SPACE_RE.sub(" ", _BULLET_RE.sub("", text)).strip()
+
+
+def highlight(text: str | None, wanted: frozenset[str]) -> Markup:
+    """The whole text, escaped, with every word whose stem is wanted in ``<mark>``."""
+    return _marked(plain(text), wanted, 0, None)
+
+
+def snippet(text: str | None, wanted: frozenset[str], words: int = 30) -> Markup:
+    """About ``words`` words of the text around the most hits, escaped, hits in ``<mark>``.
+
+    Where the text has no hit (the title matched), its beginning.
+    """
+    line = plain(text)
+    tokens = list(WORD_RE.finditer(line))
+    if not tokens:
+        return Markup("")
+    hits = [i for i, token in enumerate(tokens) if stem(token.group()) in wanted]
+    if len(tokens) <= words:
+        return _marked(line, wanted, 0, None)
+    start = 0
+    if hits:
+        # The window of ``words`` tokens holding the most hits, begun a little before the first.
+        best, best_count = hits[0], 0
+        for first in hits:
+            count = sum(1 for h in hits if first <= h < first + words)
+            if count > best_count:
+                best, best_count = first, count
+        start = max(0, min(best - words // 4, len(tokens) - words))
+    end = min(len(tokens), start + words)
+    begin_at = 0 if start == 0 else tokens[start].start()
+    end_at = None if end == len(tokens) else tokens[end - 1].end()
+    marked = _marked(line, wanted, begin_at, end_at)
+    return Markup("{}{}{}").format(
+        Markup("… ") if begin_at else "", marked, Markup(" …") if end_at is not None else ""
+    )
+
+
+def _marked(line: str, wanted: frozenset[str], begin: int, end: int | None) -> Markup:
+    part = line[begin:end]
+    out: list[str] = []
+    position = 0
+    for token in WORD_RE.finditer(part):
+        if stem(token.group()) in wanted:
+            out.append(str(escape(part[position : token.start()])))
+            out.append(f"<mark>{escape(token.group())}</mark>")
+            position = token.end()
+    out.append(str(escape(part[position:])))
+    # Safe: every piece of the text was escaped above; only <mark> is added.
+    return Markup("".join(out))  # noqa: S704
