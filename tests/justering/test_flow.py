@@ -3,9 +3,6 @@ rejects with a comment, the secretary corrects and sends again, the chair and th
 approve; the signed PDF is verified by pyHanko and poppler; edits are refused afterwards
 except as a rättelse."""
 
-import subprocess
-from pathlib import Path
-
 import pytest
 
 from app.agenda.models import AgendaItem
@@ -13,27 +10,26 @@ from app.extensions import db
 from app.justering import services
 from app.justering.models import RoundStatus, SignoffRole, SignoffStatus
 from app.meetings.models import RecordStatus
-from app.signing import keys
 from app.signing.verify import verify_pdf
+from tests.justering import pki
 from tests.justering.helpers import ANNA, BO, DAN, STINA, committee_with_record, meeting
+from tests.justering.pki import nss_trusting_dev_ca
 from tests.record.helpers import pdf_text
-from tests.signing.conftest import pdfsig, require_tools, widget_texts
+from tests.signing.conftest import pdfsig, widget_texts
 
 
 @pytest.fixture
 def nss_app_ca(app, tmp_path) -> str:
     """An NSS database trusting the test run's development CA, for ``pdfsig -nssdir``."""
-    require_tools("certutil", "pdfsig")
-    folder = tmp_path / "nss"
-    folder.mkdir()
-    database = f"sql:{folder}"
-    subprocess.run(["certutil", "-N", "-d", database, "--empty-password"], check=True)
-    ca = Path(app.config["SIGNING_DIR"]) / "ca.pem"
-    subprocess.run(
-        ["certutil", "-A", "-d", database, "-n", "dev-ca", "-t", "CT,C,C", "-i", str(ca)],
-        check=True,
-    )
-    return database
+    return nss_trusting_dev_ca(app, tmp_path / "nss")
+
+
+@pytest.fixture
+def personal_certificates(app):
+    """Each signatory signs with a personal certificate of her own (see tests/justering/pki)."""
+    people = [("Stina Sekreterare", STINA), ("Anna Berg", ANNA), ("Bo Ek", BO)]
+    with pki.personal_certificates(app, people):
+        yield
 
 
 def _mail(received) -> tuple[str, str]:
@@ -46,28 +42,6 @@ def _signoff(app, ids, role: SignoffRole):
         justering = services.open_round(meeting(ids))
         signoff = next(s for s in justering.signoffs if s.role == role)
         return signoff.id, justering.id
-
-
-@pytest.fixture
-def personal_certificates(app):
-    """Each signatory signs with a personal certificate of her own.
-
-    (With one organisation seal for every signature, pyHanko validates them all, but poppler
-    22's pdfsig reports "Unknown issue with Certificate" for every repeat use of the same
-    certificate in one file: a limitation of that check, seen on this Debian's poppler.)
-    """
-    folder = Path(app.config["SIGNING_DIR"])
-    password = app.config["SIGNING_PKCS12_PASSWORD"]
-    ca = keys.load_ca(folder, password)
-    paths = [
-        keys.issue_personal_certificate(
-            ca, folder / keys.PERSONAL, name=name, email=email, password=password
-        )
-        for name, email in (("Stina Sekreterare", STINA), ("Anna Berg", ANNA), ("Bo Ek", BO))
-    ]
-    yield
-    for path in paths:
-        path.unlink()
 
 
 def test_the_whole_justering(
