@@ -60,6 +60,12 @@ class Config:
     ] or None
     # An RFC 3161 timestamp server: signatures then carry a trusted time (PAdES B-T).
     SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL") or None
+    # Background jobs (app/jobs): with a Redis URL long work runs on Celery workers; unset,
+    # it runs in the request (development, `make run`). Redis hands a job whose worker died
+    # to another worker after CELERY_VISIBILITY_TIMEOUT seconds.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    JOBS_TEST_STEP_DELAY = 0.0
 
 
 class DevelopmentConfig(Config):
@@ -85,6 +91,10 @@ class TestingConfig(Config):
     # (app.signing.keys.init_dev_signing) and points SIGNING_DIR at them.
     SIGNING_DIR = os.path.join(tempfile.gettempdir(), f"sekretariat-test-signing-{os.getpid()}")
     SIGNING_PKCS12_PASSWORD = "testing"
+    # Jobs run in process unless a test starts Redis and a worker (tests/jobs): never the
+    # developer's broker. A worker started by a test waits this long after each step.
+    CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL")
+    JOBS_TEST_STEP_DELAY = float(os.environ.get("JOBS_TEST_STEP_DELAY", "0"))
 
 
 class ProductionConfig(Config):

@@ -11,7 +11,7 @@ from app.extensions import babel, csrf, db, login_manager, migrate
 from config import configs
 
 
-def create_app(config_name: str | None = None) -> Flask:
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -23,6 +23,7 @@ def create_app(config_name: str | None = None) -> Flask:
     if hasattr(config_class, "check"):
         config_class.check()
     app.config.from_object(config_class)
+    app.config.update(overrides or {})  # tests: a shared database, a broker
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)
@@ -64,6 +65,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
+    from app.jobs.queue import init_celery
+
+    init_celery(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
 
@@ -92,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.calendars.views import bp as calendars_bp
     from app.decisions.reading import bp as reading_bp
     from app.decisions.views import bp as record_bp
+    from app.jobs.views import bp as jobs_bp
     from app.justering.views import bp as justering_bp
     from app.main.views import bp as main_bp
     from app.meetings.views import bp as meetings_bp
@@ -118,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
         calendars_bp,
         notifications_bp,
         search_bp,
+        jobs_bp,
     ):
         app.register_blueprint(blueprint)
 

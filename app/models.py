@@ -22,6 +22,7 @@ from app.decisions.models import (
     Reservation,
     Vote,
 )
+from app.jobs.models import Job
 from app.justering.models import JusteringRound, RecordRevision, Signoff
 from app.meetings.models import Attendance, Dispatch, Meeting, MeetingAdjuster
 from app.notifications.models import Subscription
@@ -45,6 +46,7 @@ __all__ = [
     "Dispatch",
     "Document",
     "Extract",
+    "Job",
     "JusteringRound",
     "Meeting",
     "MeetingAdjuster",

@@ -78,6 +78,14 @@ def is_member(user: object, body: Body) -> bool:
     return body.id in roles_of(user).member_of
 
 
+def can_read_agenda_documents(user: object, meeting: Meeting) -> bool:
+    """The agenda PDFs (föredragningslista, handlingar): the body's secretaries always, its
+    members once the agenda is sent."""
+    return can_manage_body(user, meeting.body) or (
+        is_member(user, meeting.body) and can_view_agenda(user, meeting)
+    )
+
+
 def can_view_body(user: object, body: Body) -> bool:
     return body.is_public or can_manage_body(user, body) or is_member(user, body)
 
@@ -291,3 +299,31 @@ def visible_documents_clause(user: object):
         roles.secretary_of | roles.member_of
     )
     return public | internal | Body.id.in_(roles.secretary_of)
+
+
+# -- background jobs ---------------------------------------------------------------------------
+
+
+def can_view_job(user: object, job: "Job") -> bool:  # noqa: F821
+    """A job's page: the one who started it, the secretaries of its body, admins."""
+    if hasattr(user, "_get_current_object"):
+        user = user._get_current_object()
+    if not getattr(user, "is_authenticated", False):
+        return False
+    roles = roles_of(user)
+    if roles.is_admin or job.started_by_id == user.id:  # type: ignore[attr-defined]
+        return True
+    return job.body_id is not None and job.body_id in roles.secretary_of
+
+
+def can_retry_job(user: object, job: "Job") -> bool:  # noqa: F821
+    """A failed job is tried again by those who see it and may still start the work itself
+    (the original action's rule, which each kind of job names)."""
+    from app.jobs.models import JobStatus
+    from app.jobs.services import kind_of
+
+    return (
+        job.status == JobStatus.FAILED
+        and can_view_job(user, job)
+        and kind_of(job).may_start(user, job)
+    )

@@ -6,6 +6,8 @@ sha256 together with a fingerprint of what it was made from; it is served as sto
 regenerated only when that fingerprint changes.
 """
 
+from collections.abc import Callable
+
 from flask import render_template
 
 from app.agenda.models import AgendaItem
@@ -60,9 +62,7 @@ def packet_sections(meeting: Meeting) -> list[PacketSection]:
     return sections
 
 
-def packet_pdf(meeting: Meeting) -> bytes:
-    """Handlingar: the agenda first, then every beslutsunderlag, bookmarked, page-numbered."""
-    agenda = agenda_pdf(meeting)
+def _packet_fingerprint(meeting: Meeting) -> str:
     shas = [
         link.document.sha256 or ""
         for item in meeting.items
@@ -70,12 +70,32 @@ def packet_pdf(meeting: Meeting) -> bytes:
         if link.document.confidentiality != Confidentiality.SECRET
     ]
     titles = [f"{item.display_number} {item.title}" for item in meeting.items]
-    fingerprint = fingerprint_of(meeting.agenda_pdf_sha256 or "", *shas, *titles)
+    return fingerprint_of(meeting.agenda_pdf_sha256 or "", *shas, *titles)
+
+
+def stored_packet(meeting: Meeting) -> bytes | None:
+    """The stored handlingar when nothing they were made from has changed; None when they must
+    be built (``packet_pdf``, normally as a background job)."""
+    if not meeting.agenda_pdf_sha256 or meeting.agenda_fingerprint != agenda_fingerprint(meeting):
+        return None
+    if meeting.packet_fingerprint != _packet_fingerprint(meeting):
+        return None
+    return read_if_stored(meeting.packet_pdf_sha256)
+
+
+def packet_pdf(
+    meeting: Meeting, *, progress: Callable[[str, int, int], None] | None = None
+) -> bytes:
+    """Handlingar: the agenda first, then every beslutsunderlag, bookmarked, page-numbered.
+
+    ``progress`` hears how far the building has come (see ``build_packet``)."""
+    agenda = agenda_pdf(meeting)
+    fingerprint = _packet_fingerprint(meeting)
     if meeting.packet_fingerprint == fingerprint and (
         pdf := read_if_stored(meeting.packet_pdf_sha256)
     ):
         return pdf
-    pdf = build_packet(agenda, "Föredragningslista", packet_sections(meeting))
+    pdf = build_packet(agenda, "Föredragningslista", packet_sections(meeting), progress=progress)
     meeting.packet_pdf_sha256 = store_bytes(pdf)
     meeting.packet_fingerprint = fingerprint
     return pdf

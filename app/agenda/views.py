@@ -16,9 +16,8 @@ from sqlalchemy import select
 
 from app.accounts.permissions import (
     can_manage_body,
-    can_view_agenda,
+    can_read_agenda_documents,
     can_view_item_document,
-    is_member,
 )
 from app.agenda import services
 from app.agenda.forms import (
@@ -29,19 +28,22 @@ from app.agenda.forms import (
     StandardItemsForm,
     UploadForm,
 )
-from app.agenda.kallelse import is_changed_since_sent, recipients_of, send_kallelse
+from app.agenda.kallelse import is_changed_since_sent, recipients_of
 from app.agenda.models import AgendaItem, AgendaItemDocument, PlannedItem
-from app.agenda.rendering import agenda_context, agenda_pdf, packet_pdf
+from app.agenda.rendering import agenda_context, agenda_pdf, stored_packet
 from app.bodies.models import Body, Membership, MembershipKind
 from app.cases.models import Document
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
-from app.core.mail import MailError
 from app.core.views import handle_form, pdf_response, run_action
 from app.decisions.models import Assignment
 from app.documents.storage import read_bytes
 from app.documents.uploads import UploadRejected, check_pdf_upload
 from app.extensions import db
+from app.jobs import kinds
+from app.jobs.models import JobStatus
+from app.jobs.services import active_job, start_job
+from app.jobs.views import follow_job
 from app.meetings.models import Meeting
 from app.people.models import Person
 
@@ -389,11 +391,7 @@ def document_file(link_id: int):
 def _readable_meeting(meeting_id: int) -> Meeting:
     """The agenda PDFs go to the body's secretaries and members once sent (drafts: secretaries)."""
     meeting = db.get_or_404(Meeting, meeting_id)
-    manager = can_manage_body(current_user, meeting.body)
-    if not (
-        manager
-        or (is_member(current_user, meeting.body) and can_view_agenda(current_user, meeting))
-    ):
+    if not can_read_agenda_documents(current_user, meeting):
         abort(404 if not current_user.is_authenticated else 403)
     return meeting
 
@@ -410,10 +408,20 @@ def agenda_pdf_file(meeting_id: int):
 @bp.get("/meetings/<int:meeting_id>/handlingar.pdf")
 @login_required
 def packet_pdf_file(meeting_id: int):
+    """The stored handlingar when they are current; else they are built as a background job
+    (one at a time per meeting) and served when it has finished, or its page is shown."""
     meeting = _readable_meeting(meeting_id)
-    pdf = packet_pdf(meeting)
-    db.session.commit()
-    return pdf_response(pdf, f"Handlingar {meeting.file_stem}.pdf")
+    filename = f"Handlingar {meeting.file_stem}.pdf"
+    pdf = stored_packet(meeting)
+    if pdf is not None:
+        return pdf_response(pdf, filename)
+    db.session.rollback()  # checking wrote nothing worth keeping
+    job = active_job(kinds.PACKET, meeting_id=meeting.id) or start_job(
+        current_user, kinds.PACKET, arguments={"meeting_id": meeting.id}, body_id=meeting.body_id
+    )
+    if job.status == JobStatus.DONE:
+        return pdf_response(read_bytes(job.result["sha256"]), filename)
+    return follow_job(job)
 
 
 # -- kallelse ------------------------------------------------------------------------------
@@ -422,42 +430,20 @@ def packet_pdf_file(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/kallelse")
 @login_required
 def send(meeting_id: int):
+    """The kallelse is mailed by a background job (kallelse.send_kallelse holds the rules)."""
     meeting = _manageable_meeting(meeting_id)
     _confirmed_post()
-    target = url_for(".editor", meeting_id=meeting.id)
-    try:
-        dispatch = send_kallelse(
-            current_user,
-            meeting,
-            meeting_url=url_for("meetings.show", meeting_id=meeting.id, _external=True),
-            packet_url=url_for(".packet_pdf_file", meeting_id=meeting.id, _external=True),
-        )
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(_("The kallelse was not sent: %(reason)s", reason=error.message), "error")
-        return redirect(target)
-    except MailError as error:
-        db.session.rollback()
-        flash(
-            _(
-                "The kallelse was not sent: the mail server could not be used (%(detail)s). "
-                "Nothing was recorded as sent; try again later.",
-                detail=error.message,
-            ),
-            "error",
-        )
-        return redirect(target)
-    flash(_("The kallelse was sent to %(n)d recipients.", n=len(dispatch.recipients)), "success")
-    if dispatch.failed:
-        flash(
-            _(
-                "The mail server refused the address of: %(names)s. Check their email addresses.",
-                names=", ".join(dispatch.failed),
-            ),
-            "error",
-        )
-    return redirect(target)
+    job = start_job(
+        current_user,
+        kinds.KALLELSE,
+        arguments={
+            "meeting_id": meeting.id,
+            "meeting_url": url_for("meetings.show", meeting_id=meeting.id, _external=True),
+            "packet_url": url_for(".packet_pdf_file", meeting_id=meeting.id, _external=True),
+        },
+        body_id=meeting.body_id,
+    )
+    return follow_job(job)
 
 
 # -- planned items and uppdrag -------------------------------------------------------------

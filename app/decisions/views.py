@@ -31,6 +31,9 @@ from app.decisions.models import BallotChoice, Motion, ProtocolNote, Recusal, Re
 from app.decisions.rendering import extract_pdf, record_pdf, record_view
 from app.documents.storage import read_bytes
 from app.extensions import db
+from app.jobs import kinds
+from app.jobs.services import start_job
+from app.jobs.views import follow_job
 from app.justering import services as justering
 from app.justering.forms import CorrectionForm
 from app.meetings.models import Attendance, AttendanceRole, Meeting, RecordStatus
@@ -212,11 +215,15 @@ def start(meeting_id: int):
 def finalise(meeting_id: int):
     meeting = _managed_meeting(meeting_id)
     _posted()
-    return run_action(
-        lambda: justering.finalise_and_sign_minutes(current_user, meeting),
-        _("The minutes are final and signed by the secretary."),
-        url_for(".show", meeting_id=meeting.id),
+    # Rendering and signing take a while: a background job runs
+    # justering.finalise_and_sign_minutes, which holds the rules.
+    job = start_job(
+        current_user,
+        kinds.SIGN_MINUTES,
+        arguments={"meeting_id": meeting.id},
+        body_id=meeting.body_id,
     )
+    return follow_job(job)
 
 
 def _details_form(meeting: Meeting, data=None) -> RecordDetailsForm:

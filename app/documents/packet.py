@@ -8,7 +8,7 @@ pages with pypdf; the pages themselves are copied unchanged, so their text stays
 
 import html
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
@@ -61,6 +61,7 @@ def build_packet(
     *,
     page_label: str = "Sida {page} ({pages})",
     static_folder: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> bytes:
     """Merge ``front`` and every section's documents into one bookmarked, numbered PDF.
 
@@ -71,8 +72,14 @@ def build_packet(
     of the page as displayed. The stamps use the fonts in the static folder: the current
     app's, or ``static_folder``.
 
+    ``progress(stage, done, total)``, when given, hears of each document added (stage
+    "documents") and of the stamping ("stamping") and writing ("writing").
+
     Raises PacketError when an input cannot be read or the stamps cannot be rendered.
     """
+    report = progress or (lambda stage, done, total: None)
+    total = sum(len(section.documents) for section in sections)
+    done = 0
     with pypdf_messages():
         writer = PdfWriter()
         front_reader = _read(front, front_title)
@@ -88,9 +95,13 @@ def build_packet(
                 if parent is None:
                     parent = writer.add_outline_item(section.title, start)
                 writer.add_outline_item(document.title, start, parent=parent)
+                done += 1
+                report("documents", done, total)
 
+        report("stamping", len(writer.pages), len(writer.pages))
         _stamp_page_numbers(writer.pages, page_label, static_folder)
         _copy_document_properties(front_reader, writer, front_title)
+        report("writing", len(writer.pages), len(writer.pages))
         output = io.BytesIO()
         writer.write(output)
     return output.getvalue()

@@ -1,0 +1,93 @@
+"""A job's page (progress, then the result or the reason it failed), its JSON for polling,
+and "Försök igen"."""
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from app.accounts.permissions import can_retry_job, can_view_job
+from app.core.errors import DomainError
+from app.core.forms import ConfirmForm
+from app.extensions import db
+from app.jobs.models import Job, JobStatus
+from app.jobs.services import kind_of, retry_job
+
+bp = Blueprint("jobs", __name__)
+
+
+def follow_job(job: Job) -> Response:
+    """Where a button that started a job leads: back with the outcome when the work finished
+    while the request waited (always so without a broker), else to the job's page."""
+    kind = kind_of(job)
+    if job.status == JobStatus.DONE:
+        for category, message in kind.done_messages(job):
+            flash(message, category)
+        return redirect(kind.back(job))
+    if job.status == JobStatus.FAILED and job.error:
+        flash(job.error, "error")
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
+def _visible_job(job_id: int) -> Job:
+    job = db.get_or_404(Job, job_id)
+    if not can_view_job(current_user, job):
+        abort(403)
+    return job
+
+
+@bp.get("/jobs/<int:job_id>")
+@login_required
+def show(job_id: int):
+    job = _visible_job(job_id)
+    kind = kind_of(job)
+    # The page says why the job failed itself: the same words flashed on the way here would
+    # only repeat it.
+    flashes = session.get("_flashes") or []
+    if job.error and any(message == job.error for _category, message in flashes):
+        session["_flashes"] = [(c, m) for c, m in flashes if m != job.error]
+    return render_template(
+        "jobs/show.html",
+        job=job,
+        title=kind.title(job),
+        back=kind.back(job),
+        links=kind.links(job) if job.status == JobStatus.DONE else [],
+        messages=kind.done_messages(job) if job.status == JobStatus.DONE else [],
+        may_retry=can_retry_job(current_user, job),
+        form=ConfirmForm(),
+    )
+
+
+@bp.get("/jobs/<int:job_id>.json")
+@login_required
+def status(job_id: int):
+    job = _visible_job(job_id)
+    return jsonify(
+        id=job.id,
+        status=job.status.value,
+        status_label=job.status.label,
+        progress=job.progress,
+        step=job.step,
+        finished=job.is_finished,
+        error=job.error,
+    )
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+@login_required
+def retry(job_id: int):
+    job = _visible_job(job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not can_retry_job(current_user, job):
+        if job.status != JobStatus.FAILED:
+            flash(_("Only a failed job can be tried again."), "error")
+            return redirect(url_for(".show", job_id=job.id))
+        abort(403)
+    try:
+        retry_job(job)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".show", job_id=job.id))
+    return follow_job(job)
