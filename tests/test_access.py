@@ -19,6 +19,7 @@ from app.cases.models import Confidentiality, Document
 from app.documents.render import render_pdf
 from app.documents.storage import store_bytes
 from app.extensions import db
+from app.jobs.models import Job, JobStatus
 from app.meetings.models import Meeting
 from app.organisations.models import Organisation
 from app.people.models import Person
@@ -275,6 +276,9 @@ JUSTERAT_ROUTES: list[tuple[str, dict[str, int]]] = [
         "/item-documents/{secret_link}/file",
         {**dict.fromkeys(ROLES, 404), "secretary": 200, "admin": 200},
     ),
+    # A background job: the one who started it (Elin), the body's secretaries, admins.
+    ("/jobs/{srb_job}", SECRETARY),
+    ("/jobs/{srb_job}.json", SECRETARY),
     ("/login", {**dict.fromkeys(ROLES, 302), "anonymous": 200}),  # logged in: go home
     ("/users/{admin_user}/edit", ADMIN_ONLY),
 ]
@@ -313,6 +317,18 @@ def justerat(world, app):
             db.session.add(link)
             db.session.flush()
             world[key] = link.id
+        elin = db.session.scalar(select(User).where(User.email == ELIN))
+        job = Job(
+            kind="packet",
+            status=JobStatus.FAILED,
+            error="Handlingarna kunde inte sättas samman.",
+            arguments={"meeting_id": meeting.id},
+            body_id=meeting.body_id,
+            started_by_id=elin.id,
+        )
+        db.session.add(job)
+        db.session.flush()
+        world["srb_job"] = job.id
         db.session.commit()
         world["admin_user"] = db.session.scalar(select(User.id).where(User.email == ADMIN))
     return world
@@ -381,6 +397,7 @@ def _arguments(justerat: dict[str, int], app) -> dict[str, object]:
             "round_id": justerat["srb_round"],
             "signoff_id": first(Signoff),
             "posting_id": justerat["srb_posting"],
+            "job_id": justerat["srb_job"],
             "user_id": db.session.scalar(select(User.id).where(User.email == ADMIN)),
             "number": 1,
             "kind": "motion",

@@ -18,10 +18,12 @@ bp = Blueprint("jobs", __name__)
 
 def follow_job(job: Job) -> Response:
     """Where a button that started a job leads: back with the outcome when the work finished
-    while the request waited (always so without a broker), else to the job's page."""
+    while the request waited (always so without a broker) and its kind has something to say,
+    else to the job's page (progress, links to the result, or why it failed)."""
     kind = kind_of(job)
-    if job.status == JobStatus.DONE:
-        for category, message in kind.done_messages(job):
+    messages = kind.done_messages(job) if job.status == JobStatus.DONE else []
+    if messages:
+        for category, message in messages:
             flash(message, category)
         return redirect(kind.back(job))
     if job.status == JobStatus.FAILED and job.error:
