@@ -15,6 +15,10 @@ TASK_NAME = "sekretariat.jobs.run"
 
 def init_celery(app: Flask) -> Celery:
     broker = app.config.get("CELERY_BROKER_URL")
+    timeout = app.config["CELERY_VISIBILITY_TIMEOUT"]
+    transport_options: dict[str, Any] = {"visibility_timeout": timeout}
+    if timeout < 60:  # a short timeout (tests) is only useful when checked often
+        transport_options.update(unacked_restore_interval=1, unacked_restore_throttle=1)
 
     class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -34,7 +38,7 @@ def init_celery(app: Flask) -> Celery:
         task_default_queue="sekretariat",
         broker_connection_retry_on_startup=True,
         # Redis hands an unacknowledged job to another worker after this many seconds.
-        broker_transport_options={"visibility_timeout": app.config["CELERY_VISIBILITY_TIMEOUT"]},
+        broker_transport_options=transport_options,
     )
 
     @celery.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)
