@@ -28,6 +28,9 @@ from app.jobs.models import Job, JobStatus
 
 log = logging.getLogger(__name__)
 
+# A job whose worker dies under it is run again, at most this many times in all.
+MAX_ATTEMPTS = 3
+
 # progress(percent, step): how far the work has come, said in the UI language.
 ProgressFn = Callable[[int, str], None]
 
@@ -188,6 +191,18 @@ def run_job(job_id: int, *, live: bool) -> None:
     if job is None or job.is_finished:
         return  # a redelivered message for a job already finished: nothing to do
     kind = kind_of(job)
+    if job.status == JobStatus.RUNNING and (job.attempts or 0) >= MAX_ATTEMPTS:
+        # Its workers died under it every time: stop handing it round, and say so.
+        job.status = JobStatus.FAILED
+        job.error = _(
+            "The job was interrupted %(n)d times before it could finish. Try again; tell the "
+            "administrator if it happens again.",
+            n=job.attempts,
+        )
+        job.step = _("Stopped")
+        job.finished_at = utcnow()
+        db.session.commit()
+        return
     job.status = JobStatus.RUNNING
     job.attempts = (job.attempts or 0) + 1
     job.started_at = utcnow()

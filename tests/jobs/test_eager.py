@@ -14,7 +14,13 @@ from app.justering import services as justering
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 from tests.agenda.helpers import make_committee
 from tests.conftest import hidden
-from tests.jobs.helpers import blank_pdf, documents_of, meeting_with_documents, packet_sha
+from tests.jobs.helpers import (
+    blank_pdf,
+    documents_of,
+    free_port,
+    meeting_with_documents,
+    packet_sha,
+)
 from tests.justering.test_minutes_signing import STINA, _group_with_minutes, _state
 
 
@@ -186,3 +192,51 @@ def test_signing_the_minutes_is_a_job(app, factory, make_client, login, monkeypa
         assert job.result["sha256"] == revision.signed_pdf_sha256
     page = stina.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert f'href="/meetings/{ids["meeting"]}/record/1/original.pdf"' in page
+
+
+def test_an_unreachable_broker_fails_the_job_with_the_reason(
+    app, factory, make_client, login, monkeypatch
+):
+    from app.jobs.queue import init_celery
+
+    ids = make_committee(factory)
+    meeting_id = meeting_with_documents(app, ids["body"], documents=1)
+    # A broker is configured, but nothing answers there.
+    monkeypatch.setitem(app.config, "CELERY_BROKER_URL", f"redis://127.0.0.1:{free_port()}/0")
+    monkeypatch.setitem(app.extensions, "celery", app.extensions["celery"])
+    monkeypatch.setitem(app.extensions, "jobs_task", app.extensions["jobs_task"])
+    init_celery(app)
+    elin = make_client()
+    login(elin, "elin@example.se")
+    response = elin.get(f"/meetings/{meeting_id}/handlingar.pdf", follow_redirects=True)
+    (job,) = _jobs(app)
+    assert job.status == JobStatus.FAILED and response.request.path == f"/jobs/{job.id}"
+    assert "Jobbet kunde inte lämnas till bakgrundsprocessen" in response.get_data(as_text=True)
+    assert packet_sha(app, meeting_id) is None
+    # The broker is back (here: none, so in process): "Försök igen" builds the handlingar.
+    monkeypatch.undo()
+    response = _retry(elin, job.id, follow_redirects=True)
+    (job,) = _jobs(app)
+    assert job.status == JobStatus.DONE and job.result["sha256"] == packet_sha(app, meeting_id)
+
+
+def test_a_job_interrupted_again_and_again_stops(app, factory):
+    from app.jobs.services import MAX_ATTEMPTS, run_job
+
+    ids = make_committee(factory)
+    meeting_id = meeting_with_documents(app, ids["body"], documents=1)
+    with app.app_context():
+        job = Job(
+            kind="packet",
+            status=JobStatus.RUNNING,  # as a redelivered message finds it
+            attempts=MAX_ATTEMPTS,
+            arguments={"meeting_id": meeting_id},
+            body_id=ids["body"],
+        )
+        db.session.add(job)
+        db.session.commit()
+        run_job(job.id, live=False)
+        db.session.refresh(job)
+        assert job.status == JobStatus.FAILED
+        assert job.error.startswith(f"Jobbet avbröts {MAX_ATTEMPTS} gånger")
+    assert packet_sha(app, meeting_id) is None

@@ -8,7 +8,6 @@ import io
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,17 +28,11 @@ from app.jobs.models import Job, JobStatus
 from app.organisations.models import Organisation, OrganisationKind
 from app.people.models import Person
 from tests.conftest import PASSWORD, Client
-from tests.jobs.helpers import meeting_with_documents, packet_sha
+from tests.jobs.helpers import free_port, meeting_with_documents, packet_sha
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = 4  # four beslutsunderlag of two pages each: a few steps to watch
 WAIT = 180  # seconds a worker may take at most, on a busy machine
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_until(condition: Callable[[], object], what: str, log: Path | None = None) -> object:
@@ -62,7 +55,7 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
             pytest.fail(f"{reason}, and CI must run the worker tests")
         pytest.skip(reason)
     folder = tmp_path_factory.mktemp("redis")
-    port = _free_port()
+    port = free_port()
     with (folder / "redis.log").open("w") as log:
         process = subprocess.Popen(
             [
