@@ -409,14 +409,15 @@ def agenda_pdf_file(meeting_id: int):
 @login_required
 def packet_pdf_file(meeting_id: int):
     """The stored handlingar when they are current; else they are built as a background job
-    (one at a time per meeting) and served when it has finished, or its page is shown."""
+    (one at a time per reader and meeting) and served when it has finished, or its page is
+    shown."""
     meeting = _readable_meeting(meeting_id)
     filename = f"Handlingar {meeting.file_stem}.pdf"
     pdf = stored_packet(meeting)
     if pdf is not None:
         return pdf_response(pdf, filename)
     db.session.rollback()  # checking wrote nothing worth keeping
-    job = active_job(kinds.PACKET, meeting_id=meeting.id) or start_job(
+    job = active_job(kinds.PACKET, current_user, meeting_id=meeting.id) or start_job(
         current_user, kinds.PACKET, arguments={"meeting_id": meeting.id}, body_id=meeting.body_id
     )
     if job.status == JobStatus.DONE:

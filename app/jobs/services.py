@@ -116,11 +116,16 @@ def retry_job(job: Job) -> Job:
     return job
 
 
-def active_job(kind: str, **arguments: Any) -> Job | None:
-    """A queued or running job of ``kind`` whose arguments include ``arguments``."""
+def active_job(kind: str, actor: Any, **arguments: Any) -> Job | None:
+    """A queued or running job of ``kind`` that ``actor`` started, whose arguments include
+    ``arguments`` (asking twice follows the first job instead of starting a second)."""
     candidates = db.session.scalars(
         db.select(Job)
-        .where(Job.kind == kind, Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)))
+        .where(
+            Job.kind == kind,
+            Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+            Job.started_by_id == getattr(actor, "id", None),
+        )
         .order_by(Job.id.desc())
     )
     for job in candidates:

@@ -270,6 +270,8 @@ def test_the_packet_job_runs_on_a_worker_and_shows_progress(web, workers):
     workers.start(step_delay=0.5)
     elin = _logged_in(web)
     job_id = _start_packet(elin, meeting_id)
+    # Asking again while the worker builds follows the same job.
+    assert _start_packet(elin, meeting_id) == job_id
     seen: list[tuple[str, int, str]] = []
     page_while_running = None
 
