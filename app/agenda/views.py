@@ -37,9 +37,8 @@ from app.cases.models import Document
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
 from app.core.mail import MailError
-from app.core.views import handle_form, pdf_response, run_action
+from app.core.views import handle_form, pdf_response, run_action, stored_pdf_response
 from app.decisions.models import Assignment
-from app.documents.storage import read_bytes
 from app.documents.uploads import UploadRejected, check_pdf_upload
 from app.extensions import db
 from app.meetings.models import Meeting
@@ -380,7 +379,7 @@ def document_file(link_id: int):
         abort(404)
     if not link.document.has_file:
         abort(404)
-    return pdf_response(read_bytes(link.document.sha256), link.document.filename or "dokument.pdf")
+    return stored_pdf_response(link.document.sha256, link.document.filename or "dokument.pdf")
 
 
 # -- PDFs ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from app.agenda.models import AgendaItem, PlannedItem
 from app.bodies.models import Body
 from app.core.audit import AuditEntry
 from app.core.forms import ConfirmForm
-from app.core.views import handle_form, pdf_response, run_action
+from app.core.views import handle_form, pdf_response, run_action, stored_pdf_response
 from app.decisions import services
 from app.decisions.forms import (
     BALLOT_CHOICES,
@@ -29,7 +29,6 @@ from app.decisions.forms import (
 )
 from app.decisions.models import BallotChoice, Motion, ProtocolNote, Recusal, Reservation, Vote
 from app.decisions.rendering import extract_pdf, record_pdf, record_view
-from app.documents.storage import read_bytes
 from app.extensions import db
 from app.justering import services as justering
 from app.justering.forms import CorrectionForm
@@ -152,8 +151,8 @@ def pdf(meeting_id: int):
             abort(404)
         internal = manager or is_member(current_user, meeting.body)
         sha = justered.signed_pdf_sha256 if internal else justered.public_pdf_sha256
-        return pdf_response(
-            read_bytes(sha),
+        return stored_pdf_response(
+            sha,
             f"{record_view(meeting, []).title.capitalize()} {meeting.file_stem}.pdf",
         )
     if not manager:

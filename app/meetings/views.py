@@ -15,8 +15,7 @@ from app.accounts.permissions import (
 )
 from app.agenda.models import AgendaItemDocument
 from app.agenda.sentences import proposals
-from app.core.views import pdf_response
-from app.documents.storage import read_bytes
+from app.core.views import stored_pdf_response
 from app.extensions import db
 from app.justering import services as justering
 from app.meetings.models import AttendanceRole, Meeting, RecordStatus
@@ -79,4 +78,4 @@ def document(meeting_id: int, link_id: int):
         abort(404)
     if not link.document.has_file:
         abort(404)
-    return pdf_response(read_bytes(link.document.sha256), link.document.filename or "dokument.pdf")
+    return stored_pdf_response(link.document.sha256, link.document.filename or "dokument.pdf")
