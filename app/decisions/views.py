@@ -27,6 +27,7 @@ from app.decisions.forms import (
     ReservationForm,
     VoteForm,
 )
+from app.decisions.loading import meeting_with_details
 from app.decisions.models import BallotChoice, Motion, ProtocolNote, Recusal, Reservation, Vote
 from app.decisions.rendering import extract_pdf, record_pdf, record_view
 from app.extensions import db
@@ -98,6 +99,7 @@ def show(meeting_id: int):
         )
     if not manager:
         meeting = _readable_record(meeting_id)
+    meeting = meeting_with_details(meeting.id)  # items, decisions, attendance: a fixed count
     items = list(meeting.items) if manager else [i for i in meeting.items if i.is_public]
     context = {
         "meeting": meeting,

@@ -16,6 +16,7 @@ from app.accounts.permissions import (
 from app.agenda.models import AgendaItemDocument
 from app.agenda.sentences import proposals
 from app.core.views import stored_pdf_response
+from app.decisions.loading import meeting_with_details
 from app.extensions import db
 from app.justering import services as justering
 from app.meetings.models import AttendanceRole, Meeting, RecordStatus
@@ -34,6 +35,7 @@ def _viewable(meeting_id: int) -> Meeting:
 @bp.get("/<int:meeting_id>")
 def show(meeting_id: int):
     meeting = _viewable(meeting_id)
+    meeting = meeting_with_details(meeting.id)  # items, decisions, attendance: a fixed count
     manager = can_manage_body(current_user, meeting.body)
     show_record = can_view_record(current_user, meeting)
     show_agenda = can_view_agenda(current_user, meeting)
