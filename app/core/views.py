@@ -97,7 +97,7 @@ def stored_pdf_response(sha256: str, filename: str) -> Response:
 
 
 def _conditional_pdf(etag: str, content: Callable[[], bytes], filename: str) -> Response:
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):  # RFC 9110 13.1.2: weak comparison
         response = Response(status=304)
     else:
         response = Response(content(), mimetype="application/pdf")
