@@ -38,6 +38,7 @@ from app.meetings.models import (
 )
 
 SIZES = (5, 50)
+WORDS = dict(zip(SIZES, ("Alfa", "Beta"), strict=True))
 
 
 def _world(app, factory, size: int, word: str) -> dict[str, int]:
@@ -153,7 +154,7 @@ def _statements(app, client, url: str) -> list[str]:
 @pytest.fixture
 def worlds(app, factory, monkeypatch, tmp_path) -> dict[int, dict[str, int]]:
     monkeypatch.setitem(app.config, "STORAGE_PATH", str(tmp_path / "storage"))
-    return {size: _world(app, factory, size, word) for size, word in zip(SIZES, ("Alfa", "Beta"))}
+    return {size: _world(app, factory, size, word) for size, word in WORDS.items()}
 
 
 PAGES = {
@@ -170,7 +171,7 @@ def test_statement_count_does_not_grow_with_the_data(
     app, worlds, make_client, login, page: str, reader: str
 ):
     counts = {}
-    for size, word in zip(SIZES, ("Alfa", "Beta")):
+    for size, word in WORDS.items():
         client = make_client()
         if reader == "secretary":
             login(client, f"sekr@{word.lower()}.se")
