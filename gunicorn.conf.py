@@ -24,6 +24,6 @@ max_requests_jitter = 200
 preload_app = False
 # X-Forwarded-* is trusted only from the proxy on this host; the app's ProxyFix reads it.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # "" turns it off
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
