@@ -147,6 +147,9 @@ def main(seconds: int) -> None:
         with urllib.request.urlopen(static_url) as response:  # noqa: S310 - loopback
             assert response.read() == page
         _wrk(page_url, 2)  # warm both workers
+        if os.environ.get("BENCH_HOLD"):
+            print(page_url, static_url, flush=True)
+            time.sleep(float(os.environ["BENCH_HOLD"]))
         results = {
             "protokoll page": _wrk(page_url, seconds),
             "same bytes, static": _wrk(static_url, seconds),
