@@ -19,7 +19,8 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, time as clock
+from datetime import date
+from datetime import time as clock
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -54,7 +55,7 @@ def _median(action, rounds: int) -> float:
 
 def _protocol_of_100(srb: Meeting) -> Meeting:
     """A meeting of SRB with 100 items, sammanfattning and decision each, record started."""
-    rng = random.Random(7)  # noqa: S311 - made-up text
+    rng = random.Random(7)
     meeting = Meeting(
         body_id=srb.body_id,
         term_id=srb.term_id,
@@ -144,8 +145,9 @@ def main(rounds: int) -> None:
             ratio = ours_time / floor_time
             worst = max(worst, ratio)
             print(
-                f"  {name:24} {pages:3d} pages  ours {ours_time * 1000:7.0f} ms   floor {floor_time * 1000:7.0f} ms"
-                f"   {ratio:5.2f}× floor   (plain PDF {plain_time * 1000:5.0f} ms)"
+                f"  {name:24} {pages:3d} pages  ours {ours_time * 1000:7.0f} ms   "
+                f"floor {floor_time * 1000:7.0f} ms   {ratio:5.2f}× floor   "
+                f"(plain PDF {plain_time * 1000:5.0f} ms)"
             )
         db.session.rollback()
     verdict = "meets" if worst <= TARGET else "MISSES"

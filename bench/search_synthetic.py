@@ -126,8 +126,11 @@ def run_backend(name: str, bodies: int, years: int, rounds: int) -> None:
     )
     print(
         f"  slowest query {slowest!r}: {per_query[slowest] * 1000:.1f} ms "
-        f"({hits[slowest]} hits); fewest hits {min(hits.values())}, most {max(hits.values())}"
+        f"({hits[slowest]} hits); hits per query {min(hits.values())}–{max(hits.values())}, "
+        f"median {statistics.median(hits.values()):.0f}"
     )
+    if missing := [query for query, count in hits.items() if not count]:
+        print(f"  no hits: {', '.join(repr(query) for query in missing)}")
     print(
         f"  LIKE baseline median {like_median:6.1f} ms   search p50 {p50 / like_median:5.2f}× "
         "baseline"
@@ -179,7 +182,7 @@ def main() -> None:
         if args.backend in ("postgresql", "both"):
             server = folder / "postgres"
             started = subprocess.run(
-                [str(ROOT / "scripts" / "postgres-server"), "start", str(server), str(_free_port())],
+                [ROOT / "scripts" / "postgres-server", "start", str(server), str(_free_port())],
                 capture_output=True,
                 text=True,
             )
