@@ -33,7 +33,7 @@ QUERIES = (
     "budget",
     "detaljplanen",
     "äldreomsorgens bemanning",
-    "förskola",
+    "förskolans lokaler",
     "motionen",
     "medborgarförslag",
     "skolskjutsar",
@@ -48,7 +48,7 @@ QUERIES = (
     "försörjningsstöd",
     "intern kontroll",
     "energieffektivisering",
-    "trygghetsboendet",
+    "trygghetsboende",
     "ungdomars psykiska hälsa",
 )
 
