@@ -47,3 +47,16 @@ translations-update: setup
 
 clean:
 	rm -rf $(VENV) instance/sekretariat.db
+
+# Benchmarks (bench/): never part of the tests. Installs wrk and qpdf when missing
+# (scripts/bench-packages, as root) and prints every figure with its baseline ratio;
+# docs/performance.md records them.
+.PHONY: bench
+bench: setup
+	scripts/bench-packages
+	$(PY) bench/pdf.py 5
+	$(PY) bench/packet.py 3
+	$(PY) bench/reading.py 10
+	$(PY) bench/search_synthetic.py --bodies 30 --years 10 --rounds 5
+	$(PY) bench/search.py 20
+	$(PY) bench/signing.py 3

@@ -66,6 +66,14 @@ class Config:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
     CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
     JOBS_TEST_STEP_DELAY = 0.0
+    # Behind a reverse proxy (nginx): how many proxies set each X-Forwarded-* header, for
+    # werkzeug's ProxyFix (0 = do not trust the header). Without it redirects and external URLs
+    # would name the app server instead of the public host and scheme.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
+    PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))
+    PROXY_FIX_X_PORT = int(os.environ.get("PROXY_FIX_X_PORT", "0"))
+    PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
 
 
 class DevelopmentConfig(Config):
@@ -98,10 +106,31 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    """Everything from the environment (Config reads mail, signing, uploads and proxy settings;
+    README "Drift" lists them). STORAGE_PATH must name a folder every app server shares."""
+
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
-    SESSION_COOKIE_SECURE = True
-    REMEMBER_COOKIE_SECURE = True
+    STORAGE_PATH = os.environ.get("STORAGE_PATH", "")
+    # Each gunicorn worker keeps its own pool; workers × (size + overflow) stays below the
+    # server's max_connections.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {
+        "pool_pre_ping": True,
+        "pool_size": int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+        "max_overflow": int(os.environ.get("DATABASE_MAX_OVERFLOW", "5")),
+        "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "1800")),
+    }
+    # Behind nginx on the same host: one proxy sets X-Forwarded-For and -Proto.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "1"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "1"))
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1").lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     @classmethod
     def check(cls) -> None:
@@ -110,6 +139,7 @@ class ProductionConfig(Config):
         required = (
             "SECRET_KEY",
             "DATABASE_URL",
+            "STORAGE_PATH",
             "SIGNING_PKCS12",
             "SIGNING_PKCS12_PASSWORD",
             "SIGNING_TRUST_ROOTS",

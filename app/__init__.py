@@ -26,6 +26,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.update(overrides or {})  # tests: a shared database, a broker
     os.makedirs(app.instance_path, exist_ok=True)
 
+    _trust_proxy(app)
     _init_extensions(app)
     _install_search_index_hooks()
     _register_blueprints(app)
@@ -36,6 +37,19 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     register_cli(app)
     return app
+
+
+def _trust_proxy(app: Flask) -> None:
+    """Behind a reverse proxy, take client address, scheme and host from its X-Forwarded-*
+    headers, as many hops as configured (PROXY_FIX_*); without configuration trust none."""
+    hops = {
+        name: app.config.get(f"PROXY_FIX_X_{name.upper()}", 0)
+        for name in ("for", "proto", "host", "port", "prefix")
+    }
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **{f"x_{k}": v for k, v in hops.items()})
 
 
 def select_locale() -> str:

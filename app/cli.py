@@ -11,6 +11,7 @@ from app.signing.cli import signing_group
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_synthetic_command)
     app.cli.add_command(agenda_group)
     app.cli.add_command(record_group)
     app.cli.add_command(verify_pdf_command)
@@ -68,6 +69,28 @@ def seed_demo_command() -> None:
     elif run_srb_cycle():
         db.session.commit()
         click.echo("SRB 2024-04-19: protokoll justerat, signed and posted on the anslagstavla.")
+
+
+@click.command("seed-synthetic")
+@click.option("--bodies", default=30, show_default=True, help="Number of bodies.")
+@click.option("--years", default=10, show_default=True, help="Years of meetings per body.")
+@click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same data).")
+@with_appcontext
+def seed_synthetic_command(bodies: int, years: int, seed: int) -> None:
+    """Synthetic volume for benchmarks: kommuner, nämnder, ten meetings a year with 15 items."""
+    import time
+
+    from app.demo.synthetic import SyntheticError, seed_synthetic
+
+    start = time.perf_counter()
+    try:
+        summary = seed_synthetic(db.session.connection(), bodies=bodies, years=years, seed=seed)
+    except SyntheticError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    for name, count in summary.items():
+        click.echo(f"{name}: {count}")
+    click.echo(f"in {time.perf_counter() - start:.1f} s")
 
 
 @click.group("agenda")

@@ -35,9 +35,8 @@ from app.bodies.models import Body, Membership, MembershipKind
 from app.cases.models import Document
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
-from app.core.views import handle_form, pdf_response, run_action
+from app.core.views import handle_form, pdf_response, run_action, stored_pdf_response
 from app.decisions.models import Assignment
-from app.documents.storage import read_bytes
 from app.documents.uploads import UploadRejected, check_pdf_upload
 from app.extensions import db
 from app.jobs import kinds
@@ -382,7 +381,7 @@ def document_file(link_id: int):
         abort(404)
     if not link.document.has_file:
         abort(404)
-    return pdf_response(read_bytes(link.document.sha256), link.document.filename or "dokument.pdf")
+    return stored_pdf_response(link.document.sha256, link.document.filename or "dokument.pdf")
 
 
 # -- PDFs ----------------------------------------------------------------------------------
@@ -421,7 +420,7 @@ def packet_pdf_file(meeting_id: int):
         current_user, kinds.PACKET, arguments={"meeting_id": meeting.id}, body_id=meeting.body_id
     )
     if job.status == JobStatus.DONE:
-        return pdf_response(read_bytes(job.result["sha256"]), filename)
+        return stored_pdf_response(job.result["sha256"], filename)
     return follow_job(job)
 
 

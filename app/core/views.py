@@ -1,10 +1,12 @@
 """The one form-handling flow every edit view uses: validate, one service call, commit, PRG."""
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, flash, redirect, render_template
+from flask import Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.audit import plain_value, snapshot
@@ -75,8 +77,35 @@ def run_action(action, success: str, redirect_to: str):
     return redirect(redirect_to)
 
 
-def pdf_response(pdf: bytes, filename: str) -> Response:
-    response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+def pdf_response(pdf: bytes, filename: str, *, sha256: str | None = None) -> Response:
+    """A PDF with a strong ETag (its sha256) that answers a matching If-None-Match with 304.
+
+    Cache-Control: what an anonymous reader gets is public by definition (``public``), anything
+    served to a logged-in reader may be more than the public sees (``private``). Either way a
+    cache must revalidate (``no-cache``): the same URL may carry new bytes (a regenerated agenda,
+    a rättelse), which the ETag tells apart. ``Vary: Cookie`` keeps a shared cache from handing a
+    public copy to a member, whose same URL may be the signed original.
+    """
+    return _conditional_pdf(sha256 or hashlib.sha256(pdf).hexdigest(), lambda: pdf, filename)
+
+
+def stored_pdf_response(sha256: str, filename: str) -> Response:
+    """A stored file (app.documents.storage) by its sha256: a 304 never reads the file."""
+    from app.documents.storage import read_bytes
+
+    return _conditional_pdf(sha256, lambda: read_bytes(sha256), filename)
+
+
+def _conditional_pdf(etag: str, content: Callable[[], bytes], filename: str) -> Response:
+    if request.if_none_match.contains_weak(etag):  # RFC 9110 13.1.2: weak comparison
+        response = Response(status=304)
+    else:
+        response = Response(content(), mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = (
+        "private, no-cache" if current_user.is_authenticated else "public, no-cache"
+    )
+    response.vary.add("Cookie")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

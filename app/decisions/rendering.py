@@ -10,7 +10,12 @@ from app.agenda.models import AgendaItem
 from app.agenda.sentences import proposal_of
 from app.bodies.models import MembershipFunction, RecordType
 from app.decisions.models import BallotChoice, Extract
-from app.decisions.services import has_quorum, paragraph_range, record_number
+from app.decisions.services import (
+    has_quorum,
+    ordinary_seats,
+    paragraph_range,
+    record_number,
+)
 from app.documents.stored import fingerprint_of, stored_rendering
 from app.extensions import db
 from app.meetings.models import Meeting
@@ -96,8 +101,16 @@ def record_view(
         is_public=is_public,
         numbers={item.id: record_number(item) for item in items},
         proposals={item.id: proposal_of(item, meeting) for item in items},
-        quorum={item.id: has_quorum(meeting, item) for item in items if not item.is_withdrawn},
+        quorum=_quorum(meeting, items),
     )
+
+
+def _quorum(meeting: Meeting, items: list[AgendaItem]) -> dict[int, bool | None]:
+    deciding = [item for item in items if not item.is_withdrawn]
+    if not deciding:
+        return {}
+    seats = ordinary_seats(meeting)
+    return {item.id: has_quorum(meeting, item, seats) for item in deciding}
 
 
 def record_print_html(meeting: Meeting, items: list[AgendaItem] | None = None, **view: Any) -> str:

@@ -223,9 +223,10 @@ def ordinary_seats(meeting: Meeting) -> int:
     return sum(1 for m in _seats(meeting) if m.kind == MembershipKind.ORDINARY)
 
 
-def has_quorum(meeting: Meeting, item: AgendaItem) -> bool | None:
-    """Beslutförhet: more than half of the ordinarie seats serve. None if no seats are known."""
-    seats = ordinary_seats(meeting)
+def has_quorum(meeting: Meeting, item: AgendaItem, seats: int | None = None) -> bool | None:
+    """Beslutförhet: more than half of the ordinarie seats serve. None if no seats are known.
+    ``seats``: the meeting's ordinary_seats, when the caller asks for many items."""
+    seats = ordinary_seats(meeting) if seats is None else seats
     if seats == 0:
         return None
     return len(serving_at(meeting, item)) * 2 > seats
@@ -540,13 +541,14 @@ def record_problems(meeting: Meeting) -> list[str]:
     if not any(a.role == AttendanceRole.VOTING for a in meeting.attendances):
         problems.append(_("No one is recorded as a voting member."))
     is_protocol = meeting.body.record_type == RecordType.PROTOCOL
+    seats = ordinary_seats(meeting)
     for item in meeting.items:
         number = record_number(item)
         if is_protocol and not item.is_withdrawn and not (item.decision and item.decision.text):
             problems.append(
                 _("%(number)s %(title)s has no decision.", number=number, title=item.title)
             )
-        if is_protocol and has_quorum(meeting, item) is False and not item.is_withdrawn:
+        if is_protocol and has_quorum(meeting, item, seats) is False and not item.is_withdrawn:
             problems.append(
                 _(
                     "%(number)s %(title)s was decided without quorum.",

@@ -10,7 +10,7 @@ from app.agenda.models import AgendaItem, PlannedItem
 from app.bodies.models import Body
 from app.core.audit import AuditEntry
 from app.core.forms import ConfirmForm
-from app.core.views import handle_form, pdf_response, run_action
+from app.core.views import handle_form, pdf_response, run_action, stored_pdf_response
 from app.decisions import services
 from app.decisions.forms import (
     BALLOT_CHOICES,
@@ -27,9 +27,9 @@ from app.decisions.forms import (
     ReservationForm,
     VoteForm,
 )
+from app.decisions.loading import meeting_with_details
 from app.decisions.models import BallotChoice, Motion, ProtocolNote, Recusal, Reservation, Vote
 from app.decisions.rendering import extract_pdf, record_pdf, record_view
-from app.documents.storage import read_bytes
 from app.extensions import db
 from app.jobs import kinds
 from app.jobs.services import start_job
@@ -102,6 +102,7 @@ def show(meeting_id: int):
         )
     if not manager:
         meeting = _readable_record(meeting_id)
+    meeting = meeting_with_details(meeting.id)  # items, decisions, attendance: a fixed count
     items = list(meeting.items) if manager else [i for i in meeting.items if i.is_public]
     context = {
         "meeting": meeting,
@@ -155,8 +156,8 @@ def pdf(meeting_id: int):
             abort(404)
         internal = manager or is_member(current_user, meeting.body)
         sha = justered.signed_pdf_sha256 if internal else justered.public_pdf_sha256
-        return pdf_response(
-            read_bytes(sha),
+        return stored_pdf_response(
+            sha,
             f"{record_view(meeting, []).title.capitalize()} {meeting.file_stem}.pdf",
         )
     if not manager:

@@ -8,9 +8,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.accounts.permissions import can_manage_body, can_view_body, is_member
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
-from app.core.views import pdf_response
+from app.core.views import pdf_response, stored_pdf_response
 from app.decisions.rendering import record_view
-from app.documents.storage import read_bytes
 from app.extensions import db
 from app.justering import services
 from app.justering.forms import CorrectionForm, RejectForm, VerifyForm
@@ -206,8 +205,8 @@ def signed_original(meeting_id: int, number: int):
         abort(404)
     title = record_view(meeting, []).title.capitalize()
     suffix = f" rättelse {number}" if revision.is_correction else ""
-    return pdf_response(
-        read_bytes(revision.signed_pdf_sha256),
+    return stored_pdf_response(
+        revision.signed_pdf_sha256,
         f"{title} {meeting.file_stem}{suffix} signerat original.pdf",
     )
 

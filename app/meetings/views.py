@@ -15,8 +15,8 @@ from app.accounts.permissions import (
 )
 from app.agenda.models import AgendaItemDocument
 from app.agenda.sentences import proposals
-from app.core.views import pdf_response
-from app.documents.storage import read_bytes
+from app.core.views import stored_pdf_response
+from app.decisions.loading import meeting_with_details
 from app.extensions import db
 from app.justering import services as justering
 from app.meetings.models import AttendanceRole, Meeting, RecordStatus
@@ -35,6 +35,7 @@ def _viewable(meeting_id: int) -> Meeting:
 @bp.get("/<int:meeting_id>")
 def show(meeting_id: int):
     meeting = _viewable(meeting_id)
+    meeting = meeting_with_details(meeting.id)  # items, decisions, attendance: a fixed count
     manager = can_manage_body(current_user, meeting.body)
     show_record = can_view_record(current_user, meeting)
     show_agenda = can_view_agenda(current_user, meeting)
@@ -79,4 +80,4 @@ def document(meeting_id: int, link_id: int):
         abort(404)
     if not link.document.has_file:
         abort(404)
-    return pdf_response(read_bytes(link.document.sha256), link.document.filename or "dokument.pdf")
+    return stored_pdf_response(link.document.sha256, link.document.filename or "dokument.pdf")

@@ -10,8 +10,7 @@ from flask_login import current_user, login_required
 from app.accounts.permissions import can_post_anslag, can_view_body
 from app.bodies.models import RecordType
 from app.core.dates import local_today
-from app.core.views import handle_form, pdf_response
-from app.documents.storage import read_bytes
+from app.core.views import handle_form, pdf_response, stored_pdf_response
 from app.extensions import db
 from app.justering import services as justering
 from app.justering.models import RecordRevision
@@ -162,8 +161,8 @@ def _protocol_pdf(meeting_id: int, number: int | None):
     if not revision.public_pdf_sha256:
         abort(404)
     suffix = f" rättelse {revision.number}" if revision.is_correction else ""
-    return pdf_response(
-        read_bytes(revision.public_pdf_sha256), f"Protokoll {meeting.file_stem}{suffix}.pdf"
+    return stored_pdf_response(
+        revision.public_pdf_sha256, f"Protokoll {meeting.file_stem}{suffix}.pdf"
     )
 
 

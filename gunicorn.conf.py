@@ -1,0 +1,29 @@
+"""gunicorn settings for production (README "Drift"): ``gunicorn -c gunicorn.conf.py``.
+
+Every value can be overridden from the environment (GUNICORN_*), or on the command line.
+The app reads its own settings from the environment (SEKRETARIAT_CONFIG=production).
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "app:create_app()"
+# Behind nginx on the same host; nginx holds the public port and TLS.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: the pages are short database reads, the PDFs CPU-bound. Two per core plus one.
+workers = int(os.environ.get("GUNICORN_WORKERS", str(multiprocessing.cpu_count() * 2 + 1)))
+worker_class = "sync"
+# Rendering a large handlingar packet or signing a protokoll can take a while.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+graceful_timeout = 30
+keepalive = 5
+# A worker is replaced now and then, so a slow leak never grows for ever.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+# Each worker makes its own app (and its own database pool) after the fork.
+preload_app = False
+# X-Forwarded-* is trusted only from the proxy on this host; the app's ProxyFix reads it.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # "" turns it off
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
