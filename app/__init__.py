@@ -11,7 +11,10 @@ from app.extensions import babel, csrf, db, login_manager, migrate
 from config import configs
 
 
-def create_app(config_name: str | None = None) -> Flask:
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """The app for ``config_name`` (default: $SEKRETARIAT_CONFIG, else development), with
+    ``overrides`` applied over that configuration before anything reads it (the browser tests
+    give their live server a database file and signing folder of its own)."""
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -23,6 +26,7 @@ def create_app(config_name: str | None = None) -> Flask:
     if hasattr(config_class, "check"):
         config_class.check()
     app.config.from_object(config_class)
+    app.config.update(overrides or {})
     os.makedirs(app.instance_path, exist_ok=True)
 
     _init_extensions(app)

@@ -1,0 +1,190 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against the app served live.
+
+The app runs in a real HTTP server (werkzeug, in a thread of the test process) on a free
+loopback port, on a SQLite database file the tests also seed through the usual factories:
+this package's ``app`` fixture replaces the suite's in-memory one, which a server thread
+cannot share. The other fixtures (``factory``, ``demo``, ``smtp_server``, the cleaning after
+each test) work unchanged on it.
+
+They run in the SQLite pass of ``scripts/run-tests`` only: with TEST_DATABASE_URL naming
+PostgreSQL they are skipped, since the browser adds nothing there that the HTTP tests of the
+PostgreSQL pass do not already cover and a second run would double CI's slowest tests.
+
+Chromium is Debian's (``/usr/bin/chromium``, installed by ``scripts/system-packages``):
+Playwright's own browser download does not work offline. Where it is missing the tests skip,
+except in CI (env CI set), where that is a failure. Screenshots of each step are kept under
+``test-artifacts/e2e/``.
+"""
+
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+from app.signing.keys import init_dev_signing
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Headless, and nothing that would reach out to the network on its own (the CI network is
+# closed and refuses Chromium's background connections).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+SIGNING_PASSWORD = "testing"  # TestingConfig's SIGNING_PKCS12_PASSWORD
+
+
+def require_chromium() -> None:
+    """Skip without Chromium or Playwright, except in CI, where that is a failure."""
+    reason = None
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        reason = f"{CHROMIUM} not installed (Debian: chromium; scripts/system-packages installs it)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "playwright is not installed (requirements-dev.txt)"
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}, and CI must run the browser tests")
+    pytest.skip(reason)
+
+
+def _skip_on_postgresql() -> None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url and make_url(url).get_backend_name() == "postgresql":
+        pytest.skip("browser tests run in the SQLite pass only (see tests/browser/conftest.py)")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory) -> Iterator[Flask]:
+    """The app on a SQLite file, with a development CA of its own."""
+    _skip_on_postgresql()
+    require_chromium()
+    folder = tmp_path_factory.mktemp("browser-app")
+    app = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'sekretariat.db'}",
+            "SIGNING_DIR": str(folder / "signing"),
+            "STORAGE_PATH": str(folder / "storage"),
+        },
+    )
+    with app.app_context():
+        db.create_all()
+    init_dev_signing(app.config["SIGNING_DIR"], password=app.config["SIGNING_PKCS12_PASSWORD"])
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+class LiveServer:
+    """The app served over HTTP from a thread of the test process."""
+
+    def __init__(self, app: Flask) -> None:
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    server = LiveServer(app)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(app: Flask):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server: LiveServer) -> Iterator[Callable[[], object]]:
+    """A page in a fresh browser context (its own cookies: one person each), on the server."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(
+            base_url=live_server.url, locale="sv-SE", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+class Screenshots:
+    """Numbered full-page screenshots, test-artifacts/e2e/<prefix>-01-<step>.png, …, and
+    files the browser fetched (a PDF) numbered among them."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.count = 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for old in ARTIFACTS.glob(f"{prefix}-*"):
+            old.unlink()
+
+    def _path(self, step: str, suffix: str) -> Path:
+        self.count += 1
+        return ARTIFACTS / f"{self.prefix}-{self.count:02d}-{step}{suffix}"
+
+    def __call__(self, page, step: str) -> Path:
+        path = self._path(step, ".png")
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def keep(self, data: bytes, step: str, suffix: str) -> Path:
+        path = self._path(step, suffix)
+        path.write_bytes(data)
+        return path
+
+
+@pytest.fixture
+def screenshots(request) -> Screenshots:
+    return Screenshots(request.node.name.removeprefix("test_"))
+
+
+def log_in(page, email: str, password: str) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto("/login")
+    page.get_by_label("E-post", exact=True).fill(email)
+    page.get_by_label("Lösenord", exact=True).fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("button", name="Logga ut").is_visible(), page.content()
