@@ -16,11 +16,14 @@ except in CI (env CI set), where that is a failure. Screenshots of each step are
 ``test-artifacts/e2e/``.
 """
 
+import json
 import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -45,7 +48,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
-SIGNING_PASSWORD = "testing"  # TestingConfig's SIGNING_PKCS12_PASSWORD
+T = TypeVar("T")
 
 
 def require_chromium() -> None:
@@ -71,7 +74,7 @@ def _skip_on_postgresql() -> None:
         pytest.skip("browser tests run in the SQLite pass only (see tests/browser/conftest.py)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app(tmp_path_factory) -> Iterator[Flask]:
     """The app on a SQLite file, with a development CA of its own."""
     _skip_on_postgresql()
@@ -109,7 +112,7 @@ class LiveServer:
         self._thread.join()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(app: Flask) -> Iterator[LiveServer]:
     server = LiveServer(app)
     server.start()
@@ -119,8 +122,12 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(app: Flask):
+    """Chromium, for this package's tests only: while Playwright's sync API runs, its event
+    loop is the main thread's, and asyncio.run() there (pyHanko signs with it) fails; so the
+    rest of the suite must run without it, and this package's own setup that signs runs in a
+    thread of its own (``in_thread``)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -149,12 +156,92 @@ def new_page(browser, live_server: LiveServer) -> Iterator[Callable[[], object]]
         context.close()
 
 
+def in_thread(work: Callable[[], T]) -> T:
+    """``work()`` run in a new thread (where no event loop runs), its result or its error."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # handed back to the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+# axe-core's rules for WCAG 2.0, 2.1 and 2.2, levels A and AA, and its best practices; a finding
+# fails the test when its impact is serious or critical.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice", "wcag22aa"]
+FAILING_IMPACTS = {"serious", "critical"}
+
+
+@dataclass
+class Finding:
+    where: str
+    rule: str
+    impact: str
+    help: str
+    targets: list[str]
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.targets[:3]) + (" …" if len(self.targets) > 3 else "")
+        return f"[{self.impact}] {self.where}: {self.rule} ({self.help}) at {shown}"
+
+
+class AccessibilityScan:
+    """axe-core (bundled with axe-playwright-python: nothing is fetched) run on pages as
+    they are shown; every finding is kept, and written to test-artifacts/e2e/<name>-axe.txt."""
+
+    def __init__(self, name: str) -> None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        self._axe = Axe()
+        self.report = ARTIFACTS / f"{name}-axe.txt"
+        self.pages: list[str] = []
+        self.findings: list[Finding] = []
+
+    def __call__(self, page, where: str) -> None:
+        options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+        results = self._axe.run(page, options=options).response
+        self.pages.append(where)
+        self.findings.extend(
+            Finding(
+                where,
+                violation["id"],
+                violation["impact"] or "unknown",
+                violation["help"],
+                [json.dumps(node["target"]) for node in violation["nodes"]],
+            )
+            for violation in results["violations"]
+        )
+
+    def assert_nothing_serious(self) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        lines = [f"{len(self.pages)} pages scanned:", *(f"  {p}" for p in self.pages)]
+        lines += [str(f) for f in self.findings] or ["No violations."]
+        self.report.write_text("\n".join(lines) + "\n")
+        serious = [str(f) for f in self.findings if f.impact in FAILING_IMPACTS]
+        assert not serious, "\n".join(serious)
+
+
+@pytest.fixture
+def axe_scan(request) -> AccessibilityScan:
+    return AccessibilityScan(request.node.name.removeprefix("test_"))
+
+
 class Screenshots:
     """Numbered full-page screenshots, test-artifacts/e2e/<prefix>-01-<step>.png, …, and
-    files the browser fetched (a PDF) numbered among them."""
+    files the browser fetched (a PDF) numbered among them. With a scan, each page shot is
+    also scanned for accessibility."""
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, scan: AccessibilityScan | None = None) -> None:
         self.prefix = prefix
+        self.scan = scan
         self.count = 0
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for old in ARTIFACTS.glob(f"{prefix}-*"):
@@ -167,6 +254,8 @@ class Screenshots:
     def __call__(self, page, step: str) -> Path:
         path = self._path(step, ".png")
         page.screenshot(path=str(path), full_page=True)
+        if self.scan is not None:
+            self.scan(page, f"{path.stem} {page.url}")
         return path
 
     def keep(self, data: bytes, step: str, suffix: str) -> Path:
@@ -176,8 +265,9 @@ class Screenshots:
 
 
 @pytest.fixture
-def screenshots(request) -> Screenshots:
-    return Screenshots(request.node.name.removeprefix("test_"))
+def screenshots(request, axe_scan) -> Screenshots:
+    """Screenshots of each step, each step's page scanned with axe as well."""
+    return Screenshots(request.node.name.removeprefix("test_"), axe_scan)
 
 
 def log_in(page, email: str, password: str) -> None:

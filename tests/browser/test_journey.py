@@ -9,7 +9,7 @@ search, and downloads the public PDF.
 
 Only the organisation, the nämnd, its members and the accounts come from the factory; every
 step after that is a form filled in and a button pressed. Each step leaves a screenshot in
-test-artifacts/e2e/.
+test-artifacts/e2e/, and its page is scanned with axe-core like the main pages.
 """
 
 import re
@@ -88,7 +88,9 @@ def _panel(page: Page, heading: str):
     )
 
 
-def test_protokoll_journey(app, committee, beslutsunderlag, new_page, smtp_server, screenshots):
+def test_protokoll_journey(
+    app, committee, beslutsunderlag, new_page, smtp_server, screenshots, axe_scan
+):
     today = local_today()
     stina = new_page()
 
@@ -254,3 +256,6 @@ def test_protokoll_journey(app, committee, beslutsunderlag, new_page, smtp_serve
     text = without_page_furniture(pdf_text(saved.body()))
     assert DECISION in text
     assert "Detta är en offentlig kopia utan underskrifter." in text
+
+    # Every page shot on the way was scanned with axe too (the screenshots fixture does it).
+    axe_scan.assert_nothing_serious()
