@@ -49,6 +49,9 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 T = TypeVar("T")
+# How long a click or an expectation waits for the page: generous upper bounds (rendering and
+# signing a PDF on a busy CI machine takes seconds), never a measured time.
+TIMEOUT_MS = 30_000
 
 
 def require_chromium() -> None:
@@ -128,8 +131,9 @@ def browser(app: Flask):
     loop is the main thread's, and asyncio.run() there (pyHanko signs with it) fails; so the
     rest of the suite must run without it, and this package's own setup that signs runs in a
     thread of its own (``in_thread``)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -147,7 +151,7 @@ def new_page(browser, live_server: LiveServer) -> Iterator[Callable[[], object]]
         context = browser.new_context(
             base_url=live_server.url, locale="sv-SE", viewport={"width": 1280, "height": 900}
         )
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
 

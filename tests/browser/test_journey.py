@@ -137,6 +137,7 @@ def test_protokoll_journey(
     stina.get_by_role("button", name="Fastställ föredragningslistan").click()
     expect(stina.get_by_text("Föredragningslistan är fastställd.", exact=False)).to_be_visible()
     stina.get_by_role("button", name="Skicka kallelse").click()
+    expect(stina.get_by_text("Kallelsen har skickats till 7 mottagare.")).to_be_visible()
     received = smtp_server.wait_for(7)
     screenshots(stina, "kallelse-sent")
     recipients = {address for m in received for address in m["rcpt_tos"]}
