@@ -144,8 +144,17 @@ def browser(app: Flask):
 
 @pytest.fixture
 def new_page(browser, live_server: LiveServer) -> Iterator[Callable[[], object]]:
-    """A page in a fresh browser context (its own cookies: one person each), on the server."""
+    """A page in a fresh browser context (its own cookies: one person each), on the server.
+
+    What the browser reports as an error on the way (a script error, a style or script the
+    Content-Security-Policy refused) fails the test; a response's status is the test's to
+    check, so "Failed to load resource" is not counted."""
     contexts = []
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(f"{message.location.get('url', '')}: {message.text}")
 
     def make():
         context = browser.new_context(
@@ -153,11 +162,15 @@ def new_page(browser, live_server: LiveServer) -> Iterator[Callable[[], object]]
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not errors, "the browser reported errors:\n" + "\n".join(errors)
 
 
 def in_thread(work: Callable[[], T]) -> T:
