@@ -258,5 +258,18 @@ def test_protokoll_journey(
     assert DECISION in text
     assert "Detta är en offentlig kopia utan underskrifter." in text
 
+    # The meeting page, reached from the nämnd's page, offers the beslutsunderlag: the file
+    # the browser receives is the one Stina uploaded.
+    reader.goto("/bodies/")
+    reader.get_by_role("link", name="Kulturnämnden").first.click()
+    reader.get_by_role("link", name=today.isoformat()).first.click()
+    expect(reader.get_by_role("heading", name=re.compile(ITEM))).to_be_visible()
+    screenshots(reader, "public-meeting-page")
+    with reader.expect_response(re.compile(r"/documents/\d+$")) as fetched:
+        reader.get_by_role("link", name=ATTACHMENT).click()
+    assert fetched.value.ok
+    assert fetched.value.headers["content-type"] == "application/pdf"
+    assert reader.context.request.get(fetched.value.url).body() == beslutsunderlag.read_bytes()
+
     # Every page shot on the way was scanned with axe too (the screenshots fixture does it).
     axe_scan.assert_nothing_serious()
