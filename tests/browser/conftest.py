@@ -289,9 +289,10 @@ def screenshots(request, axe_scan) -> Screenshots:
 
 def log_in(page, email: str, password: str) -> None:
     """Log in through the login form, as a person would."""
+    from playwright.sync_api import expect
+
     page.goto("/login")
     page.get_by_label("E-post", exact=True).fill(email)
     page.get_by_label("Lösenord", exact=True).fill(password)
     page.get_by_role("button", name="Logga in").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("button", name="Logga ut").is_visible(), page.content()
+    expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
