@@ -12,6 +12,9 @@ from config import configs
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """The app for ``config_name`` (default: $SEKRETARIAT_CONFIG, else development), with
+    ``overrides`` applied over that configuration before anything reads it (the browser tests
+    give their live server a database file and signing folder of its own)."""
     app = Flask(
         __name__,
         instance_relative_config=True,
