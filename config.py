@@ -22,6 +22,15 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # Login attempts (app/core/security.py): per account and per client address. Limits are
+    # counted in RATELIMIT_STORAGE_URI: memory (one process) unless it names Redis.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a refusal
+    LOGIN_RATE_LIMITS_ENABLED = True
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "10/minute")
+    LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "30/minute")
+    # Strict-Transport-Security: only where the site is served over HTTPS (production).
+    SECURITY_HSTS = False
     WTF_CSRF_TIME_LIMIT = None  # a long form must not fail on an expired token
     # Uploads: beslutsunderlag are PDFs up to this size and page count.
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
@@ -85,6 +94,8 @@ class TestingConfig(Config):
     # (app.signing.keys.init_dev_signing) and points SIGNING_DIR at them.
     SIGNING_DIR = os.path.join(tempfile.gettempdir(), f"sekretariat-test-signing-{os.getpid()}")
     SIGNING_PKCS12_PASSWORD = "testing"
+    # Login limits would trip the many logins of the suite; tests/security turns them on.
+    LOGIN_RATE_LIMITS_ENABLED = False
 
 
 class ProductionConfig(Config):
@@ -92,6 +103,7 @@ class ProductionConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    SECURITY_HSTS = True
 
     @classmethod
     def check(cls) -> None:
