@@ -156,9 +156,10 @@ def _register_errors(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from app.accounts import permissions
     from app.core.dates import local_date, local_stamp
-    from app.core.text import render_text
+    from app.core.text import render_text, safe_url
 
     app.jinja_env.filters["rich"] = render_text
+    app.jinja_env.filters["safe_url"] = safe_url
     app.jinja_env.filters["local_date_iso"] = lambda moment: local_date(moment).isoformat()
     app.jinja_env.filters["local_stamp"] = local_stamp
 
