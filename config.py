@@ -26,6 +26,8 @@ class Config:
     # counted in RATELIMIT_STORAGE_URI: memory (one process) unless it names Redis.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a refusal
+    # Redis down: each worker counts in memory meanwhile rather than logins failing.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     LOGIN_RATE_LIMITS_ENABLED = True
     LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "10/minute")
     LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "30/minute")

@@ -208,6 +208,7 @@ def audit():
     form.object_type.choices = [("", _("— all —"))] + [(t, t) for t in audited_types(db.session)]
     users = db.session.scalars(select(User).order_by(User.email)).all()
     form.actor.set_choices([(u.id, u.email) for u in users])
+    form.actor.choices[0] = (None, _("— all —"))
     filters: dict = {}
     if form.validate():
         until = form.until.data

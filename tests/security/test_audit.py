@@ -293,3 +293,17 @@ def test_bulk_cleanup_still_works(app, demo):
     with app.app_context():
         db.session.execute(delete(AuditEntry).where(AuditEntry.id < 0))
         db.session.rollback()
+
+
+def test_gallring_is_the_one_deliberate_way(app, justerat):
+    """Culling under an archive decision is possible, but only inside ``gallring``."""
+    from app.core.retention import gallring
+
+    with app.test_request_context():
+        posting = db.session.scalar(select(Posting))
+        with gallring(db.session):
+            db.session.delete(posting)
+            db.session.flush()
+        db.session.rollback()
+        assert db.session.scalar(select(Posting.id)) is not None  # rolled back, still there
+    _refused(app, lambda: db.session.delete(db.session.scalar(select(Posting))))
