@@ -1,7 +1,6 @@
 """The security tests' world: the demo with script typed into every text field."""
 
 import io
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -15,73 +14,12 @@ from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 from app.organisations.models import Organisation
 from app.people.models import Person
 from tests.conftest import ADMIN, ELIN
-from tests.security.helpers import (
-    ALL_PAYLOADS,
-    error_field_ids,
-    form_data,
-    forms_on,
-    payload_for,
-)
-
-# Buttons that end the session, move or remove things, or send mail: not text fields' forms.
-SKIP_ACTIONS = ("/logout", "/language", "/remove", "/move/", "/kallelse", "/search")
-
-
-def fill_forms(
-    client,
-    url: str,
-    choose: Callable[[str], bool] = lambda action: True,
-    dates: bool = False,
-    selects: bool = False,
-) -> list:
-    """Every POST form on ``url`` with text fields: fill them all with payloads and submit.
-
-    A field the form refuses (a date, a diarienummer pattern, an email address) gets its
-    original value back and the form is sent again. Returns (action, status, typed fields).
-    """
-    page = client.get(url)
-    assert page.status_code == 200, f"GET {url}: {page.status_code}"
-    results = []
-    for form in forms_on(page.get_data(as_text=True), url):
-        if form.method != "post" or not form.text_fields or not choose(form.action):
-            continue
-        if any(skip in form.action for skip in SKIP_ACTIONS):
-            continue
-        overrides = {
-            f.name: payload_for(f, index)
-            for index, f in enumerate(form.text_fields)
-            if f.name not in ("q",)
-        }
-        for f in form.fields if dates else ():
-            if f.kind == "date" and not f.value:
-                overrides[f.name] = "2026-12-10"
-            if f.kind == "time" and not f.value:
-                overrides[f.name] = "13:00"
-        for f in form.fields if selects else ():
-            if f.kind == "select" and not f.value and any(f.options):
-                overrides[f.name] = next(option for option in f.options if option)
-        response = client.post(form.action, data=form_data(form, overrides))
-        for _attempt in range(3):
-            if response.status_code != 422:
-                break
-            wrong = error_field_ids(response.get_data(as_text=True))
-            for f in form.fields:
-                if f.id in wrong and f.name in overrides:
-                    overrides[f.name] = f.value
-            response = client.post(form.action, data=form_data(form, overrides))
-        results.append((form.action, response.status_code, sorted(overrides)))
-    return results
+from tests.security.helpers import ALL_PAYLOADS, fill_forms, saved
 
 
 def _pdf(app) -> bytes:
     with app.app_context():
         return render_pdf("<html lang='sv'><title>Bilaga</title><p>Bilaga</p></html>")
-
-
-def _saved(results: list, action_part: str) -> None:
-    matching = [r for r in results if action_part in r[0]]
-    assert matching, f"no form posting to {action_part}: {results}"
-    assert all(status in (200, 302) for _a, status, _f in matching), matching
 
 
 @pytest.fixture
@@ -108,12 +46,12 @@ def hostile(app, demo, make_client, login_demo):
         (f"/bodies/memberships/{ids['seat']}/edit", "/edit"),
         (f"/people/{ids['johanna']}/edit", "/edit"),
     ):
-        _saved(fill_forms(admin, url), action)
+        saved(fill_forms(admin, url), action)
 
     elin = make_client()
     login_demo(elin, ELIN)
     new_meeting = f"/bodies/{ids['body']}/meetings/new"
-    _saved(fill_forms(elin, new_meeting, dates=True), new_meeting)
+    saved(fill_forms(elin, new_meeting, dates=True), new_meeting)
     with app.app_context():
         meeting = db.session.scalar(
             select(Meeting)
@@ -122,8 +60,8 @@ def hostile(app, demo, make_client, login_demo):
             .limit(1)
         )
         ids["meeting"] = meeting.id
-    _saved(fill_forms(elin, f"/meetings/{ids['meeting']}/items/new"), "/items/new")
-    _saved(fill_forms(elin, f"/bodies/{ids['body']}/planned"), "/planned")
+    saved(fill_forms(elin, f"/meetings/{ids['meeting']}/items/new"), "/items/new")
+    saved(fill_forms(elin, f"/bodies/{ids['body']}/planned"), "/planned")
     with app.app_context():
         item = db.session.scalar(
             select(AgendaItem)
@@ -164,9 +102,9 @@ def hostile(app, demo, make_client, login_demo):
         assert db.session.get(Meeting, ids["meeting"]).record_status == RecordStatus.DRAFT
     record_forms = fill_forms(elin, f"/items/{ids['item']}/record", selects=True)
     for part in ("record", "motions", "votes", "reservations", "notes", "assignments"):
-        _saved(record_forms, f"/items/{ids['item']}/{part}")
-    _saved(fill_forms(elin, f"/meetings/{ids['meeting']}/record"), "/record/details")
-    _saved(fill_forms(elin, f"/meetings/{ids['meeting']}/attendance"), "/attendance")
+        saved(record_forms, f"/items/{ids['item']}/{part}")
+    saved(fill_forms(elin, f"/meetings/{ids['meeting']}/record"), "/record/details")
+    saved(fill_forms(elin, f"/meetings/{ids['meeting']}/attendance"), "/attendance")
     token = elin.csrf_token(f"/meetings/{ids['meeting']}/record")
     finalised = elin.post(f"/meetings/{ids['meeting']}/record/finalise", data={"csrf_token": token})
     assert finalised.status_code in (200, 302)

@@ -2,6 +2,7 @@
 
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -191,6 +192,63 @@ def error_field_ids(page: str) -> set[str]:
             if match:
                 ids.add(match.group(1))
     return ids
+
+
+# Buttons that end the session, move or remove things, or send mail: not text fields' forms.
+SKIP_ACTIONS = ("/logout", "/language", "/remove", "/move/", "/kallelse", "/search")
+
+
+def fill_forms(
+    client,
+    url: str,
+    choose: Callable[[str], bool] = lambda action: True,
+    dates: bool = False,
+    selects: bool = False,
+) -> list:
+    """Every POST form on ``url`` with text fields: fill them all with payloads and submit.
+
+    A field the form refuses (a date, a diarienummer pattern, an email address) gets its
+    original value back and the form is sent again. Returns (action, status, typed fields).
+    """
+    page = client.get(url)
+    assert page.status_code == 200, f"GET {url}: {page.status_code}"
+    results = []
+    for form in forms_on(page.get_data(as_text=True), url):
+        if form.method != "post" or not form.text_fields or not choose(form.action):
+            continue
+        if any(skip in form.action for skip in SKIP_ACTIONS):
+            continue
+        overrides = {
+            f.name: payload_for(f, index)
+            for index, f in enumerate(form.text_fields)
+            if f.name not in ("q",)
+        }
+        for f in form.fields if dates else ():
+            if f.kind == "date" and not f.value:
+                overrides[f.name] = "2026-12-10"
+            if f.kind == "time" and not f.value:
+                overrides[f.name] = "13:00"
+        for f in form.fields if selects else ():
+            if f.kind == "select" and not f.value and any(f.options):
+                overrides[f.name] = next(option for option in f.options if option)
+        response = client.post(form.action, data=form_data(form, overrides))
+        for _attempt in range(3):
+            if response.status_code != 422:
+                break
+            wrong = error_field_ids(response.get_data(as_text=True))
+            for f in form.fields:
+                if f.id in wrong and f.name in overrides:
+                    overrides[f.name] = f.value
+            response = client.post(form.action, data=form_data(form, overrides))
+        results.append((form.action, response.status_code, sorted(overrides)))
+    return results
+
+
+def saved(results: list, action_part: str) -> None:
+    """The forms posting to ``action_part`` were there and were accepted."""
+    matching = [r for r in results if action_part in r[0]]
+    assert matching, f"no form posting to {action_part}: {results}"
+    assert all(status in (200, 302) for _a, status, _f in matching), matching
 
 
 # -- PDFs ------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The secretary and the admin fill every text field of the real forms (organisation, body, term,
 membership, person, meeting, agenda item, planned topic, the record: decision, yrkanden,
-votes, reservationer, protokollsanteckningar, uppdrag, attendance, justering details) with
+votes, reservationer, protokollsanteckningar, uppdrag, attendance, justering details) and the
+title of an uploaded beslutsunderlag with
 script, event-handler and javascript: payloads. The record is then signed and made final, so
 the public reads it too. Every page that shows the texts is read as the public, a member, the
 secretary and the admin, and parsed: no script element that is not ours, no on* attribute,
@@ -14,13 +15,15 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.organisations.models import Organisation
-from tests.conftest import ADMIN, JOHANNA
+from tests.conftest import ADMIN, ELIN, JOHANNA
 from tests.security.helpers import (
     executable_parts,
+    fill_forms,
     form_data,
     forms_on,
     pdf_active_content,
     pdf_text,
+    saved,
 )
 
 PAGES = (
@@ -59,12 +62,24 @@ PDFS = (
 
 
 def test_no_payload_runs_on_any_page(hostile, make_client, login_demo):
-    readers = {"public": make_client(), "member": make_client(), "admin": make_client()}
+    readers = {
+        "public": make_client(),
+        "member": make_client(),
+        "secretary": make_client(),
+        "admin": make_client(),
+    }
     login_demo(readers["member"], JOHANNA)
+    login_demo(readers["secretary"], ELIN)
     login_demo(readers["admin"], ADMIN)
     shown = 0
     for who, client in readers.items():
-        pages = PAGES + (STAFF_PAGES if who == "admin" else ())
+        pages = PAGES
+        if who == "admin":
+            pages += STAFF_PAGES
+        elif who == "secretary":
+            pages += tuple(
+                p for p in STAFF_PAGES if "/admin/" not in p and "/organisations/" not in p
+            )
         for template in pages:
             url = template.format(**hostile)
             response = client.get(url)
@@ -116,3 +131,27 @@ def test_a_website_must_be_a_web_address(app, demo, make_client, login_demo):
     )
     assert response.status_code == 422
     assert "https://" in response.get_data(as_text=True)
+
+
+def test_a_rattelse_reason_never_runs(app, demo, make_client, login_demo):
+    """The reason for a rättelse of a justerat protokoll (shown to the public beside it)."""
+    from app.demo.cycle import run_srb_cycle
+    from app.meetings.models import Meeting
+
+    with app.test_request_context():
+        assert run_srb_cycle()
+        db.session.commit()
+        srb = db.session.scalar(select(Meeting.id).where(Meeting.is_illustrative.is_(True)))
+    elin = make_client()
+    login_demo(elin, ELIN)
+    saved(fill_forms(elin, f"/meetings/{srb}/rattelse"), "/rattelse")
+    public = make_client()
+    shown = 0
+    for who, client in (("public", public), ("secretary", elin)):
+        for url in (f"/meetings/{srb}", f"/meetings/{srb}/record", f"/protokoll/{srb}"):
+            response = client.get(url)
+            assert response.status_code == 200, f"{who} GET {url}"
+            page = response.get_data(as_text=True)
+            assert executable_parts(page) == [], f"{who} GET {url}"
+            shown += page.count("alert(1)")
+    assert shown > 0
