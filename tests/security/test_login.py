@@ -1,6 +1,7 @@
 """Logging in: rate limits, no user enumeration, cookies, session rotation, logging out
 everywhere, password rules."""
 
+import re
 from http.cookies import SimpleCookie
 
 import pytest
@@ -117,8 +118,6 @@ def test_unknown_email_and_wrong_password_do_the_same_work(app, client, factory,
 
 
 def _flash(page: str) -> str:
-    import re
-
     match = re.search(r'class="flash flash-error"[^>]*>([^<]*)<', page)
     return match.group(1) if match else ""
 
@@ -134,7 +133,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, factory):
     assert not morsel["secure"]  # plain http in development and tests
 
 
-def test_production_cookies_are_secure(monkeypatch):
+def test_production_cookies_are_secure():
     from config import ProductionConfig
 
     assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.REMEMBER_COOKIE_SECURE
