@@ -22,6 +22,17 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # Login attempts (app/core/security.py): per account and per client address. Limits are
+    # counted in RATELIMIT_STORAGE_URI: memory (one process) unless it names Redis.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on a refusal
+    # Redis down: each worker counts in memory meanwhile rather than logins failing.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    LOGIN_RATE_LIMITS_ENABLED = True
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_RATE_LIMIT_PER_ACCOUNT", "10/minute")
+    LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "30/minute")
+    # Strict-Transport-Security: only where the site is served over HTTPS (production).
+    SECURITY_HSTS = False
     WTF_CSRF_TIME_LIMIT = None  # a long form must not fail on an expired token
     # Uploads: beslutsunderlag are PDFs up to this size and page count.
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
@@ -103,6 +114,8 @@ class TestingConfig(Config):
     # developer's broker. A worker started by a test waits this long after each step.
     CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL")
     JOBS_TEST_STEP_DELAY = float(os.environ.get("JOBS_TEST_STEP_DELAY", "0"))
+    # Login limits would trip the many logins of the suite; tests/security turns them on.
+    LOGIN_RATE_LIMITS_ENABLED = False
 
 
 class ProductionConfig(Config):
@@ -131,6 +144,7 @@ class ProductionConfig(Config):
         "on",
     }
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURITY_HSTS = True
 
     @classmethod
     def check(cls) -> None:

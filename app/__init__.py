@@ -31,6 +31,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     _trust_proxy(app)
     _init_extensions(app)
+    _install_security(app)
     _install_search_index_hooks()
     _register_blueprints(app)
     _register_errors(app)
@@ -93,10 +94,24 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see this page.")
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(session_id: str):
+        """The account of a session, unless its sessions were ended since (session_version)."""
         from app.accounts.models import User
 
-        return db.session.get(User, int(user_id))
+        user_id, _sep, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version):
+            return None
+        return user
+
+
+def _install_security(app: Flask) -> None:
+    """Security headers on every response, login rate limits, undeletable records."""
+    from app.core.security import install_security
+
+    install_security(app)
 
 
 def _install_search_index_hooks() -> None:
@@ -156,7 +171,7 @@ def _register_errors(app: Flask) -> None:
 
         return handler
 
-    for code in (400, 403, 404, 405, 413, 500):
+    for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error(code))
     app.register_error_handler(CSRFError, render_error(400))
 
@@ -164,9 +179,10 @@ def _register_errors(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from app.accounts import permissions
     from app.core.dates import local_date, local_stamp
-    from app.core.text import render_text
+    from app.core.text import render_text, safe_url
 
     app.jinja_env.filters["rich"] = render_text
+    app.jinja_env.filters["safe_url"] = safe_url
     app.jinja_env.filters["local_date_iso"] = lambda moment: local_date(moment).isoformat()
     app.jinja_env.filters["local_stamp"] = local_stamp
 

@@ -1,9 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from app.accounts.passwords import MIN_PASSWORD_LENGTH
+from app.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from app.core.forms import ModelSelectField, RecordForm, strip
 
 
@@ -33,9 +41,39 @@ class UserForm(RecordForm):
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(
         _l("New password"),
-        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
         description=_l(
             "At least %(n)d characters. Leave empty to keep the current one.", n=MIN_PASSWORD_LENGTH
         ),
     )
     submit = SubmitField(_l("Save"))
+
+
+class PasswordChangeForm(FlaskForm):
+    """The user's own new password. The rules themselves are the service's (passwords.py)."""
+
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired()],
+        description=_l(
+            "At least %(n)d characters; not your email address and not a common password.",
+            n=MIN_PASSWORD_LENGTH,
+        ),
+    )
+    repeat_password = PasswordField(_l("Repeat the new password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Change password"))
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit page's filters: a GET form, bookmarkable, no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    object_type = SelectField(_l("Kind of record"), validators=[Optional()])
+    actor = ModelSelectField(_l("Who"), validators=[Optional()])
+    object_id = IntegerField(_l("Record number"), validators=[Optional(), NumberRange(min=1)])
+    since = DateField(_l("From date"), validators=[Optional()])
+    until = DateField(_l("To date"), validators=[Optional()])
+    submit = SubmitField(_l("Filter"))

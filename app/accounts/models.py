@@ -23,12 +23,19 @@ class User(UserMixin, VersionedMixin, TimestampMixin, Base):
     # None follows the installation default (Swedish).
     locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None]
+    # Part of the login kept in the session cookie (see get_id): raising it ends every session
+    # of the account at once ("Log out everywhere", a new password).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     person: Mapped[Person | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+    def get_id(self) -> str:
+        """What the session remembers: the account and its session version."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def display_name(self) -> str:

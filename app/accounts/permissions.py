@@ -63,6 +63,11 @@ def can_administer(user: object) -> bool:
     return roles_of(user).is_admin
 
 
+def can_read_audit_log(user: object) -> bool:
+    """The audit log (every change, with values before and after) is the admins' alone."""
+    return roles_of(user).is_admin
+
+
 def can_manage_body(user: object, body: Body) -> bool:
     """Edit the body's settings, terms, memberships and meetings."""
     roles = roles_of(user)

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.accounts.passwords import (
-    MIN_PASSWORD_LENGTH,
     dummy_verify,
     hash_password,
+    password_problem,
     verify_password,
 )
 from app.core.errors import DomainError
@@ -22,12 +22,11 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
-            field="password",
-        )
+def _check_password(password: str, email: str, field: str = "password") -> None:
+    """The password rules (app.accounts.passwords), wherever a password is set."""
+    problem = password_problem(password, email)
+    if problem:
+        raise DomainError(problem, field=field)
 
 
 def _validate(values: dict[str, Any], user: User | None = None) -> None:
@@ -44,7 +43,7 @@ def _validate(values: dict[str, Any], user: User | None = None) -> None:
 def create_user(actor: Any, *, password: str, **values: Any) -> User:
     """Create a login account; the password is stored as an argon2id hash."""
     _validate(values)
-    _check_password(password or "")
+    _check_password(password or "", values["email"])
     return add_record(actor, User(password_hash=hash_password(password), **values))
 
 
@@ -53,11 +52,37 @@ def update_user(
 ) -> User:
     _validate(values, user)
     if password:
-        _check_password(password)
+        _check_password(password, values["email"])
         values["password_hash"] = hash_password(password)
+        # A new password ends the sessions that knew the old one.
+        values["session_version"] = user.session_version + 1
     if user is actor and not values.get("is_admin", user.is_admin):
         raise DomainError(_("You cannot remove your own administrator role."), field="is_admin")
     return change_record(actor, user, version, values)
+
+
+def change_own_password(user: User, current: str, new: str, repeated: str) -> User:
+    """The user's own new password: the current one proves it is her; other sessions end."""
+    if not verify_password(user.password_hash, current or ""):
+        raise DomainError(_("The current password is wrong."), field="current_password")
+    if new != repeated:
+        raise DomainError(_("The two new passwords are not the same."), field="repeat_password")
+    _check_password(new or "", user.email, field="new_password")
+    if verify_password(user.password_hash, new):
+        raise DomainError(
+            _("The new password must differ from the current one."), field="new_password"
+        )
+    return change_record(
+        user,
+        user,
+        None,
+        {"password_hash": hash_password(new), "session_version": user.session_version + 1},
+    )
+
+
+def end_all_sessions(user: User) -> User:
+    """Log the account out everywhere: every session cookie issued so far stops working."""
+    return change_record(user, user, None, {"session_version": user.session_version + 1})
 
 
 def authenticate(email: str, password: str) -> User | None:

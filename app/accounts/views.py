@@ -1,3 +1,4 @@
+from datetime import time, timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -14,12 +15,28 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from app.accounts.forms import LanguageForm, LoginForm, UserForm
+from app.accounts.forms import (
+    AuditFilterForm,
+    LanguageForm,
+    LoginForm,
+    PasswordChangeForm,
+    UserForm,
+)
 from app.accounts.models import User
-from app.accounts.permissions import can_administer
-from app.accounts.services import authenticate, create_user, set_locale, update_user
-from app.core.audit import AuditEntry
+from app.accounts.permissions import can_administer, can_read_audit_log
+from app.accounts.services import (
+    authenticate,
+    change_own_password,
+    create_user,
+    end_all_sessions,
+    set_locale,
+    update_user,
+)
+from app.core.audit import audit_page, audit_query, audited_types
+from app.core.dates import local_to_utc
+from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
+from app.core.security import login_limits
 from app.core.views import handle_form
 from app.extensions import db
 from app.people.models import Person
@@ -40,6 +57,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -66,6 +84,52 @@ def logout():
     session.clear()
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own account: a new password, and logging out everywhere."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_own_password(
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                form.repeat_password.data,
+            )
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        else:
+            # Every other session knew the old password and has ended; this one goes on anew.
+            user = current_user._get_current_object()
+            session.clear()
+            login_user(user)
+            flash(_("Your password was changed. You were logged out everywhere else."), "success")
+            return redirect(url_for(".account"))
+    elif form.is_submitted():
+        flash(_("Please correct the errors marked below."), "error")
+    for field in (form.current_password, form.new_password, form.repeat_password):
+        field.data = ""  # passwords are never sent back
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/account.html", form=form), status
+
+
+@bp.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """End every session of the account, on every device, this one included."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are logged out everywhere."), "success")
+    return redirect(url_for(".login"))
 
 
 @bp.post("/language")
@@ -133,11 +197,38 @@ def edit_user(user_id: int):
     )
 
 
-@bp.get("/audit")
+@bp.get("/admin/audit")
 @login_required
 def audit():
-    if not can_administer(current_user):
+    """The audit log: every change with who, when and the values before and after; filtered
+    by kind of record, actor, record number and dates, a page at a time."""
+    if not can_read_audit_log(current_user):
         abort(403)
-    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.at.desc()).limit(200)).all()
-    actors = {u.id: u for u in db.session.scalars(select(User))}
-    return render_template("accounts/audit.html", entries=entries, actors=actors)
+    form = AuditFilterForm(formdata=request.args)
+    form.object_type.choices = [("", _("— all —"))] + [(t, t) for t in audited_types(db.session)]
+    users = db.session.scalars(select(User).order_by(User.email)).all()
+    form.actor.set_choices([(u.id, u.email) for u in users])
+    form.actor.choices[0] = (None, _("— all —"))
+    filters: dict = {}
+    if form.validate():
+        until = form.until.data
+        filters = {
+            "object_type": form.object_type.data or None,
+            "actor_id": form.actor.data,
+            "object_id": form.object_id.data,
+            "since": local_to_utc(form.since.data, time()) if form.since.data else None,
+            "before": local_to_utc(until + timedelta(days=1), time()) if until else None,
+        }
+    page = request.args.get("page", 1, type=int)
+    entries, pages = audit_page(db.session, audit_query(**filters), page)
+    page = min(max(page, 1), pages)
+    arguments = {k: v for k, v in request.args.items() if k not in ("page", "submit") and v}
+    return render_template(
+        "accounts/audit.html",
+        form=form,
+        entries=entries,
+        actors={u.id: u for u in users},
+        page=page,
+        pages=pages,
+        arguments=arguments,
+    )

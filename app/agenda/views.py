@@ -8,6 +8,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -244,7 +245,7 @@ def edit_item(item_id: int):
         template="agenda/item.html",
         record=item,
         item=item,
-        upload=UploadForm(prefix="upload"),
+        upload=_upload_form(item),
         attach=attach,
         confirm=ConfirmForm(),
         title=_("Edit item %(number)s", number=item.display_number),
@@ -283,6 +284,26 @@ def remove_item(item_id: int):
 # -- beslutsunderlag ------------------------------------------------------------------------
 
 
+def _upload_form(item: AgendaItem) -> UploadForm:
+    """The upload form, with what was typed last time if that upload was refused."""
+    form = UploadForm(prefix="upload")
+    draft = session.pop("upload_draft", None) if request.method == "GET" else None
+    if draft and draft.get("item") == item.id:
+        form.title.data = draft.get("title")
+        form.confidentiality.data = draft.get("confidentiality")
+    return form
+
+
+def _keep_upload_draft(item: AgendaItem, form: UploadForm) -> None:
+    """A refused upload sends the secretary back to the item: keep what she typed."""
+    confidentiality = form.confidentiality.data
+    session["upload_draft"] = {
+        "item": item.id,
+        "title": form.title.data or "",
+        "confidentiality": getattr(confidentiality, "value", confidentiality),
+    }
+
+
 @bp.post("/items/<int:item_id>/documents/upload")
 @login_required
 def upload_document(item_id: int):
@@ -290,6 +311,7 @@ def upload_document(item_id: int):
     form = UploadForm(prefix="upload")
     target = url_for(".edit_item", item_id=item.id) + "#documents"
     if not form.validate_on_submit():
+        _keep_upload_draft(item, form)
         flash(_("Choose a PDF file to upload."), "error")
         return redirect(target)
     data = form.file.data.read()
@@ -309,6 +331,7 @@ def upload_document(item_id: int):
             ),
             "error",
         )
+        _keep_upload_draft(item, form)
         return redirect(target)
     return run_action(
         lambda: services.attach_upload(

@@ -1,10 +1,11 @@
 """The audit log: who changed what, when, with the values before and after."""
 
+import hashlib
 from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, inspect
+from sqlalchemy import JSON, ForeignKey, Select, String, func, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import Base, utcnow
@@ -15,9 +16,9 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
-    object_type: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(60), index=True)
     object_id: Mapped[int | None]
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
@@ -30,10 +31,22 @@ def plain_value(value: Any) -> Any:
     return value
 
 
+# Secrets are never copied into the log; that they changed is recorded, not their value.
+REDACTED_COLUMNS = frozenset({"password_hash"})
+REDACTED = "[redacted]"
+
+
 def snapshot(record: Base) -> dict[str, Any]:
-    """The column values of ``record`` as JSON-safe data."""
+    """The column values of ``record`` as JSON-safe data (secrets as a hash of their value,
+    so a change still shows while the value does not)."""
     mapper = inspect(record).mapper
-    return {attr.key: plain_value(getattr(record, attr.key)) for attr in mapper.column_attrs}
+    values = {}
+    for attr in mapper.column_attrs:
+        value = plain_value(getattr(record, attr.key))
+        if attr.key in REDACTED_COLUMNS and value is not None:
+            value = f"{REDACTED} {hashlib.sha256(str(value).encode()).hexdigest()[:8]}"
+        values[attr.key] = value
+    return values
 
 
 def record_change(
@@ -59,3 +72,46 @@ def record_change(
     )
     session.add(entry)
     return entry
+
+
+# -- reading the log (the admins' audit page) --------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+def audit_query(
+    *,
+    object_type: str | None = None,
+    actor_id: int | None = None,
+    object_id: int | None = None,
+    since: datetime | None = None,
+    before: datetime | None = None,
+) -> Select:
+    """The entries matching the filters, newest first."""
+    query = select(AuditEntry)
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    if actor_id is not None:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    if object_id is not None:
+        query = query.where(AuditEntry.object_id == object_id)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if before is not None:
+        query = query.where(AuditEntry.at < before)
+    return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+def audit_page(session: Any, query: Select, page: int) -> tuple[list[AuditEntry], int]:
+    """One page of ``query`` (1-based) and the number of pages."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-int(total or 0) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    entries = session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return list(entries), pages
+
+
+def audited_types(session: Any) -> list[str]:
+    return list(
+        session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type))
+    )

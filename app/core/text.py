@@ -4,6 +4,8 @@ Raw HTML in the source is not rendered, and the output is sanitised again with n
 same text renders the same on screen and in print and can carry no script.
 """
 
+from urllib.parse import urlsplit
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -29,3 +31,15 @@ def render_text(source: str | None) -> Markup:
             link_rel="noopener noreferrer",
         )
     )
+
+
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+def safe_url(url: str | None) -> str:
+    """``url`` if it is a web or mail address, else "" (a stored javascript: or data: URL
+    never becomes a link, whatever let it in)."""
+    if not url:
+        return ""
+    cleaned = "".join(ch for ch in url if ch > " ").strip()
+    return url if urlsplit(cleaned).scheme.lower() in LINK_SCHEMES else ""

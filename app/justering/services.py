@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.bodies.models import RecordType
-from app.core.audit import record_change
+from app.core.audit import record_change, snapshot
 from app.core.dates import local_date, local_today
 from app.core.errors import DomainError
 from app.core.mail import MailError, OutgoingMessage, send_messages
@@ -266,6 +266,8 @@ def _prepared_pdf(meeting: Meeting, revision: RecordRevision, signoffs: list[Sig
 
 
 def _sign(justering: JusteringRound, signoff: Signoff, user: Any, reason: str) -> None:
+    """Sign the round's PDF in the signoff's field; every signature is audited."""
+    before = snapshot(signoff)
     now = utcnow()
     signed = sign_pdf(
         read_bytes(justering.pdf_sha256),
@@ -281,6 +283,7 @@ def _sign(justering: JusteringRound, signoff: Signoff, user: Any, reason: str) -
     signoff.status = SignoffStatus.APPROVED
     signoff.decided_at = now
     signoff.decided_by_id = getattr(user, "id", None)
+    record_change(db.session, user, "sign", signoff, before)
 
 
 def _new_round(actor: Any, meeting: Meeting, revision: RecordRevision) -> JusteringRound:
@@ -436,6 +439,7 @@ def reject(user: Any, signoff: Signoff, *, comment: str) -> JusteringRound:
     if not comment:
         raise DomainError(_("Say what must be changed."), field="comment")
     justering = signoff.round
+    before = snapshot(signoff)
     signoff.status = SignoffStatus.REJECTED
     signoff.comment = comment
     signoff.decided_at = utcnow()
@@ -444,6 +448,7 @@ def reject(user: Any, signoff: Signoff, *, comment: str) -> JusteringRound:
     justering.closed_at = signoff.decided_at
     justering.meeting.record_status = RecordStatus.DRAFT
     record_change(db.session, user, "reject justering", justering.meeting)
+    record_change(db.session, user, "reject", signoff, before)
     _notify_secretary(justering, signoff)
     return justering
 

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import URL, DataRequired, Length, Optional
+from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
 from app.core.forms import (
     ModelSelectField,
@@ -24,7 +24,16 @@ class OrganisationForm(RecordForm):
     org_number = OptionalStringField(_l("Organisation number"), validators=[Length(max=20)])
     bankgiro = OptionalStringField(_l("Bankgiro"), validators=[Length(max=20)])
     address = OptionalTextAreaField(_l("Address"))
-    website = OptionalStringField(_l("Website"), validators=[Optional(), URL(), Length(max=200)])
+    website = OptionalStringField(
+        _l("Website"),
+        validators=[
+            Optional(),
+            URL(),
+            # URL() alone lets javascript://host/... through: only web addresses are links.
+            Regexp(r"(?i)^https?://", message=_l("Give a web address starting with https://.")),
+            Length(max=200),
+        ],
+    )
     case_number_pattern = OptionalStringField(
         _l("Case number format"),
         validators=[Length(max=200)],
