@@ -22,6 +22,9 @@ from tests.conftest import ADMIN, ELIN
 
 # Bookkeeping that is not a change of the records: when someone last logged in.
 BOOKKEEPING = {("User", ("last_login_at",))}
+# A background job's row is its own log (who started it, when, each step, the outcome); the
+# work it does is audited by the service it calls, in the same transaction as the job's end.
+BOOKKEEPING_KINDS = {"Job"}
 
 
 @pytest.fixture
@@ -42,7 +45,9 @@ def transactions(app):
             current["changed"].append((type(record).__name__, keys))
 
     def after_commit(_session):
-        changed = [c for c in current["changed"] if c not in BOOKKEEPING]
+        changed = [
+            c for c in current["changed"] if c not in BOOKKEEPING and c[0] not in BOOKKEEPING_KINDS
+        ]
         if changed:
             committed.append({"changed": changed, "audited": list(current["audited"])})
         current["changed"], current["audited"] = [], []
