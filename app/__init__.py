@@ -137,6 +137,10 @@ def _register_errors(app: Flask) -> None:
         app.register_error_handler(code, render_error(code))
     app.register_error_handler(CSRFError, render_error(400))
 
+    from app.core.unavailable import register_database_unavailable
+
+    register_database_unavailable(app)
+
 
 def _register_template_helpers(app: Flask) -> None:
     from app.accounts import permissions

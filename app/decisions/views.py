@@ -657,7 +657,7 @@ def report_minutes(meeting_id: int):
 @login_required
 def attach_planned(planned_id: int):
     planned = db.get_or_404(PlannedItem, planned_id)
-    if not can_manage_body(current_user, planned.body):
+    if not can_manage_body(current_user, db.session.get(Body, planned.body_id)):
         abort(403)
     _posted()
     item = _managed_item(request.form.get("item_id", type=int) or abort(400))
