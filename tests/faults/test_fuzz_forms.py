@@ -131,6 +131,8 @@ ERROR_MARKERS = ('class="error"', "flash-error", "has-error")
 LAST = ("remove", "finalise", "start", "justering", "confirm", "kallelse", "pull", "forward")
 # Not the secretary's forms: the public's own (login, language) and the verification page.
 SKIP = {"accounts.login", "accounts.logout", "accounts.language"}
+# Forms their pages show only in a state the demo has passed (the anslag, once posted).
+HIDDEN_FORMS = {"publication.anslag": "app.publication.forms:PostingForm"}
 # A POST that answers with a page on success.
 RENDERS_ON_SUCCESS = {"justering.verify", "notifications.index"}
 
@@ -175,6 +177,8 @@ def _fuzz_every_route(app, client, pages: list[str], values: dict[str, object]) 
         if rule.endpoint in forms:
             url, form = forms[rule.endpoint]
             form_fields = list(form.fields.values())
+        elif rule.endpoint in HIDDEN_FORMS:
+            url, form_fields = _url(rule, values), _fields_of(app, HIDDEN_FORMS[rule.endpoint])
         else:
             url, form_fields = _url(rule, values), list(GENERIC)
         form_fields = [f for f in form_fields if f.name != "csrf_token"]
@@ -186,6 +190,25 @@ def _fuzz_every_route(app, client, pages: list[str], values: dict[str, object]) 
     print(f"fuzzed {len(rules)} routes, {len(forms)} with their form: {sorted(forms)}")
     assert not failures, "\n\n".join(failures)
     return sorted(forms)
+
+
+def _fields_of(app, form_path: str) -> list[Field]:
+    """The fields of a form class, for a form its page shows only in another state."""
+    import importlib
+
+    module, name = form_path.split(":")
+    form_class = getattr(importlib.import_module(module), name)
+    with app.test_request_context():
+        form = form_class(meta={"csrf": False})
+        return [
+            Field(
+                f.name,
+                "select" if hasattr(f, "choices") else "text",
+                options=[str(value) for value, _label in getattr(f, "choices", None) or []],
+            )
+            for f in form
+            if f.type != "SubmitField"
+        ]
 
 
 def _fuzz_route(app, client, endpoint: str, url: str, form_fields: list[Field], token: str):
@@ -238,12 +261,12 @@ def admin_client(make_client: Callable, login):
     return client
 
 
-def _pages(world: dict) -> list[str]:
-    return [template.format(**world) for template, expected in ROUTES if expected["admin"] == 200]
+def _pages(ids: dict) -> list[str]:
+    return [template.format(**ids) for template, expected in ROUTES if expected["admin"] == 200]
 
 
-def _srb(world: dict) -> Meeting:
-    return db.session.get(Meeting, world["srb_meeting"])
+def _srb(ids: dict) -> Meeting:
+    return db.session.get(Meeting, ids["srb_meeting"])
 
 
 def test_fuzz_forms_while_the_agenda_is_built(app, world, admin_client):  # noqa: F811
@@ -304,4 +327,4 @@ def test_fuzz_forms_once_justerat(app, world, admin_client):  # noqa: F811
         "/verifiera",
     ]
     found = _fuzz_every_route(app, admin_client, pages, values)
-    assert {"justering.correction", "publication.anslag"} <= set(found), found
+    assert "justering.correction" in found, found
