@@ -6,6 +6,7 @@ from flask import Flask, has_request_context, render_template, session
 from flask_login import current_user
 
 from app import models  # noqa: F401 - every model registered before migrations look
+from app.core.http import Request
 from app.core.models import render_migration_item
 from app.extensions import babel, csrf, db, login_manager, migrate
 from config import configs
@@ -18,6 +19,7 @@ def create_app(config_name: str | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
+    app.request_class = Request  # form values and query parameters without NUL characters
     config_name = config_name or os.environ.get("SEKRETARIAT_CONFIG", "development")
     config_class = configs[config_name]
     if hasattr(config_class, "check"):
