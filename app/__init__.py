@@ -139,6 +139,15 @@ def _register_errors(app: Flask) -> None:
         app.register_error_handler(code, render_error(code))
     app.register_error_handler(CSRFError, render_error(400))
 
+    from app.documents.render import RenderError
+
+    def render_failed(error: RenderError):
+        db.session.rollback()  # a PDF that could not be made changes nothing
+        app.logger.exception("PDF not rendered")
+        return render_template("errors/error.html", code=500, reason="render"), 500
+
+    app.register_error_handler(RenderError, render_failed)
+
     from app.core.unavailable import register_database_unavailable
 
     register_database_unavailable(app)
