@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import create_engine, func, make_url, select
 
 from app import create_app
 from app.extensions import db
@@ -36,12 +36,25 @@ def justerat_demo(app: Flask, demo) -> int:
         return srb_meeting().id
 
 
-@pytest.fixture
-def second_install(app: Flask, tmp_path) -> Iterator[Flask]:
-    """An empty installation of its own: a fresh SQLite file and a fresh storage folder."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def second_install(request, app: Flask, tmp_path) -> Iterator[Flask]:
+    """An empty installation of its own: a fresh database and a fresh storage folder. A SQLite
+    file always; a second PostgreSQL database on the test server when there is one."""
+    if request.param == "postgresql" and not POSTGRES:
+        pytest.skip("no PostgreSQL server (TEST_DATABASE_URL)")
+    url = f"sqlite:///{tmp_path / 'restored.db'}"
+    server = None
+    if request.param == "postgresql":
+        source = make_url(os.environ["TEST_DATABASE_URL"])
+        name = f"{source.database}_restored"
+        server = create_engine(source, isolation_level="AUTOCOMMIT")
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = source.set(database=name).render_as_string(hide_password=False)
 
     class SecondConfig(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'restored.db'}"
+        SQLALCHEMY_DATABASE_URI = url
         STORAGE_PATH = str(tmp_path / "restored-storage")
 
     configs["restored"] = SecondConfig
@@ -56,6 +69,10 @@ def second_install(app: Flask, tmp_path) -> Iterator[Flask]:
     with second.app_context():
         db.session.remove()
         db.engine.dispose()
+    if server is not None:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        server.dispose()
 
 
 def _export(app: Flask, target: Path) -> None:
@@ -160,6 +177,16 @@ def test_round_trip_restores_an_identical_installation(
     before, after = _renderings(app, justerat_demo), _renderings(second_install, justerat_demo)
     assert before["agenda"] == after["agenda"]
     assert before["record"] == after["record"]
+
+    # New rows get new ids (PostgreSQL's sequences were moved past the imported ones).
+    from app.people.models import Person
+
+    with second_install.app_context():
+        highest = db.session.scalar(select(func.max(Person.id)))
+        person = Person(name="Ny Person")
+        db.session.add(person)
+        db.session.commit()
+        assert person.id > highest
 
     # Search works from the rebuilt index.
     assert second_install.test_client().get("/search?q=m%C3%A5lbild").status_code == 200
