@@ -359,3 +359,37 @@ def test_fuzz_forms_once_justerat(app, world, admin_client):  # noqa: F811
     ]
     found = _fuzz_every_route(app, admin_client, pages, values)
     assert "justering.correction" in found, found
+
+
+def test_fuzz_the_signatory_answers(app, factory, make_client, login):
+    """The justerare's approve and reject forms, posted by the justerare herself while the
+    round is open (the signatory is the one allowed to use them)."""
+    from app.accounts.models import User
+    from app.justering import services
+    from tests.conftest import PASSWORD
+    from tests.justering.helpers import BO, committee_with_record, meeting
+
+    ids = committee_with_record(app, factory)
+    with app.test_request_context():
+        sent = services.send_to_justering(
+            db.session.get(User, ids["user_stina"]),
+            meeting(ids),
+            review_url=lambda round_id: f"/justering/{round_id}",
+        )
+        db.session.commit()
+        round_id = sent.round.id
+    justerare = make_client()
+    login(justerare, BO, PASSWORD)
+    forms = _forms_by_endpoint(app, justerare, [f"/justering/{round_id}"])
+    assert {"justering.approve", "justering.reject"} <= set(forms), sorted(forms)
+    token = justerare.csrf_token("/")
+    failures = []
+    # Reject first: an approval would close Bo's part of the round.
+    for endpoint in ("justering.reject", "justering.approve"):
+        url, form = forms[endpoint]
+        form_fields = [f for f in form.fields.values() if f.name != "csrf_token"]
+        try:
+            _fuzz_route(app, justerare, endpoint, url, form_fields, token)
+        except Exception as error:
+            failures.append(f"{endpoint}: {type(error).__name__}: {error}")
+    assert not failures, "\n\n".join(failures)
