@@ -9,6 +9,7 @@ from app.accounts.permissions import can_manage_body, can_view_body, can_view_re
 from app.agenda.models import AgendaItem, PlannedItem
 from app.bodies.models import Body
 from app.core.audit import AuditEntry
+from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
 from app.core.views import handle_form, pdf_response, run_action
 from app.decisions import services
@@ -517,7 +518,12 @@ def add_vote(item_id: int):
         for person in services.serving_at(item.meeting, item):
             value = request.form.get(f"ballot-{person.id}")
             if value:
-                choices[person.id] = BallotChoice(value)
+                try:
+                    choices[person.id] = BallotChoice(value)
+                except ValueError:
+                    raise DomainError(
+                        _("Choose how %(name)s voted from the list.", name=person.name)
+                    ) from None
         services.add_vote(
             current_user,
             item,

@@ -223,20 +223,32 @@ def _fuzz_route(app, client, endpoint: str, url: str, form_fields: list[Field], 
     run()
 
 
+PLAUSIBLE = {
+    "number": "1",
+    "date": "2024-04-19",
+    "time": "10:00",
+    "datetime-local": "2024-04-19T10:00",
+    "email": "ny@example.se",
+    "url": "https://example.se/",
+}
+
+
 def _probes(form_fields: list[Field]) -> list[dict[str, Any]]:
     """Every text field at once: NUL bytes (PostgreSQL refuses them), far too long, a huge
     number, and plausible text with emoji and RTL marks (which should be saved). Selects get
     a real option and hidden fields keep their value, so the form gets past them."""
 
-    def filled(text: str) -> dict[str, Any]:
+    def filled(text: str, choice: str | None = None, kinds: tuple[str, ...] = ()) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for f in form_fields:
             if f.kind == "hidden":
                 data[f.name] = f.value
             elif f.options:
-                data[f.name] = next((o for o in f.options if o not in ("", "None")), f.options[0])
+                valid = next((o for o in f.options if o not in ("", "None")), f.options[0])
+                made_up = choice is not None and (not kinds or f.kind in kinds)
+                data[f.name] = choice if made_up else valid
             elif f.kind != "file":
-                data[f.name] = text
+                data[f.name] = PLAUSIBLE.get(f.kind, "Ärende 1") if text == "plausible" else text
         return data
 
     return [
@@ -244,6 +256,8 @@ def _probes(form_fields: list[Field]) -> list[dict[str, Any]]:
         filled("x" * 5000),
         filled("-99999999999999999999"),
         filled("Ärende 👩\u200d👩\u200d👧 \u202eשלום\u202c <b>fet</b>"),
+        filled("plausible", choice="ogiltigt val"),  # plausible input, every choice made up
+        filled("plausible", choice="ogiltigt val", kinds=("select",)),  # only the selects
     ]
 
 
