@@ -119,3 +119,23 @@ def test_database_gone_mid_request_gives_503_and_no_partial_write(fault_app):
     # The next request gets a fresh connection and works.
     response = client.get("/organisations/")
     assert response.status_code == 200
+
+
+def test_no_database_at_all_gives_503(app, tmp_path):
+    """A database that cannot be opened (here a SQLite file in a folder that does not exist;
+    in production a server that is down) answers every page with the 503 page."""
+
+    class NowhereConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'no-such-folder' / 'gone.db'}"
+
+    configs["faults-nowhere"] = NowhereConfig
+    try:
+        nowhere = create_app("faults-nowhere")
+    finally:
+        del configs["faults-nowhere"]
+    client = nowhere.test_client()
+    for url in ("/", "/bodies/", "/anslagstavla"):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert response.headers["Retry-After"].isdigit()
+        assert "Tjänsten är inte tillgänglig just nu" in response.get_data(as_text=True)
