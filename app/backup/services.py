@@ -252,6 +252,14 @@ def import_archive(source: str | Path) -> Summary:
     """Restore an archive into this (empty) database and storage. All or nothing for the
     database: the rows are committed together, after every check has passed."""
     try:
+        return _import_archive(source)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _import_archive(source: str | Path) -> Summary:
+    try:
         archive = tarfile.open(source, "r")  # noqa: SIM115 - closed by the with below
     except (OSError, tarfile.TarError) as error:
         raise BackupError(f"The archive cannot be read: {error}") from error

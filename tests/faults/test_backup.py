@@ -245,3 +245,21 @@ def test_manifest_lists_every_member_with_its_checksum(app, justerat_demo, tmp_p
             assert hashlib.sha256(data).hexdigest() == manifest["members"][name]
     assert manifest["format"] == 1 and manifest["alembic_revision"]
     assert manifest["tables"]["people"] > 0 and manifest["files"] > 0
+
+
+def test_import_refuses_another_revision(app, justerat_demo, second_install, tmp_path):
+    archive = tmp_path / "sekretariat.tar"
+    _export(app, archive)
+    older = tmp_path / "older.tar"
+    with tarfile.open(archive) as source, tarfile.open(older, "w") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["alembic_revision"] = "0123456789ab"
+                data = json.dumps(manifest).encode()
+            member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+    result = _import(second_install, older)
+    assert result.exit_code != 0
+    assert "0123456789ab" in result.output and "flask db upgrade" in result.output
