@@ -41,8 +41,10 @@ def database_unavailable(error: Exception):
     from app.extensions import login_manager
 
     g._login_user = login_manager.anonymous_user()
+    from flask_babel import get_locale
+
     page = current_app.jinja_env.get_template("errors/unavailable.html").render(
-        retry_after=RETRY_AFTER
+        retry_after=RETRY_AFTER, lang=str(get_locale() or "sv")
     )
     return page, 503, {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
 
