@@ -6,6 +6,7 @@ from flask import Flask, has_request_context, render_template, session
 from flask_login import current_user
 
 from app import models  # noqa: F401 - every model registered before migrations look
+from app.core.http import Request
 from app.core.models import render_migration_item
 from app.extensions import babel, csrf, db, login_manager, migrate
 from config import configs
@@ -21,6 +22,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         template_folder="../templates",
         static_folder="../static",
     )
+    app.request_class = Request  # form values and query parameters without NUL characters
     config_name = config_name or os.environ.get("SEKRETARIAT_CONFIG", "development")
     config_class = configs[config_name]
     if hasattr(config_class, "check"):
@@ -174,6 +176,19 @@ def _register_errors(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error(code))
     app.register_error_handler(CSRFError, render_error(400))
+
+    from app.documents.render import RenderError
+
+    def render_failed(error: RenderError):
+        db.session.rollback()  # a PDF that could not be made changes nothing
+        app.logger.exception("PDF not rendered")
+        return render_template("errors/error.html", code=500, reason="render"), 500
+
+    app.register_error_handler(RenderError, render_failed)
+
+    from app.core.unavailable import register_database_unavailable
+
+    register_database_unavailable(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -4,6 +4,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from app.backup.cli import export_command, import_command
 from app.extensions import db
 from app.signing.cli import signing_group
 
@@ -16,6 +17,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(record_group)
     app.cli.add_command(verify_pdf_command)
     app.cli.add_command(signing_group)
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
 
 
 @click.command("create-user")

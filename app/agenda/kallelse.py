@@ -16,6 +16,7 @@ from app.core.dates import local_to_utc
 from app.core.errors import DomainError
 from app.core.mail import Attachment, MailError, OutgoingMessage, send_messages
 from app.core.models import utcnow
+from app.documents.render import RenderError
 from app.extensions import db
 from app.meetings.models import Dispatch, Meeting, MeetingStatus
 from app.notifications.services import notify_kallelse
@@ -77,7 +78,13 @@ def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url:
     with_email = [p for p in people if p.email]
     if not with_email:
         raise DomainError(_("No member of the body has an email address on file."))
-    pdf = agenda_pdf(meeting)
+    try:
+        pdf = agenda_pdf(meeting)
+    except RenderError as error:
+        current_app.logger.exception("agenda PDF not made for the kallelse")
+        raise DomainError(
+            _("The agenda PDF could not be made, so nothing was sent: %(reason)s", reason=error)
+        ) from error
     is_update = bool(meeting.dispatches)
     label = "Ändrad kallelse" if is_update else "Kallelse"
     subject = f"{label}: {meeting.heading} {meeting.meeting_date.isoformat()}"

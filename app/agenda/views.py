@@ -555,4 +555,6 @@ def standing_items(body_id: int):
         else:
             flash(_("The standing items were saved. New agendas start from them."), "success")
             return redirect(url_for("bodies.show", body_id=body.id))
+    else:
+        flash(_("Please correct the errors marked below."), "error")
     return render_template("agenda/standing_items.html", body=body, form=form)

@@ -37,5 +37,11 @@ class PermissionDenied(DomainError):
 
 def check_version(record: object, submitted_version: int | None) -> None:
     """Raise ConflictError when the form was loaded from an older version of ``record``."""
-    if submitted_version is not None and int(submitted_version) != record.version:  # type: ignore[attr-defined]
+    if submitted_version is None:
+        return
+    try:
+        version = int(submitted_version)
+    except (TypeError, ValueError):
+        raise ConflictError() from None  # a garbled form: never save over the record blindly
+    if version != record.version:  # type: ignore[attr-defined]
         raise ConflictError()

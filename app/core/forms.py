@@ -5,7 +5,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 
 def strip(value: Any) -> Any:
@@ -33,20 +33,26 @@ class RecordForm(FlaskForm):
         return {name: field.data for name, field in self._fields.items() if name not in skip}
 
 
+def _blank_is_none(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Blank input becomes None; unless the field is required, blank then skips validation."""
+    kwargs["filters"] = [*kwargs.get("filters", []), blank_to_none]
+    validators = list(kwargs.get("validators", []))
+    if not any(isinstance(v, DataRequired | InputRequired) for v in validators):
+        validators.insert(0, Optional())
+    kwargs["validators"] = validators
+    return kwargs
+
+
 class OptionalStringField(StringField):
     """A text input whose blank value is stored as None."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("filters", []).append(blank_to_none)
-        kwargs.setdefault("validators", []).insert(0, Optional())
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **_blank_is_none(kwargs))
 
 
 class OptionalTextAreaField(TextAreaField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("filters", []).append(blank_to_none)
-        kwargs.setdefault("validators", []).insert(0, Optional())
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **_blank_is_none(kwargs))
 
 
 class ModelSelectField(SelectField):

@@ -9,6 +9,7 @@ from app.accounts.permissions import can_manage_body, can_view_body, can_view_re
 from app.agenda.models import AgendaItem, PlannedItem
 from app.bodies.models import Body
 from app.core.audit import AuditEntry
+from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
 from app.core.views import handle_form, pdf_response, run_action, stored_pdf_response
 from app.decisions import services
@@ -525,7 +526,12 @@ def add_vote(item_id: int):
         for person in services.serving_at(item.meeting, item):
             value = request.form.get(f"ballot-{person.id}")
             if value:
-                choices[person.id] = BallotChoice(value)
+                try:
+                    choices[person.id] = BallotChoice(value)
+                except ValueError:
+                    raise DomainError(
+                        _("Choose how %(name)s voted from the list.", name=person.name)
+                    ) from None
         services.add_vote(
             current_user,
             item,
@@ -665,7 +671,7 @@ def report_minutes(meeting_id: int):
 @login_required
 def attach_planned(planned_id: int):
     planned = db.get_or_404(PlannedItem, planned_id)
-    if not can_manage_body(current_user, planned.body):
+    if not can_manage_body(current_user, db.session.get(Body, planned.body_id)):
         abort(403)
     _posted()
     item = _managed_item(request.form.get("item_id", type=int) or abort(400))
