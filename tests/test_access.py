@@ -405,7 +405,7 @@ def _arguments(justerat: dict[str, int], app) -> dict[str, object]:
             "round_id": justerat["srb_round"],
             "signoff_id": first(Signoff),
             "posting_id": justerat["srb_posting"],
-            "job_id": justerat["srb_job"],
+            "job_id": justerat.get("srb_job") or first(Job) or 1,
             "user_id": db.session.scalar(select(User.id).where(User.email == ADMIN)),
             "number": 1,
             "kind": "motion",
