@@ -4,6 +4,7 @@ once without a job; a signing that fails leaves everything as it was and says wh
 "Försök igen"; two signatories approving at the same moment both keep their signature."""
 
 import re
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -358,3 +359,34 @@ def test_an_approval_that_meets_a_rejection_fails_with_the_reason(
             SignoffStatus.REJECTED,
         ]
     assert _state(app, ids) == (RecordStatus.DRAFT, 1, 1)
+
+
+def test_a_conflict_that_keeps_coming_back_fails_the_job_plainly(app, factory, monkeypatch):
+    """Should the round change under the approval every time, the job stops after its
+    conflict retries, saying so, and saves nothing."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.jobs import kinds
+    from app.jobs.services import KINDS, run_job
+
+    ids = committee_with_record(app, factory)
+    runs: list[int] = []
+
+    def always_conflicts(job, progress):
+        runs.append(job.id)
+        raise StaleDataError("UPDATE statement on table 'justering_rounds' expected 1 row")
+
+    approval = KINDS[kinds.APPROVE_JUSTERING]
+    monkeypatch.setitem(KINDS, kinds.APPROVE_JUSTERING, replace(approval, run=always_conflicts))
+    with app.app_context():
+        job = Job(kind=kinds.APPROVE_JUSTERING, arguments={"signoff_id": 1, "round_id": 1})
+        db.session.add(job)
+        db.session.commit()
+        run_job(job.id, live=False)
+        db.session.refresh(job)
+        assert job.status == JobStatus.FAILED
+        assert job.error == (
+            "Någon annan som ska justera svarade i samma ögonblick. Titta igen och svara."
+        )
+    assert len(runs) == 1 + approval.conflict_retries
+    assert _state(app, ids) == (RecordStatus.DRAFT, 0, 0)
