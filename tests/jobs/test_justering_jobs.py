@@ -390,3 +390,39 @@ def test_a_conflict_that_keeps_coming_back_fails_the_job_plainly(app, factory, m
         )
     assert len(runs) == 1 + approval.conflict_retries
     assert _state(app, ids) == (RecordStatus.DRAFT, 0, 0)
+
+
+def test_a_rattelse_is_signed_and_sent_by_the_same_job(
+    app, factory, make_client, login, monkeypatch
+):
+    """A rättelse has no signing of its own: it is sent like the original, by the same job.
+    A failed signing leaves the open rättelse and the justerat original as they were."""
+    from tests.justering.test_guards import _approve_all, _send, _user
+
+    ids = committee_with_record(app, factory)
+    _send(app, ids)
+    _approve_all(app, ids)
+    with app.test_request_context():
+        services.start_correction(_user(STINA), meeting(ids), reason="Fel belopp i § 1.")
+        db.session.commit()
+        original = services.justered_revision(meeting(ids)).signed_pdf_sha256
+    assert _state(app, ids) == (RecordStatus.DRAFT, 1, 2)
+    (stina,) = _clients(make_client, login, STINA)
+    record_url = f"/meetings/{ids['meeting']}/record"
+    password = app.config["SIGNING_PKCS12_PASSWORD"]
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12_PASSWORD", "wrong")
+    response = stina.submit(
+        f"/meetings/{ids['meeting']}/justering", form_url=record_url, follow_redirects=True
+    )
+    (job,) = _jobs(app)
+    assert job.status == JobStatus.FAILED and response.request.path == f"/jobs/{job.id}"
+    assert CERTIFICATE in response.get_data(as_text=True)
+    assert _state(app, ids) == (RecordStatus.DRAFT, 1, 2)
+    monkeypatch.setitem(app.config, "SIGNING_PKCS12_PASSWORD", password)
+    response = _retry(stina, job.id)
+    assert response.request.path == record_url
+    assert _state(app, ids) == (RecordStatus.JUSTERING, 2, 2)
+    with app.app_context():
+        m = meeting(ids)
+        assert services.rounds_of(m)[-1].revision.number == 2
+        assert services.justered_revision(m).signed_pdf_sha256 == original
