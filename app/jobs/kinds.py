@@ -292,8 +292,9 @@ def _run_approve(job: Job, progress: ProgressFn) -> dict[str, Any]:
     signoff = _signoff(job)
     progress(10, _("Signing the protokoll"))
     justering = approve(job.started_by, signoff)
-    # Saved here, inside the work: an answer saved by another signatory at the same moment
-    # shows now as a conflict, and the approval is made again on top of hers.
+    # Written out here (or at the job's commit): an answer another signatory saved since this
+    # one read the round fails the round's version check (StaleDataError), and run_job makes
+    # the approval again on top of hers (conflict_retries below).
     db.session.flush()
     return {"round": justering.id, "justerat": justering.status == RoundStatus.COMPLETED}
 
