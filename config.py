@@ -108,7 +108,10 @@ class TestingConfig(Config):
     ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
     # Never the developer's keys in instance/signing/: a test that signs makes its own keys
     # (app.signing.keys.init_dev_signing) and points SIGNING_DIR at them.
-    SIGNING_DIR = os.path.join(tempfile.gettempdir(), f"sekretariat-test-signing-{os.getpid()}")
+    # (A worker started by a test is handed the test's keys in TEST_SIGNING_DIR.)
+    SIGNING_DIR = os.environ.get("TEST_SIGNING_DIR") or os.path.join(
+        tempfile.gettempdir(), f"sekretariat-test-signing-{os.getpid()}"
+    )
     SIGNING_PKCS12_PASSWORD = "testing"
     # Jobs run in process unless a test starts Redis and a worker (tests/jobs): never the
     # developer's broker. A worker started by a test waits this long after each step.

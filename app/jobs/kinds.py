@@ -1,4 +1,5 @@
-"""The built-in kinds of job: the handlingar packet, signing the minutes, sending the kallelse.
+"""The built-in kinds of job: the handlingar packet, signing the minutes, sending the kallelse,
+signing a protokoll and sending it to justering, and a signatory's approval (her signature).
 
 Each only calls its domain service; the services hold the rules and never commit, so a job
 that fails leaves everything as it was. Exports and other long work register their own kinds
@@ -9,6 +10,7 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts import permissions
 from app.core.errors import DomainError
@@ -22,6 +24,8 @@ from app.meetings.models import Meeting
 PACKET = "packet"
 SIGN_MINUTES = "sign_minutes"
 KALLELSE = "kallelse"
+SEND_TO_JUSTERING = "send_to_justering"
+APPROVE_JUSTERING = "approve_justering"
 
 
 def _meeting(job: Job) -> Meeting:
@@ -190,5 +194,156 @@ register_kind(
         back=lambda job: url_for("agenda.editor", meeting_id=job.arguments["meeting_id"]),
         done_messages=_kallelse_messages,
         explain=_explain_kallelse,
+    )
+)
+
+
+# -- a protokoll: signed by the secretary and sent to justering (also a rättelse) -------------
+
+
+def _run_send_to_justering(job: Job, progress: ProgressFn) -> dict[str, Any]:
+    from app.justering.services import send_to_justering, unnotified
+
+    meeting = _meeting(job)
+    progress(10, _("Signing the protokoll and sending it to justering"))
+    sent = send_to_justering(
+        job.started_by,
+        meeting,
+        review_url=lambda round_id: url_for("justering.review", round_id=round_id, _external=True),
+    )
+    return {
+        "round": sent.round.id,
+        "mail_problem": sent.mail_problem,
+        "unnotified": [person.name for person in unnotified(sent.round)],
+    }
+
+
+def _sent_messages(job: Job) -> list[tuple[str, str]]:
+    result = job.result or {}
+    messages = [("success", _("The protokoll is signed by you and sent to justering."))]
+    if result.get("mail_problem"):
+        messages.append(
+            (
+                "error",
+                _(
+                    "The notifications could not be mailed: %(reason)s",
+                    reason=result["mail_problem"],
+                ),
+            )
+        )
+    if result.get("unnotified"):
+        messages.append(
+            (
+                "warning",
+                _(
+                    "No email address on file for %(names)s: tell them yourself.",
+                    names=", ".join(result["unnotified"]),
+                ),
+            )
+        )
+    return messages
+
+
+def _round_links(job: Job) -> list[tuple[str, str]]:
+    round_id = (job.result or {}).get("round")
+    if round_id is None:
+        return []
+    return [
+        (
+            _("The protokoll as signed so far (PDF)"),
+            url_for("justering.round_pdf", round_id=round_id),
+        ),
+        (_("The justering"), url_for("justering.review", round_id=round_id)),
+    ]
+
+
+register_kind(
+    JobKind(
+        name=SEND_TO_JUSTERING,
+        run=_run_send_to_justering,
+        may_start=_may_manage,
+        title=lambda job: _(
+            "Signing the protokoll of %(meeting)s and sending it to justering",
+            meeting=_meeting_label(job),
+        ),
+        back=lambda job: url_for("record.show", meeting_id=job.arguments["meeting_id"]),
+        links=_round_links,
+        done_messages=_sent_messages,
+    )
+)
+
+
+# -- a signatory approves: her signature in the round's PDF -----------------------------------
+
+
+def _signoff(job: Job) -> Any:
+    from app.justering.models import Signoff
+
+    signoff = db.session.get(Signoff, job.arguments.get("signoff_id"))
+    if signoff is None:
+        raise DomainError(_("This round of justering is closed."))
+    return signoff
+
+
+def _run_approve(job: Job, progress: ProgressFn) -> dict[str, Any]:
+    from app.justering.models import RoundStatus
+    from app.justering.services import approve
+
+    signoff = _signoff(job)
+    progress(10, _("Signing the protokoll"))
+    justering = approve(job.started_by, signoff)
+    # Written out here (or at the job's commit): an answer another signatory saved since this
+    # one read the round fails the round's version check (StaleDataError), and run_job makes
+    # the approval again on top of hers (conflict_retries below).
+    db.session.flush()
+    return {"round": justering.id, "justerat": justering.status == RoundStatus.COMPLETED}
+
+
+def _may_answer(user: Any, job: Job) -> bool:
+    from app.justering.models import Signoff
+
+    signoff = db.session.get(Signoff, job.arguments.get("signoff_id"))
+    return signoff is not None and getattr(user, "person_id", None) == signoff.person_id
+
+
+def _approved_messages(job: Job) -> list[tuple[str, str]]:
+    return [("success", _("You have approved and signed the protokoll."))]
+
+
+def _explain_approve(error: Exception) -> str | None:
+    from app.justering.services import NotYourSignature
+
+    if isinstance(error, StaleDataError):
+        return _("Another signatory answered at the same moment. Please look again and answer.")
+    if isinstance(error, NotYourSignature):
+        return _("Only the signatory herself can approve her signature.")
+    return None
+
+
+def _approval_label(job: Job) -> str:
+    from app.justering.models import Signoff
+
+    signoff = db.session.get(Signoff, job.arguments.get("signoff_id"))
+    if signoff is None:
+        return ""
+    meeting = signoff.round.meeting
+    return f"{meeting.heading} {meeting.meeting_date.isoformat()}"
+
+
+register_kind(
+    JobKind(
+        name=APPROVE_JUSTERING,
+        run=_run_approve,
+        may_start=_may_answer,
+        title=lambda job: _(
+            "Your approval of the protokoll of %(meeting)s", meeting=_approval_label(job)
+        ),
+        back=lambda job: url_for("justering.review", round_id=job.arguments["round_id"]),
+        links=_round_links,
+        done_messages=_approved_messages,
+        explain=_explain_approve,
+        # Two signatories approving at once: the later one signs on top of the earlier one's
+        # PDF, never beside it (which would lose a signature).
+        conflict_retries=3,
     )
 )

@@ -46,6 +46,10 @@ class JobKind:
     ``title(job)``, ``back(job)`` (where the work was started), ``links(job)`` (label, URL)
     shown when done, ``done_messages(job)`` (category, text) flashed when the work finished
     while the request waited (always so without a broker).
+
+    ``conflict_retries``: when the work collides with a change saved at the same moment (an
+    optimistic version, StaleDataError), it is rolled back and run again this many times
+    (built on what the other saved) before the job fails with the conflict.
     """
 
     name: str
@@ -56,6 +60,7 @@ class JobKind:
     links: Callable[[Job], list[tuple[str, str]]] = field(default=lambda job: [])
     done_messages: Callable[[Job], list[tuple[str, str]]] = field(default=lambda job: [])
     explain: Callable[[Exception], str | None] = field(default=lambda error: None)
+    conflict_retries: int = 0
 
 
 KINDS: dict[str, JobKind] = {}
@@ -215,26 +220,43 @@ def run_job(job_id: int, *, live: bool) -> None:
     job.step = _("Started")
     db.session.commit()
     base_url = (job.arguments or {}).get("_base_url")
-    context = current_app.test_request_context(base_url=base_url) if base_url else nullcontext()
-    try:
-        with context:
-            result = kind.run(job, Progress(job, live=live))
-        job.result = result or {}
-        job.status = JobStatus.DONE
-        job.progress = 100
-        job.step = _("Done")
-        job.error = None
-        job.finished_at = utcnow()
-        db.session.commit()
-    except Exception as error:
-        db.session.rollback()
-        message = explain(kind, error)
-        job = db.session.get(Job, job_id)
-        job.status = JobStatus.FAILED
-        job.error = message
-        job.step = _("Stopped")
-        job.finished_at = utcnow()
-        db.session.commit()
+    conflicts = 0
+    while True:
+        context = current_app.test_request_context(base_url=base_url) if base_url else nullcontext()
+        try:
+            with context:
+                result = kind.run(job, Progress(job, live=live))
+            job.result = result or {}
+            job.status = JobStatus.DONE
+            job.progress = 100
+            job.step = _("Done")
+            job.error = None
+            job.finished_at = utcnow()
+            db.session.commit()
+            return
+        except StaleDataError as error:
+            if conflicts >= kind.conflict_retries:
+                _failed(kind, job_id, error)
+                return
+            # Someone saved the same thing first: run again on what she saved.
+            conflicts += 1
+            db.session.rollback()
+            log.info("job %s conflicted with a simultaneous change; run again", job_id)
+            job = db.session.get(Job, job_id)
+        except Exception as error:
+            _failed(kind, job_id, error)
+            return
+
+
+def _failed(kind: JobKind, job_id: int, error: Exception) -> None:
+    db.session.rollback()
+    message = explain(kind, error)
+    job = db.session.get(Job, job_id)
+    job.status = JobStatus.FAILED
+    job.error = message
+    job.step = _("Stopped")
+    job.finished_at = utcnow()
+    db.session.commit()
 
 
 def explain(kind: JobKind, error: Exception) -> str:

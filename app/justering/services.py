@@ -314,11 +314,11 @@ class Sent:
     mail_problem: str | None = None
 
 
-def send_to_justering(actor: Any, meeting: Meeting, *, review_url: Callable[[int], str]) -> Sent:
-    """The secretary signs the protokoll and asks the chair and the justerare to approve it.
+def check_sendable(actor: Any, meeting: Meeting) -> None:
+    """Why ``actor`` cannot send the protokoll to justering now (DomainError), if she cannot.
 
-    ``review_url(round_id)`` is the link in the notification. People who
-    have no email address on file are listed by ``unnotified(round)``.
+    Asked before the signing is handed to a background job, so that a refusal is said at
+    once; ``send_to_justering`` asks again when it runs. Changes nothing.
     """
     if meeting.body.record_type != RecordType.PROTOCOL:
         raise DomainError(_("Minutes have no justering: the secretary finalises them."))
@@ -329,6 +329,15 @@ def send_to_justering(actor: Any, meeting: Meeting, *, review_url: Callable[[int
         raise DomainError(" ".join(problems))
     _require_secretary(actor, meeting)
     signatories(meeting)  # the chair is marked
+
+
+def send_to_justering(actor: Any, meeting: Meeting, *, review_url: Callable[[int], str]) -> Sent:
+    """The secretary signs the protokoll and asks the chair and the justerare to approve it.
+
+    ``review_url(round_id)`` is the link in the notification. People who
+    have no email address on file are listed by ``unnotified(round)``.
+    """
+    check_sendable(actor, meeting)
     make_final_texts(meeting)
     revision = _open_revision(actor, meeting)
     with _documents_errors():
@@ -418,6 +427,13 @@ def _own_signoff(user: Any, signoff: Signoff) -> None:
         raise DomainError(_("This round of justering is closed."))
     if signoff.status != SignoffStatus.PENDING:
         raise DomainError(_("You have already answered."))
+
+
+def check_answerable(user: Any, signoff: Signoff) -> None:
+    """Why ``user`` cannot answer ``signoff`` now: NotYourSignature, or a DomainError (the
+    round is closed, she has answered). Asked before an approval is handed to a background
+    job; ``approve`` and ``reject`` ask again. Changes nothing."""
+    _own_signoff(user, signoff)
 
 
 def approve(user: Any, signoff: Signoff) -> JusteringRound:

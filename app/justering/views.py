@@ -11,6 +11,9 @@ from app.core.forms import ConfirmForm
 from app.core.views import pdf_response, stored_pdf_response
 from app.decisions.rendering import record_view
 from app.extensions import db
+from app.jobs import kinds
+from app.jobs.services import active_job, start_job
+from app.jobs.views import follow_job
 from app.justering import services
 from app.justering.forms import CorrectionForm, RejectForm, VerifyForm
 from app.justering.models import JusteringRound, RecordRevision, Signoff
@@ -49,39 +52,25 @@ def _own_signoff(signoff_id: int) -> Signoff:
 @bp.post("/meetings/<int:meeting_id>/justering")
 @login_required
 def send(meeting_id: int):
+    """The secretary signs and sends: a refusal is said at once; rendering and signing run as
+    a background job (justering.send_to_justering holds the rules and checks them again)."""
     meeting = _managed_meeting(meeting_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    back = url_for("record.show", meeting_id=meeting.id)
     try:
-        sent = services.send_to_justering(
-            current_user,
-            meeting,
-            review_url=lambda round_id: url_for(
-                "justering.review", round_id=round_id, _external=True
-            ),
-        )
-        db.session.commit()
+        services.check_sendable(current_user, meeting)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return redirect(back)
-    flash(_("The protokoll is signed by you and sent to justering."), "success")
-    if sent.mail_problem:
-        flash(
-            _("The notifications could not be mailed: %(reason)s", reason=sent.mail_problem),
-            "error",
-        )
-    missing = services.unnotified(sent.round)
-    if missing:
-        flash(
-            _(
-                "No email address on file for %(names)s: tell them yourself.",
-                names=", ".join(p.name for p in missing),
-            ),
-            "warning",
-        )
-    return redirect(back)
+        return redirect(url_for("record.show", meeting_id=meeting.id))
+    db.session.rollback()  # checking wrote nothing worth keeping
+    job = active_job(kinds.SEND_TO_JUSTERING, current_user, meeting_id=meeting.id) or start_job(
+        current_user,
+        kinds.SEND_TO_JUSTERING,
+        arguments={"meeting_id": meeting.id},
+        body_id=meeting.body_id,
+    )
+    return follow_job(job)
 
 
 @bp.get("/justering/<int:round_id>")
@@ -120,22 +109,25 @@ def round_pdf(round_id: int):
 @bp.post("/justering/signoffs/<int:signoff_id>/approve")
 @login_required
 def approve(signoff_id: int):
+    """A signatory approves: a refusal is said at once; her signature is made by a background
+    job (justering.approve holds the rules and checks them again)."""
     signoff = _own_signoff(signoff_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    back = url_for(".review", round_id=signoff.round_id)
     try:
-        services.approve(current_user, signoff)
-        db.session.commit()
+        services.check_answerable(current_user, signoff)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-    except StaleDataError:
-        db.session.rollback()
-        flash(_simultaneous(), "error")
-    else:
-        flash(_("You have approved and signed the protokoll."), "success")
-    return redirect(back)
+        return redirect(url_for(".review", round_id=signoff.round_id))
+    job = active_job(kinds.APPROVE_JUSTERING, current_user, signoff_id=signoff.id) or start_job(
+        current_user,
+        kinds.APPROVE_JUSTERING,
+        arguments={"signoff_id": signoff.id, "round_id": signoff.round_id},
+        # Her own signature: followed by her (and admins), not by the body's secretaries.
+        body_id=None,
+    )
+    return follow_job(job)
 
 
 def _simultaneous() -> str:

@@ -146,6 +146,8 @@ class Workers:
             "TEST_CELERY_BROKER_URL": self.shared["broker"],
             "JOBS_TEST_STEP_DELAY": str(step_delay),
             "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
+            # The keys a test made for signing (tests/jobs/test_justering_worker.py).
+            "TEST_SIGNING_DIR": str(Path(self.shared["folder"]) / "signing"),
         }
         with self.log.open("w") as log:
             process = subprocess.Popen(
