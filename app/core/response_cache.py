@@ -175,6 +175,12 @@ def _note_write(session: Session, _flush_context) -> None:
         session.info["response_cache_stale"] = True
 
 
+def _note_statement(state) -> None:
+    """Bulk ``update()``/``delete()``/``insert()`` through the session bypass the flush."""
+    if state.is_update or state.is_delete or state.is_insert:
+        state.session.info["response_cache_stale"] = True
+
+
 def _after_commit(session: Session) -> None:
     if session.info.pop("response_cache_stale", False) and has_app_context():
         cache = current_app.extensions.get(_EXTENSION)
@@ -198,6 +204,7 @@ def init_response_cache(app: Flask) -> None:
     request_finished.connect(_store, app)
     if not _installed:
         event.listen(Session, "after_flush", _note_write)
+        event.listen(Session, "do_orm_execute", _note_statement)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_rollback", _forget)
         _installed = True

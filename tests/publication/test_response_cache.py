@@ -214,3 +214,18 @@ def test_ttl_zero_disables_the_cache(app, protokoll, make_client):
     make_client().get(url)
     assert HIT not in make_client().get(url).headers
     assert len(response_cache.cache_of(app)) == 0
+
+
+def test_a_bulk_update_through_the_session_clears_the_cache(app, cache, protokoll, make_client):
+    url = f"/protokoll/{protokoll['meeting']}"
+    make_client().get(url)
+    assert len(cache) == 1
+    with app.app_context():
+        db.session.execute(
+            update(RecordRevision)
+            .where(RecordRevision.id == protokoll["revision"])
+            .values(public_html='<article class="record"><p>Massändrad</p></article>')
+        )
+        db.session.commit()
+    page = make_client().get(url)
+    assert HIT not in page.headers and "Massändrad" in page.get_data(as_text=True)
