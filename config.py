@@ -85,12 +85,17 @@ class Config:
     PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))
     PROXY_FIX_X_PORT = int(os.environ.get("PROXY_FIX_X_PORT", "0"))
     PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
+    # Public pages (the justerat protokoll, the anslagstavla) for anonymous readers are kept
+    # this many seconds per worker (app/core/response_cache.py); 0 disables the cache.
+    RESPONSE_CACHE_SECONDS = float(os.environ.get("RESPONSE_CACHE_SECONDS", "30"))
 
 
 class DevelopmentConfig(Config):
     DEBUG = True
     # Protects the development CA and seal that `flask signing init-dev` makes (not a secret).
     SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "sekretariat-utveckling")
+    # A template edited under `make run` shows at once.
+    RESPONSE_CACHE_SECONDS = float(os.environ.get("RESPONSE_CACHE_SECONDS", "0"))
     # `make run` needs no mail server: kallelser are kept in memory and logged instead.
     MAIL_SUPPRESS_SEND = os.environ.get("MAIL_SUPPRESS_SEND", "1").lower() in {
         "1",
@@ -119,6 +124,8 @@ class TestingConfig(Config):
     JOBS_TEST_STEP_DELAY = float(os.environ.get("JOBS_TEST_STEP_DELAY", "0"))
     # Login limits would trip the many logins of the suite; tests/security turns them on.
     LOGIN_RATE_LIMITS_ENABLED = False
+    # Off, except in the cache's own tests (tests/publication/test_response_cache.py).
+    RESPONSE_CACHE_SECONDS = 0.0
 
 
 class ProductionConfig(Config):

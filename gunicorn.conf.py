@@ -17,9 +17,12 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
-# A worker is replaced now and then, so a slow leak never grows for ever.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# A worker is replaced now and then, so a slow leak never grows for ever. Not too often: a new
+# worker imports the whole app (seconds on a busy machine), and meanwhile requests queue; at
+# 2000 a publication day's readers recycled each worker every few seconds and p99 reached
+# 6 s (docs/performance.md, "Reading a published protokoll").
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = 2000
 # Each worker makes its own app (and its own database pool) after the fork.
 preload_app = False
 # X-Forwarded-* is trusted only from the proxy on this host; the app's ProxyFix reads it.

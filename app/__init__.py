@@ -32,6 +32,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     os.makedirs(app.instance_path, exist_ok=True)
 
     _trust_proxy(app)
+    _init_response_cache(app)
     _init_extensions(app)
     _install_security(app)
     _install_search_index_hooks()
@@ -58,17 +59,33 @@ def _trust_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, **{f"x_{k}": v for k, v in hops.items()})
 
 
+def _init_response_cache(app: Flask) -> None:
+    """Before every other before_request hook: anonymous readers of public pages."""
+    from app.core.response_cache import init_response_cache
+
+    init_response_cache(app)
+
+
 def select_locale() -> str:
-    """The user's chosen language, else the session's choice, else Swedish."""
-    from flask import current_app
+    """The user's chosen language, else the reader's language cookie, else Swedish."""
+    from flask import current_app, request
+
+    from app.core.response_cache import LOCALE_COOKIE, anonymous_request
 
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]  # commands speak Swedish too
-    if current_user.is_authenticated and current_user.locale in languages:
+    # Without a session or remember cookie nobody is logged in: no need to load a user.
+    if (
+        not anonymous_request()
+        and current_user.is_authenticated
+        and current_user.locale in languages
+    ):
         return current_user.locale
-    if session.get("locale") in languages:
-        return session["locale"]
+    if request.cookies.get(LOCALE_COOKIE) in languages:
+        return request.cookies[LOCALE_COOKIE]
+    if not anonymous_request() and session.get("locale") in languages:
+        return session["locale"]  # a choice made before the cookie existed
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

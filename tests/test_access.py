@@ -203,7 +203,7 @@ def test_state_changes_need_the_right_role(world, make_client: Callable, login):
     response = member.post(url, data={"csrf_token": token, "name": "Kapat", "kind": "namnd"})
     assert response.status_code == 403
     anonymous = make_client()
-    token = anonymous.csrf_token("/")
+    token = anonymous.csrf_token("/login")  # public pages carry no session, so no token
     response = anonymous.post(url, data={"csrf_token": token, "name": "Kapat"})
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
@@ -284,6 +284,8 @@ JUSTERAT_ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/jobs/{srb_job}", SECRETARY),
     ("/jobs/{srb_job}.json", SECRETARY),
     ("/login", {**dict.fromkeys(ROLES, 302), "anonymous": 200}),  # logged in: go home
+    # The reader's language as a cookie: anyone, back to where she was (here the login page).
+    ("/language?locale=sv&next=/login", dict.fromkeys(ROLES, 302)),
     ("/users/{admin_user}/edit", ADMIN_ONLY),
 ]
 
@@ -446,7 +448,7 @@ def test_every_state_change_refuses_those_without_the_right(
     client = make_client()
     if role != "anonymous":
         login(client, *ACCOUNTS[role])
-    token = client.csrf_token("/")
+    token = client.csrf_token("/login" if role == "anonymous" else "/")
     rules = sorted(_rules(app, "POST"), key=lambda rule: rule.endpoint in SESSION_ENDING_POSTS)
     for rule in rules:
         if rule.endpoint in PUBLIC_POSTS:

@@ -125,5 +125,31 @@ def test_swedish_by_default_english_per_user(make_client, login, factory):
 
 
 def test_anonymous_visitor_can_switch_language(client):
-    client.submit("/language", {"locale": "en", "next": "/"}, form_url="/")
-    assert "Log in" in client.get("/").get_data(as_text=True)
+    page = client.get("/").get_data(as_text=True)
+    # A plain GET form with the same visible button: no session, no CSRF token.
+    assert 'method="get" action="/language"' in page
+    assert 'lang="en">English</button>' in page and "csrf_token" not in page
+    response = client.get("/language?next=/bodies/&locale=en")
+    assert response.status_code == 302 and response.headers["Location"] == "/bodies/"
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("locale=en;") for c in cookies) and not any(
+        c.startswith("session=") for c in cookies
+    )
+    page = client.get("/").get_data(as_text=True)
+    assert "Log in" in page and '<html lang="en">' in page
+    assert 'lang="sv">Svenska</button>' in page
+    # Back to Swedish the same way; an unknown language or a foreign next are refused.
+    client.get("/language?next=/&locale=sv")
+    assert "Logga in" in client.get("/").get_data(as_text=True)
+    assert client.get("/language?locale=xx&next=/").status_code == 400
+    away = client.get("/language?locale=en&next=//evil.example/")
+    assert away.headers["Location"] == "/"
+
+
+def test_anonymous_pages_set_no_session_cookie(client, app, factory):
+    for url in ("/", "/anslagstavla", "/bodies/", "/beslut", "/anslagstavla/arkiv"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers.getlist("Set-Cookie") == [], url
+        assert "csrf_token" not in response.get_data(as_text=True), url
+    assert client.get_cookie("session") is None

@@ -3,7 +3,9 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -37,6 +39,7 @@ from app.core.dates import local_to_utc
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
 from app.core.security import login_limits
+from app.core.response_cache import LOCALE_COOKIE
 from app.core.views import handle_form
 from app.extensions import db
 from app.people.models import Person
@@ -132,16 +135,41 @@ def logout_everywhere():
     return redirect(url_for(".login"))
 
 
+def _with_locale_cookie(response: Response, locale: str) -> Response:
+    """The reader's language as a preference cookie: no session, no record changes."""
+    response.set_cookie(
+        LOCALE_COOKIE,
+        locale,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+    return response
+
+
 @bp.post("/language")
 def language():
+    """Logged in: the account's language (a change to a record, so a form with a CSRF token)."""
     form = LanguageForm()
     if not form.validate_on_submit():
         abort(400)
     if current_user.is_authenticated:
         set_locale(current_user, form.locale.data)
         db.session.commit()
-    session["locale"] = form.locale.data
-    return redirect(_safe_next(request.form.get("next")))
+    response = redirect(_safe_next(request.form.get("next")))
+    return _with_locale_cookie(response, form.locale.data)
+
+
+@bp.get("/language")
+def language_preference():
+    """Anonymous readers: a link or GET form sets the language cookie, a preference only, so
+    public pages need neither a session nor a CSRF token (and can be cached)."""
+    locale = request.args.get("locale", "")
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(400)
+    response = redirect(_safe_next(request.args.get("next")))
+    return _with_locale_cookie(response, locale)
 
 
 @bp.get("/users")

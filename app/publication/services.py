@@ -39,6 +39,7 @@ from app.extensions import db
 from app.justering.models import RecordRevision
 from app.justering.services import justered_on, justered_revision
 from app.meetings.models import Meeting
+from app.people.models import Person
 from app.publication.models import Posting
 
 # KL 8 kap. 12 §: "senast andra dagen efter justeringen".
@@ -308,9 +309,27 @@ def notice_title(meeting: Meeting, revision: RecordRevision) -> str:
     return title
 
 
-def notice_of(posting: Posting) -> Notice:
+def posting_with_signer(revision: RecordRevision) -> tuple[Posting | None, str]:
+    """The revision's anslag and the name of who posted it, in one statement."""
+    row = db.session.execute(
+        select(Posting, Person.name)
+        .outerjoin(User, User.id == Posting.posted_by_id)
+        .outerjoin(Person, Person.id == User.person_id)
+        .where(Posting.revision_id == revision.id)
+    ).first()
+    return (row[0], row[1] or "") if row else (None, "")
+
+
+def _signer_name(posting: Posting) -> str:
+    if not posting.posted_by_id:
+        return ""
+    user = db.session.get(User, posting.posted_by_id)
+    return user.person.name if user is not None and user.person is not None else ""
+
+
+def notice_of(posting: Posting, signed_by: str | None = None) -> Notice:
+    """The notice as the anslagstavla shows it; ``signed_by`` when already looked up."""
     meeting, revision = posting.meeting, posting.revision
-    user = db.session.get(User, posting.posted_by_id) if posting.posted_by_id else None
     justered = justered_on(revision)
     return Notice(
         posting=posting,
@@ -326,7 +345,7 @@ def notice_of(posting: Posting) -> Notice:
         appeal_last_day=posting.appeal_last_day,
         kept_at=posting.kept_at,
         # A name, never an account's email address: the anslagsbevis is public.
-        signed_by=user.person.name if user is not None and user.person is not None else "",
+        signed_by=_signer_name(posting) if signed_by is None else signed_by,
         correction=(revision.number, revision.reason or "") if revision.is_correction else None,
     )
 

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.permissions import can_post_anslag, can_view_body
-from app.bodies.models import RecordType
+from app.bodies.models import Body, RecordType
 from app.core.dates import local_today
 from app.core.views import handle_form, pdf_response, stored_pdf_response
 from app.extensions import db
@@ -122,28 +124,37 @@ def certificate(posting_id: int):
 # -- the justerat protokoll ------------------------------------------------------------------------
 
 
-def _public_revision(meeting_id: int, number: int | None) -> tuple[Meeting, RecordRevision]:
-    """A justerad revision of a protokoll the reader may see; anything else is a 404."""
-    meeting = db.get_or_404(Meeting, meeting_id)
+def _public_revision(
+    meeting_id: int, number: int | None
+) -> tuple[Meeting, RecordRevision, list[RecordRevision]]:
+    """A justerad revision of a protokoll the reader may see, with all the justerade ones;
+    anything else is a 404. The meeting comes with its body, organisation and term at once."""
+    meeting = db.session.scalar(
+        select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .options(joinedload(Meeting.body).joinedload(Body.organisation), joinedload(Meeting.term))
+    )
+    if meeting is None:
+        abort(404)
     if meeting.body.record_type != RecordType.PROTOCOL or not can_view_body(
         current_user, meeting.body
     ):
         abort(404)
+    revisions = justering.justered_revisions(meeting)
     if number is None:
-        revision = justering.justered_revision(meeting)
+        revision = revisions[-1] if revisions else None
     else:
-        revision = justering.justered_revision_numbered(meeting, number)
+        revision = next((r for r in revisions if r.number == number), None)
     if revision is None:
         abort(404)
-    return meeting, revision
+    return meeting, revision, revisions
 
 
 def _protocol_page(meeting_id: int, number: int | None):
-    meeting, revision = _public_revision(meeting_id, number)
+    meeting, revision, revisions = _public_revision(meeting_id, number)
     if not revision.public_html:
         abort(404)
-    revisions = justering.justered_revisions(meeting)
-    posting = services.posting_of(revision)
+    posting, signed_by = services.posting_with_signer(revision)
     return render_template(
         "publication/protocol.html",
         meeting=meeting,
@@ -151,12 +162,12 @@ def _protocol_page(meeting_id: int, number: int | None):
         justered_on=justering.justered_on(revision),
         revisions=[(r, justering.justered_on(r)) for r in revisions],
         latest=revisions[-1],
-        notice=services.notice_of(posting) if posting else None,
+        notice=services.notice_of(posting, signed_by=signed_by) if posting else None,
     )
 
 
 def _protocol_pdf(meeting_id: int, number: int | None):
-    meeting, revision = _public_revision(meeting_id, number)
+    meeting, revision, _revisions = _public_revision(meeting_id, number)
     # Only the unsigned public copy: the signed original may carry personal data.
     if not revision.public_pdf_sha256:
         abort(404)

@@ -14,6 +14,7 @@ from app.meetings.models import Meeting
 from app.publication import services
 from tests.publication.helpers import (
     complete,
+    days_ago,
     justerat_protocol,
     open_correction,
     public_pdf,
@@ -189,3 +190,34 @@ def test_revision_numbers_belong_to_their_meeting(app, factory, client):
         other_id = other.id
     assert client.get(f"/protokoll/{other_id}/1").status_code == 404
     assert client.get(f"/protokoll/{ids['meeting']}/1").status_code == 200
+
+
+def test_the_page_costs_four_statements(app, factory, client):
+    """The meeting (with body, organisation, term), the justerade revisions, the anslag with
+    who posted it, the § range: however many revisions and whatever was posted."""
+    from sqlalchemy import event
+
+    from app.accounts.models import User
+
+    ids = justerat_protocol(app, factory, justered=days_ago(3))
+    meeting_id = ids["meeting"]
+    with app.test_request_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        revision = open_correction(meeting, 2, reason="Fel belopp i § 3.")
+        complete(meeting, revision, days_ago(1), text="Rättad version")
+        actor = db.session.scalar(select(User).where(User.email == ids["secretary_email"]))
+        services.post_anslag(actor, meeting, kept_at="Kansliet", posted_on=days_ago(0))
+        db.session.commit()
+        engine = db.engine
+    seen: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        page = client.get(f"/protokoll/{meeting_id}").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert "Rättad version" in page and "Tillkännagivet på anslagstavlan" in page
+    assert len(seen) == 4, seen
