@@ -38,8 +38,8 @@ from app.core.audit import audit_page, audit_query, audited_types
 from app.core.dates import local_to_utc
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
-from app.core.security import login_limits
 from app.core.response_cache import LOCALE_COOKIE
+from app.core.security import login_limits
 from app.core.views import handle_form
 from app.extensions import db
 from app.people.models import Person
