@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -12,20 +11,20 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from app.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from app.core.forms import ModelSelectField, RecordForm, strip
+from app.core.forms import Form, ModelSelectField, RecordForm, strip
 
 
 def language_choices() -> list[tuple[str, str]]:
     return [("sv", "Svenska"), ("en", "English")]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[strip])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     submit = SubmitField(_l("Log in"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     locale = SelectField(_l("Language"), choices=language_choices)
     submit = SubmitField(_l("Change language"))
 
@@ -49,7 +48,7 @@ class UserForm(RecordForm):
     submit = SubmitField(_l("Save"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     """The user's own new password. The rules themselves are the service's (passwords.py)."""
 
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
@@ -65,7 +64,7 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """The audit page's filters: a GET form, bookmarkable, no CSRF token."""
 
     class Meta:

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.agenda.models import Placement, StandardKind, SummaryLabel
 from app.cases.models import Confidentiality
 from app.core.forms import (
+    Form,
     ModelSelectField,
     OptionalStringField,
     OptionalTextAreaField,
@@ -72,7 +72,7 @@ class ItemForm(RecordForm):
     submit = SubmitField(_l("Save"))
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(_l("PDF file"), validators=[FileRequired()])
     title = OptionalStringField(
         _l("Title"),
@@ -85,7 +85,7 @@ class UploadForm(FlaskForm):
     submit = SubmitField(_l("Upload"))
 
 
-class AttachForm(FlaskForm):
+class AttachForm(Form):
     document_id = ModelSelectField(_l("Document already in the system"), allow_blank=False)
     submit = SubmitField(_l("Attach"))
 
@@ -97,7 +97,7 @@ class PlannedItemForm(RecordForm):
     submit = SubmitField(_l("Add to the plan"))
 
 
-class StandardItemRow(FlaskForm):
+class StandardItemRow(Form):
     class Meta:
         csrf = False  # the enclosing form carries the token
 
@@ -110,6 +110,6 @@ class StandardItemRow(FlaskForm):
     )
 
 
-class StandardItemsForm(FlaskForm):
+class StandardItemsForm(Form):
     rows = FieldList(FormField(StandardItemRow), min_entries=1)
     submit = SubmitField(_l("Save"))

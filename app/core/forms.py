@@ -4,8 +4,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Optional
+
+from app.core import text as rich_text
 
 
 def strip(value: Any) -> Any:
@@ -19,11 +21,31 @@ def blank_to_none(value: Any) -> Any:
     return value
 
 
-class ConfirmForm(FlaskForm):
+def without_markup(value: Any) -> Any:
+    return rich_text.strip_markup(value)
+
+
+class Form(FlaskForm):
+    """The base of every form: what is typed into a text field is stored without HTML markup
+    (app.core.text.strip_markup), whichever form it comes through. Passwords and hidden fields
+    are taken exactly as sent."""
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField | TextAreaField) and not issubclass(
+                field_class, PasswordField | HiddenField
+            ):
+                filters = [*options.get("filters", unbound_field.kwargs.get("filters", ()))]
+                options = {**options, "filters": [without_markup, *filters]}
+            return super().bind_field(form, unbound_field, options)
+
+
+class ConfirmForm(Form):
     """A bare button that changes state: POST with a CSRF token and nothing else."""
 
 
-class RecordForm(FlaskForm):
+class RecordForm(Form):
     """An edit form for a versioned record: carries the version it was loaded from."""
 
     version = HiddenField()

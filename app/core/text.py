@@ -4,6 +4,8 @@ Raw HTML in the source is not rendered, and the output is sanitised again with n
 same text renders the same on screen and in print and can carry no script.
 """
 
+import html
+import re
 from urllib.parse import urlsplit
 
 import nh3
@@ -43,3 +45,32 @@ def safe_url(url: str | None) -> str:
         return ""
     cleaned = "".join(ch for ch in url if ch > " ").strip()
     return url if urlsplit(cleaned).scheme.lower() in LINK_SCHEMES else ""
+
+
+#: What an HTML parser reads as the start of a tag, comment or processing instruction.
+_MARKUP_START = re.compile(r"<[A-Za-z!/?]")
+#: Markdown autolinks (<https://…>, <namn@example.se>): text, not markup.
+_AUTOLINK = re.compile(r"<(?:https?://|mailto:)[^\s<>]*>|<[^\s<>@]+@[^\s<>@]+>")
+
+
+def strip_markup(text: str | None) -> str | None:
+    """``text`` without anything a browser would read as HTML markup: the input side of
+    sanitising (the output side is render_text and Jinja's escaping).
+
+    Text with no tag in it is kept exactly as typed, so "< 5 år", "5 > 3", "a & b" and a typed
+    "&lt;" survive. Where there is markup, nh3 removes every tag (and the content of script and
+    style elements) and the text between them is kept as text.
+    """
+    if not isinstance(text, str):
+        return text
+    for _ in range(5):  # unescaping can reveal markup typed as entities: clean until none is left
+        parts = _AUTOLINK.split(text)
+        if not any(_MARKUP_START.search(part) for part in parts):
+            return text
+        links = _AUTOLINK.findall(text)
+        cleaned = [html.unescape(nh3.clean(part, tags=set())) for part in parts]
+        text = "".join(
+            part + (links[index] if index < len(links) else "")
+            for index, part in enumerate(cleaned)
+        )
+    return nh3.clean(text, tags=set())

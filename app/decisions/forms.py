@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -11,7 +10,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.core.forms import ModelSelectField, OptionalStringField, OptionalTextAreaField, RecordForm
+from app.core.forms import (
+    Form,
+    ModelSelectField,
+    OptionalStringField,
+    OptionalTextAreaField,
+    RecordForm,
+)
 from app.decisions.models import BallotChoice, MotionKind
 from app.meetings.models import AttendanceRole
 
@@ -27,7 +32,7 @@ class DecisionForm(RecordForm):
     submit = SubmitField(_l("Save"))
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     role = SelectField(_l("Capacity"), choices=AttendanceRole.choices, coerce=AttendanceRole)
     replaces_id = ModelSelectField(_l("Replaces"))
     from_item_id = ModelSelectField(_l("Present from item"))
@@ -37,21 +42,21 @@ class AttendanceForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class AddAttendanceForm(FlaskForm):
+class AddAttendanceForm(Form):
     person_id = ModelSelectField(_l("Person"), allow_blank=False)
     role = SelectField(_l("Capacity"), choices=AttendanceRole.choices, coerce=AttendanceRole)
     title = OptionalStringField(_l("Title"), validators=[Length(max=200)])
     submit = SubmitField(_l("Add"))
 
 
-class MotionForm(FlaskForm):
+class MotionForm(Form):
     kind = SelectField(_l("Motion"), choices=MotionKind.choices, coerce=MotionKind)
     person_id = ModelSelectField(_l("Moved by"), allow_blank=False)
     text = OptionalTextAreaField(_l("Wording"))
     submit = SubmitField(_l("Add the motion"))
 
 
-class VoteForm(FlaskForm):
+class VoteForm(Form):
     question = StringField(
         _l("What yes and no stand for"),
         validators=[DataRequired(), Length(max=1000)],
@@ -70,25 +75,25 @@ class VoteForm(FlaskForm):
 BALLOT_CHOICES = [("", "—"), *[(c.value, c.printed) for c in BallotChoice]]
 
 
-class ReservationForm(FlaskForm):
+class ReservationForm(Form):
     person_id = ModelSelectField(_l("Member"), allow_blank=False)
     reason = OptionalTextAreaField(_l("Written reason (optional)"))
     submit = SubmitField(_l("Add the reservation"))
 
 
-class RecusalForm(FlaskForm):
+class RecusalForm(Form):
     person_id = ModelSelectField(_l("Member with jäv"), allow_blank=False)
     substitute_id = ModelSelectField(_l("Substitute serving instead"))
     submit = SubmitField(_l("Record jäv"))
 
 
-class ProtocolNoteForm(FlaskForm):
+class ProtocolNoteForm(Form):
     person_id = ModelSelectField(_l("By"))
     text = OptionalTextAreaField(_l("Note"), validators=[DataRequired()])
     submit = SubmitField(_l("Add the note"))
 
 
-class AssignmentForm(FlaskForm):
+class AssignmentForm(Form):
     description = OptionalTextAreaField(_l("Uppdrag"), validators=[DataRequired()])
     assignee_body_id = ModelSelectField(_l("To a body"))
     assignee_text = OptionalStringField(
@@ -99,17 +104,17 @@ class AssignmentForm(FlaskForm):
     submit = SubmitField(_l("Add the uppdrag"))
 
 
-class ForwardForm(FlaskForm):
+class ForwardForm(Form):
     meeting_id = ModelSelectField(_l("Meeting of the higher body"), allow_blank=False)
     submit = SubmitField(_l("Forward the decision"))
 
 
-class ReportMinutesForm(FlaskForm):
+class ReportMinutesForm(Form):
     item_id = ModelSelectField(_l("Item of the higher body's agenda"), allow_blank=False)
     submit = SubmitField(_l("Add the minutes as beslutsunderlag"))
 
 
-class RecordDetailsForm(FlaskForm):
+class RecordDetailsForm(Form):
     """Who keeps and who justerar the record, and when: chosen at the meeting (item 3)."""
 
     secretary_id = ModelSelectField(_l("Secretary (signs the record)"))

@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.core.forms import strip
+from app.core.forms import Form, strip
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     comment = TextAreaField(
         _l("What must be changed"),
         filters=[strip],
@@ -16,7 +15,7 @@ class RejectForm(FlaskForm):
     submit = SubmitField(_l("Reject and send back to the secretary"))
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(Form):
     reason = TextAreaField(
         _l("Reason for the rättelse"),
         filters=[strip],
@@ -29,7 +28,7 @@ class CorrectionForm(FlaskForm):
     submit = SubmitField(_l("Start a rättelse"))
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     file = FileField(
         _l("PDF file"),
         validators=[FileRequired(_l("Choose the PDF file to check."))],

@@ -1,11 +1,10 @@
 """The search form: read from the query string (GET), so a search is a link one can share."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 from wtforms.validators import Length, Optional
 
-from app.core.forms import strip
+from app.core.forms import Form, strip
 from app.search.models import SearchKind
 
 QUERY_MAX = 200
@@ -17,7 +16,7 @@ def _optional_int(value: object) -> int | None:
     return int(value)  # type: ignore[call-overload]
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False  # a GET form that changes nothing
 

@@ -23,9 +23,15 @@ def _pdf(app) -> bytes:
 
 
 @pytest.fixture
-def hostile(app, demo, make_client, login_demo):
+def hostile(app, demo, make_client, login_demo, monkeypatch):
     """The demo with payloads typed into every text field of a new Kompetensförsörjning
-    meeting, its agenda and record (made final), and the body, its people and organisation."""
+    meeting, its agenda and record (made final), and the body, its people and organisation.
+
+    The forms' input cleaning (app.core.text.strip_markup, tested in test_input_cleaning.py) is
+    switched off here, so the payloads reach the database as typed and the output side is
+    proved on its own: text that got in some other way (an old row, an imported archive) must
+    be just as harmless."""
+    monkeypatch.setattr("app.core.text.strip_markup", lambda value: value)
     with app.app_context():
         body = db.session.scalar(
             select(Body).where(Body.name == "Samverkansgrupp Kompetensförsörjning")
