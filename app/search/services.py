@@ -145,6 +145,9 @@ class Match:
     # more ``columns`` of their index rows: rows of (id, score, *columns), the score positive
     # and higher for better matches.
     candidates: Callable[[int, tuple], Select]
+    # Whether the candidates hold every match scoring as the last one (SQL's WITH TIES): then
+    # a match outside scores strictly less than the last candidate.
+    with_ties: bool = False
 
 
 def _sqlite_match(query: Query) -> Match:
@@ -182,8 +185,10 @@ def _postgresql_match(query: Query) -> Match:
     tsv = literal_column("search_entries.tsv")
     tsquery = func.websearch_to_tsquery(cast("swedish", REGCONFIG), query.text)
     # ts_rank (term frequency) rather than ts_rank_cd (cover density): both read every
-    # match's tsvector, ts_rank about a fifth quicker over thousands of matches.
-    score = func.ts_rank(tsv, tsquery)
+    # match's tsvector, ts_rank about a fifth quicker over thousands of matches. Divided by
+    # 1 + log(length) (normalization 1), as bm25 prefers the shorter text on SQLite: without
+    # it a common word scores the same in thousands of rows.
+    score = func.ts_rank(tsv, tsquery, 1)
 
     def restrict(statement: Select) -> Select:
         return statement.where(tsv.op("@@")(tsquery))
@@ -193,12 +198,12 @@ def _postgresql_match(query: Query) -> Match:
             select(SearchEntry.id, score.label("score"), *columns)
             .where(tsv.op("@@")(tsquery))
             .order_by(score.desc())
-            .limit(limit)
+            .fetch(limit, with_ties=True)
         )
 
     # In double precision, as the two-step ranking multiplies the candidates' scores.
     weighted = cast(score, DOUBLE_PRECISION) * _kind_weight()
-    return Match(restrict, weighted.desc(), candidates)
+    return Match(restrict, weighted.desc(), candidates, with_ties=True)
 
 
 BACKENDS: dict[str, Callable[[Query], Match]] = {
@@ -328,12 +333,12 @@ def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[i
     """The ids of the page's rows, best first (then the latest meeting, then the row).
 
     In two steps where that gives the same page: the best CANDIDATES matches by the index's
-    own score alone (no join, and on PostgreSQL no ranking by the kind), then the reader's
-    filter on those, ranked with the kind's weight. A match outside the candidates scores at
-    most the last candidate's score, so at most that times the heaviest kind weight; when the
-    page's last row ranks strictly above that, no match outside can come before it. Otherwise
-    (too few survive the filter, ties at the edge, a late page) with more candidates, and at
-    last the whole ranked query.
+    own score alone (no join), then the reader's filter on those, ranked with the kind's
+    weight. A match outside the candidates scores at most the last candidate's score, so
+    weighs at most that times the heaviest kind weight; when the page's last row ranks above
+    that (``_ranks_above``), no match outside can come before it. Otherwise (too few survive
+    the filter, ties at the edge, a late page) with more candidates, and at last the whole
+    ranked query.
     """
     wanted = page * PAGE_SIZE
     weights = {kind.value: weight for kind, weight in KIND_WEIGHTS.items()}
@@ -366,8 +371,11 @@ def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[i
         worst = min(row[1] for row in rows)
         if complete or (
             len(ranked) >= wanted
-            and ranked[wanted - 1][1] * weights.get(ranked[wanted - 1][2], 1.0)
-            > max(worst * weight for weight in bound)
+            and _ranks_above(
+                ranked[wanted - 1][1] * weights.get(ranked[wanted - 1][2], 1.0),
+                max(worst * weight for weight in bound),
+                match.with_ties,
+            )
         ):
             return [row[0] for row in ranked[wanted - PAGE_SIZE : wanted]]
     statement = match.restrict(_filtered(readable(select(SearchEntry.id), user), filters))
@@ -379,6 +387,13 @@ def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[i
         .offset((page - 1) * PAGE_SIZE)
     )
     return list(db.session.scalars(statement))
+
+
+def _ranks_above(last: float, outside: float, with_ties: bool) -> bool:
+    """Whether the page's last row (weighted score ``last``) ranks above every match outside
+    the candidates, which weigh at most ``outside`` (strictly less when the candidates came
+    with their ties; without them, one could equal it and come first by the later order)."""
+    return last >= outside if with_ties else last > outside
 
 
 def _number(row: Any) -> str:
