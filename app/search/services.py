@@ -5,8 +5,9 @@ backend match and rank it, filters what ``user`` may see in SQL (``visible_row``
 own ``public`` flag, and for a reader with a role the clauses of ``app.accounts.permissions``
 over the live item, meeting, body and document, so counts and pages are right), and marks the
 hits in escaped snippets. Hits are counted up to ``COUNT_CAP`` ("more than 1,000 results"), and
-the page is ranked among the best candidates by the index's own score first (``_page_ids``),
-so that a common word's thousands of matches are neither all counted nor all joined.
+on SQLite the page is ranked among the best candidates by FTS5's own score first
+(``_page_ids``), so that a common word's thousands of matches are neither all counted nor all
+looked up.
 
 - SQLite: FTS5 ``MATCH`` over the Swedish stems the index holds, ranked by ``bm25`` with the
   title counting more than the text.
@@ -37,7 +38,7 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy import table as sql_table
-from sqlalchemy.dialects.postgresql import DOUBLE_PRECISION, REGCONFIG
+from sqlalchemy.dialects.postgresql import REGCONFIG
 
 from app.accounts.permissions import (
     readable_decisions_clause,
@@ -143,11 +144,8 @@ class Match:
     rank: Any
     # The best ``limit`` matches by the index's own score alone (not weighted by kind), with
     # more ``columns`` of their index rows: rows of (id, score, *columns), the score positive
-    # and higher for better matches.
-    candidates: Callable[[int, tuple], Select]
-    # Whether the candidates hold every match scoring as the last one (SQL's WITH TIES): then
-    # a match outside scores strictly less than the last candidate.
-    with_ties: bool = False
+    # and higher for better matches. None where the ranked query itself is as quick.
+    candidates: Callable[[int, tuple], Select] | None = None
 
 
 def _sqlite_match(query: Query) -> Match:
@@ -193,17 +191,11 @@ def _postgresql_match(query: Query) -> Match:
     def restrict(statement: Select) -> Select:
         return statement.where(tsv.op("@@")(tsquery))
 
-    def candidates(limit: int, columns: tuple) -> Select:
-        return (
-            select(SearchEntry.id, score.label("score"), *columns)
-            .where(tsv.op("@@")(tsquery))
-            .order_by(score.desc())
-            .fetch(limit, with_ties=True)
-        )
-
-    # In double precision, as the two-step ranking multiplies the candidates' scores.
-    weighted = cast(score, DOUBLE_PRECISION) * _kind_weight()
-    return Match(restrict, weighted.desc(), candidates, with_ties=True)
+    weighted = score * _kind_weight()
+    # No candidates step: the ranked query filters by the rows' own columns (no join for the
+    # public) and must score every match anyway, as a candidates query would; it reads the
+    # matches once and returns the page alone.
+    return Match(restrict, weighted.desc())
 
 
 BACKENDS: dict[str, Callable[[Query], Match]] = {
@@ -335,10 +327,11 @@ def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[i
     In two steps where that gives the same page: the best CANDIDATES matches by the index's
     own score alone (no join), then the reader's filter on those, ranked with the kind's
     weight. A match outside the candidates scores at most the last candidate's score, so
-    weighs at most that times the heaviest kind weight; when the page's last row ranks above
-    that (``_ranks_above``), no match outside can come before it. Otherwise (too few survive
-    the filter, ties at the edge, a late page) with more candidates, and at last the whole
-    ranked query.
+    weighs at most that times the heaviest kind weight; when the page's last row weighs
+    strictly more, no match outside can come before it (with an equal weight one could, by
+    the later order). Otherwise (too few survive the filter, ties at the edge, a late page)
+    with more candidates, and at last the whole ranked query. Where the backend has no
+    candidates step (PostgreSQL), the whole ranked query at once.
     """
     wanted = page * PAGE_SIZE
     weights = {kind.value: weight for kind, weight in KIND_WEIGHTS.items()}
@@ -346,11 +339,11 @@ def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[i
     shown = and_(visible_row(user), *_filter_clauses(filters))
     if filters.kind is not None:
         shown = and_(shown, SearchEntry.kind == filters.kind)
-    for limit in CANDIDATES:
+    for limit in CANDIDATES if match.candidates is not None else ():
         # One statement: the candidates, each with what the reader's filter says of it. The
         # kind and date as the driver gives them (no conversion per row; the date an ISO
-        # string on SQLite, a date on PostgreSQL: ordered the same). Dates are never null
-        # (app.search.index writes the meeting's).
+        # string, ordered as the date). Dates are never null (app.search.index writes the
+        # meeting's).
         statement = match.candidates(
             limit,
             (
@@ -371,11 +364,8 @@ def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[i
         worst = min(row[1] for row in rows)
         if complete or (
             len(ranked) >= wanted
-            and _ranks_above(
-                ranked[wanted - 1][1] * weights.get(ranked[wanted - 1][2], 1.0),
-                max(worst * weight for weight in bound),
-                match.with_ties,
-            )
+            and ranked[wanted - 1][1] * weights.get(ranked[wanted - 1][2], 1.0)
+            > max(worst * weight for weight in bound)
         ):
             return [row[0] for row in ranked[wanted - PAGE_SIZE : wanted]]
     statement = match.restrict(_filtered(readable(select(SearchEntry.id), user), filters))
@@ -387,13 +377,6 @@ def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[i
         .offset((page - 1) * PAGE_SIZE)
     )
     return list(db.session.scalars(statement))
-
-
-def _ranks_above(last: float, outside: float, with_ties: bool) -> bool:
-    """Whether the page's last row (weighted score ``last``) ranks above every match outside
-    the candidates, which weigh at most ``outside`` (strictly less when the candidates came
-    with their ties; without them, one could equal it and come first by the later order)."""
-    return last >= outside if with_ties else last > outside
 
 
 def _number(row: Any) -> str:
