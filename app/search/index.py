@@ -3,8 +3,10 @@
 Every flush that changes the searched text of an agenda item, a decision, a document's title
 or where a document is attached rewrites the index rows of the items concerned, in the same
 transaction (mapper events note what changed, the session's ``after_flush`` rewrites): what is
-committed is searchable, what is rolled back was never indexed. Visibility is not indexed (see
-``app.search.models``), so a change of a meeting's status or an item's publicity needs nothing.
+committed is searchable, what is rolled back was never indexed. The same holds for the
+visibility inputs the rows carry (``public``, see ``app.search.models``): a change of a body's
+publicity, a meeting's status or record status, an item's publicity or a document's
+confidentiality rewrites the rows concerned.
 ``flask search reindex`` rebuilds everything from the records.
 
 The backends' own structures are created by the migration, and by ``ensure_index`` wherever
@@ -19,9 +21,10 @@ from sqlalchemy import Connection, delete, event, func, insert, inspect, select,
 from sqlalchemy.orm import Session, object_session
 
 from app.agenda.models import AgendaItem, AgendaItemDocument
-from app.cases.models import Document
+from app.bodies.models import Body
+from app.cases.models import Confidentiality, Document
 from app.decisions.models import Decision
-from app.meetings.models import Meeting
+from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 from app.search.models import SearchEntry, SearchKind
 from app.search.text import stems
 
@@ -58,14 +61,17 @@ POSTGRESQL_DDL = (
     "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)",
 )
 
-# The fields whose change alters what is indexed (visibility is looked up live, never indexed).
+# The fields whose change alters what is indexed: the text, where it hangs, and the inputs of
+# the public's visibility (the rules of app.accounts.permissions, see app.search.models).
 INDEXED_FIELDS: dict[type, tuple[str, ...]] = {
-    AgendaItem: ("title", "summary", "proposal", "meeting_id"),
+    AgendaItem: ("title", "summary", "proposal", "meeting_id", "is_public"),
     Decision: ("text", "notes", "item_id"),
     AgendaItemDocument: ("item_id", "document_id"),
-    Document: ("title",),
-    Meeting: ("body_id",),
+    Document: ("title", "confidentiality"),
+    Meeting: ("body_id", "meeting_date", "status", "record_status"),
+    Body: ("is_public",),
 }
+SENT = (MeetingStatus.CONVENED, MeetingStatus.HELD)
 PENDING = "search_index_pending"
 CHUNK = 500
 
@@ -150,14 +156,38 @@ def _rows(connection: Connection, item_ids: list[int]) -> list[dict[str, Any]]:
                 AgendaItem.title,
                 AgendaItem.summary,
                 AgendaItem.proposal,
+                AgendaItem.is_public,
                 Meeting.body_id,
+                Meeting.meeting_date,
+                Meeting.status,
+                Meeting.record_status,
+                Body.is_public.label("body_is_public"),
             )
             .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .join(Body, Body.id == Meeting.body_id)
             .where(AgendaItem.id.in_(item_ids))
         )
     }
 
-    def row(kind: SearchKind, ref_id: int, item_id: int, title: str, content: str | None, **more):
+    def public_item(item: Any) -> bool:
+        """can_view_item for the public: a public item on a sent agenda of a public body."""
+        return bool(item.body_is_public and item.is_public and item.status in SENT)
+
+    def public_decision(item: Any) -> bool:
+        """can_view_decision for the public: the record final, body and item public."""
+        return bool(
+            item.body_is_public and item.is_public and item.record_status == RecordStatus.FINAL
+        )
+
+    def row(
+        kind: SearchKind,
+        ref_id: int,
+        item_id: int,
+        title: str,
+        content: str | None,
+        public: bool,
+        **more,
+    ):
         item = items[item_id]
         return {
             "kind": kind,
@@ -165,6 +195,8 @@ def _rows(connection: Connection, item_ids: list[int]) -> list[dict[str, Any]]:
             "item_id": item_id,
             "meeting_id": item.meeting_id,
             "body_id": item.body_id,
+            "meeting_date": item.meeting_date,
+            "public": public,
             "document_id": None,
             "title": title,
             "content": content,
@@ -173,7 +205,14 @@ def _rows(connection: Connection, item_ids: list[int]) -> list[dict[str, Any]]:
 
     for item in items.values():
         rows.append(
-            row(SearchKind.ITEM, item.id, item.id, item.title, _joined(item.summary, item.proposal))
+            row(
+                SearchKind.ITEM,
+                item.id,
+                item.id,
+                item.title,
+                _joined(item.summary, item.proposal),
+                public_item(item),
+            )
         )
     for decision in connection.execute(
         select(Decision.id, Decision.item_id, Decision.text, Decision.notes).where(
@@ -188,6 +227,7 @@ def _rows(connection: Connection, item_ids: list[int]) -> list[dict[str, Any]]:
                 decision.item_id,
                 title,
                 _joined(decision.text, decision.notes),
+                public_decision(items[decision.item_id]),
             )
         )
     for link in connection.execute(
@@ -196,6 +236,7 @@ def _rows(connection: Connection, item_ids: list[int]) -> list[dict[str, Any]]:
             AgendaItemDocument.item_id,
             Document.id.label("document_id"),
             Document.title,
+            Document.confidentiality,
         )
         .join(Document, Document.id == AgendaItemDocument.document_id)
         .where(AgendaItemDocument.item_id.in_(items))
@@ -207,6 +248,8 @@ def _rows(connection: Connection, item_ids: list[int]) -> list[dict[str, Any]]:
                 link.item_id,
                 link.title,
                 None,
+                # can_view_item_document for the public: the item and the document public.
+                public_item(items[link.item_id]) and link.confidentiality == Confidentiality.PUBLIC,
                 document_id=link.document_id,
             )
         )
@@ -222,11 +265,15 @@ def refresh_index(
     item_ids: Iterable[int] = (),
     document_ids: Iterable[int] = (),
     meeting_ids: Iterable[int] = (),
+    body_ids: Iterable[int] = (),
 ) -> None:
     """Rewrite the index rows of these items, of the items these documents are attached to and
-    of these meetings' items, from what the database holds now."""
+    of these meetings' and bodies' items, from what the database holds now."""
     ensure_index(connection)
-    _refresh(connection, set(item_ids), document_ids, meeting_ids)
+    meetings = set(meeting_ids)
+    for chunk in _chunks(body_ids):
+        meetings.update(connection.scalars(select(Meeting.id).where(Meeting.body_id.in_(chunk))))
+    _refresh(connection, set(item_ids), document_ids, meetings)
 
 
 def _refresh(
@@ -278,6 +325,7 @@ class _Pending:
     item_ids: set[int] = field(default_factory=set)
     document_ids: set[int] = field(default_factory=set)
     meeting_ids: set[int] = field(default_factory=set)
+    body_ids: set[int] = field(default_factory=set)
 
 
 def _pending(target: Any) -> _Pending | None:
@@ -306,10 +354,12 @@ def _note(target: Any, *, changed_only: bool) -> None:
         pending.document_ids.add(target.id)
     elif isinstance(target, Meeting):
         pending.meeting_ids.add(target.id)
+    elif isinstance(target, Body):
+        pending.body_ids.add(target.id)
 
 
 def _after_insert(mapper: Any, connection: Connection, target: Any) -> None:
-    if not isinstance(target, Document | Meeting):  # nothing of theirs is indexed yet
+    if not isinstance(target, Document | Meeting | Body):  # nothing of theirs is indexed yet
         _note(target, changed_only=False)
 
 
@@ -323,9 +373,17 @@ def _after_delete(mapper: Any, connection: Connection, target: Any) -> None:
 
 def _after_flush(session: Session, flush_context: Any) -> None:
     pending: _Pending | None = session.info.pop(PENDING, None)
-    if pending is None or not (pending.item_ids or pending.document_ids or pending.meeting_ids):
+    if pending is None or not (
+        pending.item_ids or pending.document_ids or pending.meeting_ids or pending.body_ids
+    ):
         return
-    refresh_index(session.connection(), pending.item_ids, pending.document_ids, pending.meeting_ids)
+    refresh_index(
+        session.connection(),
+        pending.item_ids,
+        pending.document_ids,
+        pending.meeting_ids,
+        pending.body_ids,
+    )
 
 
 def _forget(session: Session, *args: Any) -> None:

@@ -1,10 +1,14 @@
 """The search index's rows: one per agenda item, decision and document on an item.
 
-The rows hold the text as written (for snippets) and the keys that tie them to the live
-records. Whether a reader may see a row is never stored: it is decided at query time by
-joining the live item, meeting, body and document (``app.accounts.permissions``), so a
-meeting's status changing, an item made non-public or a document made secret takes effect at
-once without touching the index.
+The rows hold the text as written (for snippets), the keys that tie them to the live records,
+and what the search filters and orders by without joining them: the meeting's date, and
+``public``, whether the public (anyone without a role) may see the row by the rules of
+``app.accounts.permissions`` (body public; agenda sent for an item, record final for a
+decision; item public; document public). ``public`` is an input of the live rules, kept in
+step by the same hooks as the text (``app.search.index``): a meeting's status changing, an
+item made non-public or a document made secret rewrites the rows concerned in the same flush.
+Readers with a role in a body see that body's other rows by the live rules (a join at query
+time, ``app.search.services.readable``).
 
 Each backend adds its own matching structure, created by ``app.search.index.ensure_index``
 and by the migration, outside these models: on SQLite the FTS5 table ``search_fts`` over the
@@ -12,8 +16,10 @@ stem columns (kept in step by triggers), on PostgreSQL the generated ``tsv`` col
 configuration) with a GIN index.
 """
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import Base, LabelledEnum, enum_column
@@ -46,6 +52,10 @@ class SearchEntry(Base):
     meeting_id: Mapped[int] = mapped_column(index=True)
     body_id: Mapped[int]
     document_id: Mapped[int | None] = mapped_column(index=True)
+    # The meeting's date (the year filter, the order of equal ranks) and whether anyone may see
+    # the row (see above).
+    meeting_date: Mapped[date | None]
+    public: Mapped[bool] = mapped_column(default=False, server_default=false())
     title: Mapped[str] = mapped_column(Text)
     content: Mapped[str | None] = mapped_column(Text)
     # SQLite only: the Swedish stems of title and content, which search_fts indexes.

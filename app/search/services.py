@@ -1,14 +1,18 @@
 """Answering a search: one interface, a backend per database.
 
 ``search(user, text, filters, page)`` parses the query once (``app.search.text``), lets the
-backend match and rank it, filters what ``user`` may see in SQL (the clauses in
-``app.accounts.permissions``, over the live item, meeting, body and document, so counts and
-pages are right), and marks the hits in escaped snippets.
+backend match and rank it, filters what ``user`` may see in SQL (``visible_row``: the rows'
+own ``public`` flag, and for a reader with a role the clauses of ``app.accounts.permissions``
+over the live item, meeting, body and document, so counts and pages are right), and marks the
+hits in escaped snippets. Hits are counted up to ``COUNT_CAP`` ("more than 1,000 results"), and
+on SQLite the page is ranked among the best candidates by FTS5's own score first
+(``_page_ids``), so that a common word's thousands of matches are neither all counted nor all
+looked up.
 
 - SQLite: FTS5 ``MATCH`` over the Swedish stems the index holds, ranked by ``bm25`` with the
   title counting more than the text.
 - PostgreSQL: ``websearch_to_tsquery('swedish', …)`` against the generated ``tsv`` column
-  (GIN index), ranked by ``ts_rank_cd``; the query as typed goes to PostgreSQL.
+  (GIN index), ranked by ``ts_rank``; the query as typed goes to PostgreSQL.
 """
 
 import math
@@ -21,6 +25,7 @@ from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import (
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -30,12 +35,14 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    type_coerce,
 )
 from sqlalchemy import table as sql_table
 from sqlalchemy.dialects.postgresql import REGCONFIG
 
 from app.accounts.permissions import (
     readable_decisions_clause,
+    roles_of,
     visible_bodies_clause,
     visible_item_documents_clause,
     visible_items_clause,
@@ -50,6 +57,11 @@ from app.search.models import SearchEntry, SearchKind
 from app.search.text import Query, highlight, parse_query, snippet
 
 PAGE_SIZE = 20
+# Hits are counted up to this many; beyond it the page says "more than 1,000 results".
+COUNT_CAP = 1000
+# The page is ranked among the best this many matches by the index's own score first, then
+# among more, and only then among all (``_page_ids``).
+CANDIDATES = (1000, 5000)
 # The title weighs this many times the text in SQLite's ranking (PostgreSQL: weights A and B).
 TITLE_WEIGHT = 4.0
 # A decision or an item says more than a document known by its title: ranks are scaled so.
@@ -88,15 +100,27 @@ class Results:
     query: Query
     filters: Filters
     hits: list[Hit] = field(default_factory=list)
-    # Hits per kind, before the kind filter: the counts the filter offers.
+    # Hits per kind, before the kind filter: the counts the filter offers (with the kind filter,
+    # that kind's only). Counted up to COUNT_CAP + 1 in all: partial where ``more``.
     counts: dict[SearchKind, int] = field(default_factory=dict)
     page: int = 1
 
     @property
-    def total(self) -> int:
+    def counted(self) -> int:
+        """The hits counted (at most COUNT_CAP + 1)."""
         if self.filters.kind is not None:
             return self.counts.get(self.filters.kind, 0)
         return sum(self.counts.values())
+
+    @property
+    def more(self) -> bool:
+        """Whether there are more hits than COUNT_CAP (the counts by kind are then partial)."""
+        return self.counted > COUNT_CAP
+
+    @property
+    def total(self) -> int:
+        """The number of hits, COUNT_CAP where there are more."""
+        return min(self.counted, COUNT_CAP)
 
     @property
     def pages(self) -> int:
@@ -116,8 +140,12 @@ class Match:
     """How a backend restricts a statement to the query's matches, and ranks them."""
 
     restrict: Callable[[Select], Select]
-    # Ordered best first.
+    # Ordered best first: the index's score times the kind's weight.
     rank: Any
+    # The best ``limit`` matches by the index's own score alone (not weighted by kind), with
+    # more ``columns`` of their index rows: rows of (id, score, *columns), the score positive
+    # and higher for better matches. None where the ranked query itself is as quick.
+    candidates: Callable[[int, tuple], Select] | None = None
 
 
 def _sqlite_match(query: Query) -> Match:
@@ -130,18 +158,44 @@ def _sqlite_match(query: Query) -> Match:
         )
 
     # bm25 is negative, and lower for better matches.
-    rank = func.bm25(literal_column("search_fts"), TITLE_WEIGHT, 1.0) * _kind_weight()
-    return Match(restrict, rank.asc())
+    bm25 = func.bm25(literal_column("search_fts"), TITLE_WEIGHT, 1.0)
+
+    def candidates(limit: int, columns: tuple) -> Select:
+        # The best by FTS5 alone, then their index rows (a lookup by rowid each).
+        best = (
+            select(fts.c.rowid.label("id"), (-bm25).label("score"))
+            .select_from(fts)
+            .where(literal_column("search_fts").op("MATCH")(expression))
+            .order_by(bm25)
+            .limit(limit)
+            .subquery()
+        )
+        return (
+            select(best.c.id, best.c.score, *columns)
+            .select_from(best)
+            .join(SearchEntry, SearchEntry.id == best.c.id)
+        )
+
+    return Match(restrict, (bm25 * _kind_weight()).asc(), candidates)
 
 
 def _postgresql_match(query: Query) -> Match:
     tsv = literal_column("search_entries.tsv")
     tsquery = func.websearch_to_tsquery(cast("swedish", REGCONFIG), query.text)
+    # ts_rank (term frequency) rather than ts_rank_cd (cover density): both read every
+    # match's tsvector, ts_rank about a fifth quicker over thousands of matches. Divided by
+    # 1 + log(length) (normalization 1), as bm25 prefers the shorter text on SQLite: without
+    # it a common word scores the same in thousands of rows.
+    score = func.ts_rank(tsv, tsquery, 1)
 
     def restrict(statement: Select) -> Select:
         return statement.where(tsv.op("@@")(tsquery))
 
-    return Match(restrict, (func.ts_rank_cd(tsv, tsquery) * _kind_weight()).desc())
+    weighted = score * _kind_weight()
+    # No candidates step: the ranked query filters by the rows' own columns (no join for the
+    # public) and must score every match anyway, as a candidates query would; it reads the
+    # matches once and returns the page alone.
+    return Match(restrict, weighted.desc())
 
 
 BACKENDS: dict[str, Callable[[Query], Match]] = {
@@ -155,7 +209,7 @@ BACKENDS: dict[str, Callable[[Query], Match]] = {
 
 def visible_clause(user: object):
     """The index rows ``user`` may see, by the rules of app.accounts.permissions (over
-    AgendaItem, Meeting, Body and Document: see ``readable``)."""
+    AgendaItem, Meeting, Body and Document joined to the row: see ``readable``)."""
     return or_(
         and_(SearchEntry.kind == SearchKind.ITEM, visible_items_clause(user)),
         and_(SearchEntry.kind == SearchKind.DECISION, readable_decisions_clause(user)),
@@ -164,27 +218,50 @@ def visible_clause(user: object):
 
 
 def readable(statement: Select, user: object) -> Select:
-    """``statement`` over the index rows ``user`` may see, joined to the live item, meeting,
-    body and document that decide it."""
-    return (
-        statement.select_from(SearchEntry)
-        .join(AgendaItem, AgendaItem.id == SearchEntry.item_id)
+    """``statement`` over the index rows ``user`` may see (see ``visible_row``)."""
+    return statement.select_from(SearchEntry).where(visible_row(user))
+
+
+def visible_row(user: object):
+    """Whether ``user`` may see an index row, as a clause over SearchEntry.
+
+    What the public may see is the row's own ``public`` flag (kept in step with the records,
+    see ``app.search.models``), so a reader without a role needs no join. A reader with a role
+    sees more only in her bodies (an admin: in all), by the live rules: for the rows of those
+    bodies that are not public, an EXISTS over the live item, meeting, body and document.
+    """
+    public = SearchEntry.public.is_(True)
+    roles = roles_of(user)
+    if not roles.is_admin and not roles.secretary_of and not roles.member_of:
+        return public
+    live = (
+        select(AgendaItem.id)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .join(Body, Body.id == Meeting.body_id)
         .outerjoin(Document, Document.id == SearchEntry.document_id)
-        .where(visible_clause(user))
+        .where(AgendaItem.id == SearchEntry.item_id, visible_clause(user))
+        .correlate(SearchEntry)
+        .exists()
     )
+    if roles.is_admin:
+        return or_(public, live)
+    mine = SearchEntry.body_id.in_(roles.secretary_of | roles.member_of)
+    return or_(public, and_(mine, live))
+
+
+def _filter_clauses(filters: Filters) -> list:
+    """The body and year filters over the index rows (the kind filter is the caller's)."""
+    clauses = []
+    if filters.body_id is not None:
+        clauses.append(SearchEntry.body_id == filters.body_id)
+    if filters.year is not None:
+        clauses.append(SearchEntry.meeting_date >= date(filters.year, 1, 1))
+        clauses.append(SearchEntry.meeting_date < date(filters.year + 1, 1, 1))
+    return clauses
 
 
 def _filtered(statement: Select, filters: Filters) -> Select:
-    if filters.body_id is not None:
-        statement = statement.where(Meeting.body_id == filters.body_id)
-    if filters.year is not None:
-        statement = statement.where(
-            Meeting.meeting_date >= date(filters.year, 1, 1),
-            Meeting.meeting_date < date(filters.year + 1, 1, 1),
-        )
-    return statement
+    return statement.where(*_filter_clauses(filters))
 
 
 def search(user: object, text: str, filters: Filters | None = None, page: int = 1) -> Results:
@@ -198,47 +275,108 @@ def search(user: object, text: str, filters: Filters | None = None, page: int = 
     ensure_index(connection)
     match = BACKENDS[connection.dialect.name](query)
 
-    counted = match.restrict(
-        _filtered(readable(select(SearchEntry.kind, func.count()), user), filters)
-    )
+    # Counted up to COUNT_CAP + 1 rows (with the kind filter: of that kind only).
+    sample = match.restrict(_filtered(readable(select(SearchEntry.kind), user), filters))
+    if filters.kind is not None:
+        sample = sample.where(SearchEntry.kind == filters.kind)
+    sample = sample.limit(COUNT_CAP + 1).subquery()
     results.counts = {
         SearchKind(kind): count
-        for kind, count in db.session.execute(counted.group_by(SearchEntry.kind))
+        for kind, count in db.session.execute(
+            select(sample.c.kind, func.count()).group_by(sample.c.kind)
+        )
     }
     if not results.total:
         return results
 
-    statement = _filtered(
-        readable(
-            select(
-                SearchEntry.kind,
-                SearchEntry.ref_id,
-                SearchEntry.item_id,
-                SearchEntry.meeting_id,
-                SearchEntry.title,
-                SearchEntry.content,
-                AgendaItem.title.label("item_title"),
-                AgendaItem.number,
-                AgendaItem.number_label,
-                Meeting.meeting_date,
-                Body.name.label("body_name"),
-                Document.sha256.is_not(None).label("has_file"),
-            ),
-            user,
-        ),
-        filters,
+    ids = _page_ids(match, user, filters, results.page)
+    if not ids:
+        return results
+    shown = (
+        select(
+            SearchEntry.id,
+            SearchEntry.kind,
+            SearchEntry.ref_id,
+            SearchEntry.item_id,
+            SearchEntry.meeting_id,
+            SearchEntry.title,
+            SearchEntry.content,
+            AgendaItem.title.label("item_title"),
+            AgendaItem.number,
+            AgendaItem.number_label,
+            Meeting.meeting_date,
+            Body.name.label("body_name"),
+            Document.sha256.is_not(None).label("has_file"),
+        )
+        .select_from(SearchEntry)
+        .join(AgendaItem, AgendaItem.id == SearchEntry.item_id)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .join(Body, Body.id == Meeting.body_id)
+        .outerjoin(Document, Document.id == SearchEntry.document_id)
+        .where(SearchEntry.id.in_(ids))
     )
+    rows = {row.id: row for row in db.session.execute(shown)}
+    wanted = query.highlighted
+    results.hits = [_hit(rows[id_], wanted) for id_ in ids if id_ in rows]
+    return results
+
+
+def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[int]:
+    """The ids of the page's rows, best first (then the latest meeting, then the row).
+
+    In two steps where that gives the same page: the best CANDIDATES matches by the index's
+    own score alone (no join), then the reader's filter on those, ranked with the kind's
+    weight. A match outside the candidates scores at most the last candidate's score, so
+    weighs at most that times the heaviest kind weight; when the page's last row weighs
+    strictly more, no match outside can come before it (with an equal weight one could, by
+    the later order). Otherwise (too few survive the filter, ties at the edge, a late page)
+    with more candidates, and at last the whole ranked query. Where the backend has no
+    candidates step (PostgreSQL), the whole ranked query at once.
+    """
+    wanted = page * PAGE_SIZE
+    weights = {kind.value: weight for kind, weight in KIND_WEIGHTS.items()}
+    bound = (*KIND_WEIGHTS.values(), 1.0)
+    shown = and_(visible_row(user), *_filter_clauses(filters))
+    if filters.kind is not None:
+        shown = and_(shown, SearchEntry.kind == filters.kind)
+    for limit in CANDIDATES if match.candidates is not None else ():
+        # One statement: the candidates, each with what the reader's filter says of it. The
+        # kind and date as the driver gives them (no conversion per row; the date an ISO
+        # string, ordered as the date). Dates are never null (app.search.index writes the
+        # meeting's).
+        statement = match.candidates(
+            limit,
+            (
+                type_coerce(SearchEntry.kind, String),
+                type_coerce(SearchEntry.meeting_date, String),
+                shown,
+            ),
+        )
+        # Core, not the ORM's result machinery: a thousand plain tuples.
+        rows = db.session.connection().execute(statement).tuples().all()
+        if not rows:
+            return []
+        # Best first: the weighted score, then the latest meeting, then the row (stable sorts).
+        ranked = sorted((row for row in rows if row[4]), key=lambda row: row[0])
+        ranked.sort(key=lambda row: row[3], reverse=True)
+        ranked.sort(key=lambda row: -row[1] * weights.get(row[2], 1.0))
+        complete = len(rows) < limit  # every match is a candidate
+        worst = min(row[1] for row in rows)
+        if complete or (
+            len(ranked) >= wanted
+            and ranked[wanted - 1][1] * weights.get(ranked[wanted - 1][2], 1.0)
+            > max(worst * weight for weight in bound)
+        ):
+            return [row[0] for row in ranked[wanted - PAGE_SIZE : wanted]]
+    statement = match.restrict(_filtered(readable(select(SearchEntry.id), user), filters))
     if filters.kind is not None:
         statement = statement.where(SearchEntry.kind == filters.kind)
     statement = (
-        match.restrict(statement)
-        .order_by(match.rank, Meeting.meeting_date.desc(), SearchEntry.id)
+        statement.order_by(match.rank, SearchEntry.meeting_date.desc(), SearchEntry.id)
         .limit(PAGE_SIZE)
-        .offset((results.page - 1) * PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     )
-    wanted = query.highlighted
-    results.hits = [_hit(row, wanted) for row in db.session.execute(statement)]
-    return results
+    return list(db.session.scalars(statement))
 
 
 def _number(row: Any) -> str:

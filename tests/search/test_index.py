@@ -8,6 +8,7 @@ from sqlalchemy.exc import DatabaseError
 from app.accounts.models import User
 from app.agenda import services as agenda
 from app.agenda.models import AgendaItem, AgendaItemDocument
+from app.bodies.models import Body
 from app.cases.models import Document
 from app.decisions import services as decisions
 from app.extensions import db
@@ -133,17 +134,38 @@ def test_what_is_rolled_back_was_never_indexed(app, world, secretary):
     _fts_is_consistent(app)
 
 
-def test_visibility_changes_need_no_reindexing(app, world, client):
+def test_visibility_changes_take_effect_at_once(app, world, client):
+    """The rows carry the public's visibility (``public``): the hooks rewrite them with the
+    change, in the same transaction, and a rollback leaves them as they were."""
+
+    def rows():
+        return sorted(
+            db.session.execute(select(SearchEntry.kind, SearchEntry.ref_id, SearchEntry.title))
+        )
+
     with app.app_context():
-        before = list(db.session.execute(select(SearchEntry.id, SearchEntry.title)))
+        before = rows()
     assert found(client, "museibesök") == set()
     with app.app_context():
         db.session.get(Meeting, world["planned"]).status = MeetingStatus.CONVENED
         db.session.get(AgendaItem, world["staff"]).is_public = True
         db.session.commit()
-        assert list(db.session.execute(select(SearchEntry.id, SearchEntry.title))) == before
+        assert rows() == before
     assert found(client, "museibesök") == {("item", "Museibesök")}
     assert found(client, "bibliotekarie") == {("item", "Personalärende")}
+    with app.app_context():
+        # A change rolled back changes nothing.
+        db.session.get(AgendaItem, world["staff"]).is_public = False
+        db.session.flush()
+        db.session.rollback()
+    assert found(client, "bibliotekarie") == {("item", "Personalärende")}
+    with app.app_context():
+        # The body made non-public hides all of its rows from the public.
+        body_id = db.session.get(Meeting, world["planned"]).body_id
+        db.session.get(Body, body_id).is_public = False
+        db.session.commit()
+    assert found(client, "museibesök") == set()
+    assert found(client, "bibliotekarie") == set()
 
 
 def test_flask_search_reindex_rebuilds_from_the_records(app, world, secretary):

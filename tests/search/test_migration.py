@@ -17,6 +17,8 @@ from config import TestingConfig
 
 BEFORE = "b2c3d4e5f601"
 SEARCH = "c3d4e5f60712"
+# The rows gain the meeting's date and the public's visibility.
+VISIBILITY = "s5e8a1c3f902"
 
 
 def _entries() -> list[tuple]:
@@ -29,6 +31,8 @@ def _entries() -> list[tuple]:
                 SearchEntry.meeting_id,
                 SearchEntry.body_id,
                 SearchEntry.document_id,
+                SearchEntry.meeting_date,
+                SearchEntry.public,
                 SearchEntry.title,
                 SearchEntry.content,
                 SearchEntry.title_stems,
@@ -50,11 +54,19 @@ def _check(database_url: str, monkeypatch) -> None:
         # exactly, and fills it from the records.
         upgrade()
         load_demo()
+        # A non-public item, so that the public's visibility the migration fills is not all true.
+        db.session.execute(
+            sa.text("UPDATE agenda_items SET is_public = :no WHERE title = 'Årsplan 2024'"),
+            {"no": False},
+        )
         db.session.commit()
         downgrade(revision=BEFORE)
         assert not {n for n in sa.inspect(db.engine).get_table_names() if n.startswith("search_")}
         upgrade(revision=SEARCH)
+        upgrade(revision=VISIBILITY)
         filled = _entries()
+        # Some rows the public may see, some not.
+        assert {entry.public for entry in filled} == {True, False}
         assert len(filled) > 50
         # The migration's structures are complete: ensure_index finds nothing to make.
         assert ensure_index(db.session.connection()) is False

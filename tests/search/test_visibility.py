@@ -9,8 +9,10 @@ from app.accounts.models import User
 from app.accounts.permissions import can_view_decision, can_view_item, can_view_item_document
 from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.bodies.models import Body
+from app.cases.models import Confidentiality, Document
 from app.decisions.models import Decision
 from app.extensions import db
+from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 from app.search.models import SearchEntry, SearchKind
 from app.search.services import readable, search
 from tests.conftest import ADMIN, EVA, JOHANNA
@@ -92,9 +94,30 @@ def _checked(user, entry: SearchEntry) -> bool:
     return can_view_item_document(user, db.session.get(AgendaItemDocument, entry.ref_id))
 
 
-def test_the_sql_filter_and_the_permission_checks_agree(app, demo, world):
+def _changes_after_indexing(app, world) -> None:
+    """Every input of the public's visibility changed after the rows were written: the index's
+    ``public`` flag must follow (app.search.index), or the filter and the checks disagree."""
+    with app.app_context():
+        db.session.get(Meeting, world["planned"]).status = MeetingStatus.CONVENED
+        db.session.get(Meeting, world["draft"]).record_status = RecordStatus.FINAL
+        db.session.get(Meeting, world["final"]).record_status = RecordStatus.JUSTERING
+        db.session.get(AgendaItem, world["secret"]).is_public = True
+        db.session.get(AgendaItem, world["plan"]).is_public = False
+        db.session.get(Body, world["closed_body"]).is_public = True
+        for document in db.session.scalars(select(Document)):
+            document.confidentiality = {
+                Confidentiality.SECRET: Confidentiality.PUBLIC,
+                Confidentiality.PUBLIC: Confidentiality.INTERNAL,
+                Confidentiality.INTERNAL: Confidentiality.SECRET,
+            }[document.confidentiality]
+        db.session.commit()
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_the_sql_filter_and_the_permission_checks_agree(app, demo, world, changed):
     """Every index row, for every kind of reader: matched by the search's SQL exactly when the
-    permission functions allow it (the demo data and the world above)."""
+    permission functions allow it (the demo data and the world above; then again after every
+    input of the visibility has changed)."""
     with app.app_context():
         # A non-public demo body, and a non-public item in a body with members of its own.
         db.session.scalar(
@@ -104,6 +127,8 @@ def test_the_sql_filter_and_the_permission_checks_agree(app, demo, world):
             select(AgendaItem).where(AgendaItem.title == "Årsplan 2024")
         ).is_public = False
         db.session.commit()
+    if changed:
+        _changes_after_indexing(app, world)
     for email in (None, ADMIN, EVA, JOHANNA, SECRETARY, MEMBER, OUTSIDER):
         with app.app_context(), app.test_request_context():
             user = (
