@@ -6,7 +6,6 @@ Skipped where redis-server is missing, except in CI (scripts/system-packages ins
 
 import io
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,7 +27,8 @@ from app.jobs.models import Job, JobStatus
 from app.organisations.models import Organisation, OrganisationKind
 from app.people.models import Person
 from tests.conftest import PASSWORD, Client
-from tests.jobs.helpers import free_port, meeting_with_documents, packet_sha
+from tests.jobs.helpers import meeting_with_documents, packet_sha
+from tests.redis_server import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = 4  # four beslutsunderlag of two pages each: a few steps to watch
@@ -48,46 +48,8 @@ def _wait_until(condition: Callable[[], object], what: str, log: Path | None = N
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory) -> Iterator[str]:
-    server = shutil.which("redis-server")
-    if server is None:
-        reason = "redis-server not installed (Debian: redis-server; scripts/system-packages)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}, and CI must run the worker tests")
-        pytest.skip(reason)
-    folder = tmp_path_factory.mktemp("redis")
-    port = free_port()
-    with (folder / "redis.log").open("w") as log:
-        process = subprocess.Popen(
-            [
-                server,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            cwd=folder,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    def answers() -> bool:
-        try:
-            return bool(redis.Redis.from_url(url).ping())
-        except redis.ConnectionError:
-            return False
-
-    try:
-        _wait_until(answers, "redis-server to answer", folder / "redis.log")
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture

@@ -6,14 +6,14 @@ eleventh is refused. With the default memory storage each would count only its o
 """
 
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.redis_server import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,42 +35,10 @@ print(json.dumps(statuses))
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
-def redis_url(tmp_path):
-    server = shutil.which("redis-server")
-    if server is None:
-        reason = "redis-server not installed (Debian: redis-server; scripts/system-packages)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}, and CI must run this check")
-        pytest.skip(reason)
-    port = _free_port()
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not start")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def redis_url(tmp_path) -> Iterator[str]:
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 def _worker(redis_url: str, attempts: int) -> list[int]:
