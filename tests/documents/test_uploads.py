@@ -5,7 +5,6 @@ import io
 import logging
 
 import pytest
-from flask import session
 from pypdf import PdfReader, PdfWriter
 
 from app.documents import uploads
@@ -38,8 +37,10 @@ def request_context(app):
 
 @pytest.fixture
 def english(app):
-    with app.test_request_context():
-        session["locale"] = "en"
+    """A reader who chose English (the language cookie an anonymous reader's choice sets)."""
+    from app.core.response_cache import LOCALE_COOKIE
+
+    with app.test_request_context(headers={"Cookie": f"{LOCALE_COOKIE}=en"}):
         yield
 
 
