@@ -71,7 +71,7 @@ def _run_export(job: Job, progress: ProgressFn) -> dict[str, Any]:
 
 def _explain_export(error: Exception) -> str | None:
     if isinstance(error, BackupError | OSError):
-        return _("The säkerhetskopia could not be written: %(reason)s", reason=str(error))
+        return _("The backup could not be written: %(reason)s", reason=str(error))
     return None
 
 
@@ -80,11 +80,11 @@ register_kind(
         name=EXPORT,
         run=_run_export,
         may_start=lambda user, job: permissions.can_export(user),
-        title=lambda job: _("Säkerhetskopia"),
+        title=lambda job: _("Backup"),
         back=lambda job: url_for("backup.export"),
         links=lambda job: [
             (
-                _("Download the säkerhetskopia (%(name)s)", name=download_name(job)),
+                _("Download the backup (%(name)s)", name=download_name(job)),
                 url_for("backup.download", job_id=job.id),
             )
         ],

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.backup.services import read_manifest, verify_archive
-from app.documents.storage import store_bytes
+from app.documents.storage import path_for, store_bytes
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
 from tests.agenda.helpers import make_committee
@@ -105,3 +105,22 @@ def test_a_download_of_another_kind_of_job_is_not_found(app, world, make_client,
     admin = make_client()
     login(admin, ADMIN)
     assert admin.get("/admin/export/999/download").status_code == 404
+
+
+def test_a_damaged_stored_file_fails_the_export_with_the_reason(app, world, make_client, login):
+    with app.app_context():
+        path = path_for(world["stored"])
+    path.write_bytes(b"changed on disk")
+    admin = make_client()
+    login(admin, ADMIN)
+    text = admin.get("/admin/export").get_data(as_text=True)
+    response = admin.post("/admin/export", data={"csrf_token": hidden(text, "csrf_token")})
+    with app.app_context():
+        (job,) = db.session.scalars(select(Job)).all()
+        assert job.status == JobStatus.FAILED and job.result is None
+        assert "Säkerhetskopian kunde inte skrivas" in job.error and "damaged" in job.error
+        folder = path.parents[2] / "exports"
+        assert list(folder.iterdir()) == []  # the half-written archive is gone
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Säkerhetskopian kunde inte skrivas" in page and "Försök igen" in page
+    assert admin.get(f"/admin/export/{job.id}/download").status_code == 404
