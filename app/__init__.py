@@ -143,6 +143,7 @@ def _install_search_index_hooks() -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.agenda.views import bp as agenda_bp
+    from app.backup.views import bp as backup_bp
     from app.bodies.views import bp as bodies_bp
     from app.calendars.views import bp as calendars_bp
     from app.decisions.reading import bp as reading_bp
@@ -175,6 +176,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications_bp,
         search_bp,
         jobs_bp,
+        backup_bp,
     ):
         app.register_blueprint(blueprint)
 

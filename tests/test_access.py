@@ -166,6 +166,7 @@ ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/users/new", ADMIN_ONLY),
     ("/admin/audit", ADMIN_ONLY),
     ("/admin/audit?object_type=Body&page=2", ADMIN_ONLY),
+    ("/admin/export", ADMIN_ONLY),
     ("/account", {**ALL, "anonymous": 302}),
     ("/no-such-page", dict.fromkeys(ROLES, 404)),
 ]
@@ -283,6 +284,8 @@ JUSTERAT_ROUTES: list[tuple[str, dict[str, int]]] = [
     # A background job: the one who started it (Elin), the body's secretaries, admins.
     ("/jobs/{srb_job}", SECRETARY),
     ("/jobs/{srb_job}.json", SECRETARY),
+    # A job that is not an export has nothing to download.
+    ("/admin/export/{srb_job}/download", {**ADMIN_ONLY, "admin": 404}),
     ("/login", {**dict.fromkeys(ROLES, 302), "anonymous": 200}),  # logged in: go home
     # The reader's language as a cookie: anyone, back to where she was (here the login page).
     ("/language?locale=sv&next=/login", dict.fromkeys(ROLES, 302)),

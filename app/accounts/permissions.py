@@ -68,6 +68,11 @@ def can_read_audit_log(user: object) -> bool:
     return roles_of(user).is_admin
 
 
+def can_export(user: object) -> bool:
+    """A säkerhetskopia holds everything, confidential documents too: the admins' alone."""
+    return roles_of(user).is_admin
+
+
 def can_manage_body(user: object, body: Body) -> bool:
     """Edit the body's settings, terms, memberships and meetings."""
     roles = roles_of(user)

@@ -347,3 +347,7 @@ register_kind(
         conflict_retries=3,
     )
 )
+
+
+# Kinds that live in their own domain package register when the built-in ones do.
+from app.backup import jobs as _backup_jobs  # noqa: E402, F401
