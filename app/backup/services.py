@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, Table, func, insert, select, text
+from sqlalchemy import JSON, Table, func, insert, select, text, update
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Connection
 
@@ -298,6 +298,7 @@ def _import_archive(source: str | Path) -> Summary:
             if counts[table.name] != manifest["tables"].get(table.name, 0):
                 raise BackupError(f"{table.name}: the manifest counts a different number of rows.")
         _reset_sequences(connection)
+        _end_unfinished_jobs(connection)
         # The files before the commit: a file that fails its hash stops the import.
         files = 0
         for name in manifest["members"]:
@@ -333,6 +334,25 @@ def _insert(connection: Connection, table: Table, lines: list[bytes]) -> None:
             batch = []
     if batch:
         connection.execute(insert(table), batch)
+
+
+def _end_unfinished_jobs(connection: Connection) -> None:
+    """A job that was queued or running when the archive was written (the export's own job, at
+    least) has no worker in the restored installation: it ends as failed, saying why, and can
+    be started again from its page."""
+    from flask_babel import gettext as _
+
+    from app.jobs.models import Job, JobStatus
+
+    jobs = Job.__table__
+    connection.execute(
+        update(jobs)
+        .where(jobs.c.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+        .values(
+            status=JobStatus.FAILED,
+            error=_("Interrupted: the installation was restored from a backup."),
+        )
+    )
 
 
 def _reset_sequences(connection: Connection) -> None:

@@ -263,3 +263,26 @@ def test_import_refuses_another_revision(app, justerat_demo, second_install, tmp
     result = _import(second_install, older)
     assert result.exit_code != 0
     assert "0123456789ab" in result.output and "flask db upgrade" in result.output
+
+
+def test_unfinished_jobs_end_as_failed_when_restored(app, justerat_demo, second_install, tmp_path):
+    """The export's own job is running while the archive is written: restored, it must not look
+    stuck for ever, so it ends as failed with the reason (and can be retried)."""
+    from app.jobs.models import Job, JobStatus
+
+    with app.app_context():
+        running = Job(kind="export", status=JobStatus.RUNNING, arguments={})
+        done = Job(kind="packet", status=JobStatus.DONE, arguments={})
+        db.session.add_all([running, done])
+        db.session.commit()
+        running_id, done_id = running.id, done.id
+    archive = tmp_path / "backup.tar"
+    _export(app, archive)
+    result = _import(second_install, archive)
+    assert result.exit_code == 0, result.output
+    with second_install.app_context():
+        restored = db.session.get(Job, running_id)
+        assert restored.status == JobStatus.FAILED
+        assert "återställdes" in restored.error
+        assert db.session.get(Job, done_id).status == JobStatus.DONE
+        db.session.rollback()
