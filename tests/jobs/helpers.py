@@ -1,7 +1,6 @@
 """A meeting whose handlingar take a few steps to put together: items with attached PDFs."""
 
 import io
-import socket
 from datetime import date, time
 
 from pypdf import PdfWriter
@@ -14,12 +13,6 @@ from app.cases.models import Confidentiality, Document
 from app.documents.storage import store_bytes
 from app.extensions import db
 from app.meetings.models import Meeting
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def blank_pdf(pages: int = 2) -> bytes:

@@ -17,11 +17,11 @@ from tests.conftest import hidden
 from tests.jobs.helpers import (
     blank_pdf,
     documents_of,
-    free_port,
     meeting_with_documents,
     packet_sha,
 )
 from tests.justering.test_minutes_signing import STINA, _group_with_minutes, _state
+from tests.redis_server import free_port
 
 
 def _jobs(app) -> list[Job]:

@@ -14,7 +14,6 @@ import io
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from sqlalchemy.engine import make_url
 from app.backup.services import read_manifest, verify_archive
 from app.signing.keys import init_dev_signing
 from tests.conftest import CSRF_RE
-from tests.jobs.helpers import free_port
+from tests.redis_server import free_port, redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -86,48 +85,10 @@ def database() -> Iterator[str]:
 
 @pytest.fixture
 def redis_url(tmp_path) -> Iterator[str]:
-    server = shutil.which("redis-server")
-    if server is None:
-        reason = "redis-server not installed (Debian: redis-server; scripts/system-packages)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}, and CI must run the deploy test")
-        pytest.skip(reason)
     folder = tmp_path / "redis"
     folder.mkdir()
-    port = free_port()
-    log = folder / "redis.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                server,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            cwd=folder,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    def answers() -> bool:
-        try:
-            return bool(redis.Redis.from_url(url).ping())
-        except redis.ConnectionError:
-            return False
-
-    try:
-        _wait_until(answers, "redis-server to answer", log)
+    with redis_server(folder) as url:
         yield url
-    finally:
-        _stop(process)
 
 
 def _stop(process: subprocess.Popen) -> None:
