@@ -1,7 +1,5 @@
 """Migrations upgrade an empty database to head, and the models match them (`flask db check`)."""
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
@@ -9,6 +7,7 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.extensions import db
 from config import TestingConfig
+from tests.postgres_database import scratch_database
 
 
 def _check(database_url: str, monkeypatch) -> None:
@@ -54,13 +53,5 @@ def test_postgresql_upgrade_and_check(app, monkeypatch):
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "postgresql":
         pytest.skip("runs in the PostgreSQL pass of scripts/run-tests")
-    name = f"migrations_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        _check(url.set(database=name).render_as_string(hide_password=False), monkeypatch)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(url, "migrations") as database_url:
+        _check(database_url, monkeypatch)

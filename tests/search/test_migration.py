@@ -1,8 +1,6 @@
 """The search_index migration makes the same structures as ensure_index on SQLite and
 PostgreSQL, and fills the index from the records already there."""
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
@@ -14,6 +12,7 @@ from app.search.index import ensure_index, rebuild_index
 from app.search.models import SearchEntry
 from app.search.services import search
 from config import TestingConfig
+from tests.postgres_database import scratch_database
 
 BEFORE = "b2c3d4e5f601"
 SEARCH = "c3d4e5f60712"
@@ -96,13 +95,5 @@ def test_postgresql_migration(app, monkeypatch):
     url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() != "postgresql":
         pytest.skip("runs in the PostgreSQL pass of scripts/run-tests")
-    name = f"search_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        _check(url.set(database=name).render_as_string(hide_password=False), monkeypatch)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(url, "search") as database_url:
+        _check(database_url, monkeypatch)
