@@ -92,6 +92,9 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = True
+    # `flask signing init-dev` may make development keys: the configuration decides, not
+    # FLASK_DEBUG (Flask's command line sets app.debug from that variable alone).
+    SIGNING_DEV_KEYS_ALLOWED = True
     # Protects the development CA and seal that `flask signing init-dev` makes (not a secret).
     SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "sekretariat-utveckling")
     # A template edited under `make run` shows at once.
@@ -107,6 +110,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    SIGNING_DEV_KEYS_ALLOWED = True
     SECRET_KEY = "testing"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     # Cheap hashing keeps the suite fast; production uses argon2's defaults.

@@ -40,7 +40,7 @@ def _password() -> str:
 @with_appcontext
 def init_dev_command(organisation: str, force: bool) -> None:
     """Create a development CA and the organisation's seal (kept if they exist)."""
-    if not (current_app.debug or current_app.testing):
+    if not current_app.config.get("SIGNING_DEV_KEYS_ALLOWED"):
         raise click.ClickException(
             "init-dev makes development keys; production uses SIGNING_PKCS12 and "
             "SIGNING_TRUST_ROOTS from the organisation's own CA."

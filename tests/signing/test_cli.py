@@ -88,3 +88,41 @@ def test_commands_need_a_password(app, signing_dir, monkeypatch):
     assert result.exit_code != 0
     assert "SIGNING_PKCS12_PASSWORD" in result.output
     assert not signing_dir.exists()
+
+
+def test_init_dev_works_as_make_run_calls_it(tmp_path):
+    """`make run` calls `flask signing init-dev` with no FLASK_DEBUG: the development
+    configuration decides that development keys may be made, not that variable."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"FLASK_DEBUG", "SEKRETARIAT_CONFIG", "SIGNING_PKCS12_PASSWORD"}
+    }
+    env.update(
+        FLASK_APP="app:create_app",
+        SIGNING_DIR=str(tmp_path / "signing"),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'dev.db'}",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "signing", "init-dev"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "signing" / "seal.p12").is_file()
+
+
+def test_init_dev_is_refused_outside_development(app, signing_dir, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNING_DEV_KEYS_ALLOWED", False)
+    result = app.test_cli_runner().invoke(args=["signing", "init-dev"])
+    assert result.exit_code != 0
+    assert "production uses SIGNING_PKCS12" in result.output
+    assert not signing_dir.exists()
