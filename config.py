@@ -80,6 +80,9 @@ class Config:
     # Behind a reverse proxy (nginx): how many proxies set each X-Forwarded-* header, for
     # werkzeug's ProxyFix (0 = do not trust the header). Without it redirects and external URLs
     # would name the app server instead of the public host and scheme.
+    # The proxies whose X-Forwarded-* headers count (comma-separated peer addresses): a
+    # request from anywhere else is taken as it came, whatever headers it carries.
+    PROXY_TRUSTED_ADDRESSES = os.environ.get("PROXY_TRUSTED_ADDRESSES", "127.0.0.1,::1")
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
     PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))

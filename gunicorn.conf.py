@@ -27,6 +27,19 @@ max_requests_jitter = 2000
 preload_app = False
 # X-Forwarded-* is trusted only from the proxy on this host; the app's ProxyFix reads it.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server) -> None:  # server: gunicorn's Arbiter
+    """Refuse to start several workers that would each count login attempts on their own:
+    with memory storage three workers let three times the documented attempts through."""
+    storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    if server.cfg.workers > 1 and storage.startswith("memory"):
+        raise RuntimeError(
+            f"{server.cfg.workers} workers need shared storage for the login limits: set "
+            "RATELIMIT_STORAGE_URI (redis://…), or run one worker (GUNICORN_WORKERS=1)."
+        )
+
+
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # "" turns it off
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")

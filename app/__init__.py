@@ -6,7 +6,7 @@ from flask import Flask, has_request_context, render_template, session
 from flask_login import current_user
 
 from app import models  # noqa: F401 - every model registered before migrations look
-from app.core.http import Request
+from app.core.http import BoundedIntegerConverter, Request
 from app.core.models import render_migration_item
 from app.extensions import babel, csrf, db, login_manager, migrate
 from config import configs
@@ -23,6 +23,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         static_folder="../static",
     )
     app.request_class = Request  # form values and query parameters without NUL characters
+    app.url_map.converters["int"] = BoundedIntegerConverter  # no id past a database integer
     config_name = config_name or os.environ.get("SEKRETARIAT_CONFIG", "development")
     config_class = configs[config_name]
     if hasattr(config_class, "check"):
@@ -48,15 +49,22 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 def _trust_proxy(app: Flask) -> None:
     """Behind a reverse proxy, take client address, scheme and host from its X-Forwarded-*
-    headers, as many hops as configured (PROXY_FIX_*); without configuration trust none."""
+    headers, as many hops as configured (PROXY_FIX_*); without configuration trust none. The
+    headers count only on requests that come from the proxy itself (PROXY_TRUSTED_ADDRESSES,
+    default this host): a client reaching gunicorn directly cannot name another address and
+    so escape the login limits counted per address."""
     hops = {
         name: app.config.get(f"PROXY_FIX_X_{name.upper()}", 0)
         for name in ("for", "proto", "host", "port", "prefix")
     }
     if any(hops.values()):
-        from werkzeug.middleware.proxy_fix import ProxyFix
+        from app.core.http import TrustedProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, **{f"x_{k}": v for k, v in hops.items()})
+        app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            trusted=app.config["PROXY_TRUSTED_ADDRESSES"],
+            **{f"x_{k}": v for k, v in hops.items()},
+        )
 
 
 def _init_response_cache(app: Flask) -> None:

@@ -1,13 +1,27 @@
 """Form building blocks shared by every domain."""
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from app.core import text as rich_text
+from app.core.http import MAX_URL_INTEGER
+
+# Line breaks, tabs and other control characters (C0, DEL, C1) and the Unicode line and
+# paragraph separators: none belongs in a name, a title or a place, and a line break there
+# ends up in a mail header or a one-line PDF heading.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def strip(value: Any) -> Any:
@@ -25,10 +39,24 @@ def without_markup(value: Any) -> Any:
     return rich_text.strip_markup(value)
 
 
+def single_line(form: Any, field: Any) -> None:
+    """A one-line field (name, title, place) refuses line breaks and control characters."""
+    if isinstance(field.data, str) and CONTROL_CHARACTERS.search(field.data):
+        raise ValidationError(_l("Write this on one line, without line breaks or tabs."))
+
+
+def _with(options: dict[str, Any], unbound_field: Any, key: str, extra: list[Any]) -> dict:
+    """``options`` with ``extra`` filters put first, or ``extra`` validators put last (after
+    the field's own Optional or DataRequired, which decide whether a blank value goes on)."""
+    current = [*options.get(key, unbound_field.kwargs.get(key, ()))]
+    return {**options, key: [*extra, *current] if key == "filters" else [*current, *extra]}
+
+
 class Form(FlaskForm):
     """The base of every form: what is typed into a text field is stored without HTML markup
-    (app.core.text.strip_markup), whichever form it comes through. Passwords and hidden fields
-    are taken exactly as sent."""
+    (app.core.text.strip_markup), whichever form it comes through; a one-line text field
+    refuses line breaks and control characters; a number field refuses what no database
+    integer holds. Passwords and hidden fields are taken exactly as sent."""
 
     class Meta(FlaskForm.Meta):
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
@@ -36,8 +64,16 @@ class Form(FlaskForm):
             if issubclass(field_class, StringField | TextAreaField) and not issubclass(
                 field_class, PasswordField | HiddenField
             ):
-                filters = [*options.get("filters", unbound_field.kwargs.get("filters", ()))]
-                options = {**options, "filters": [without_markup, *filters]}
+                options = _with(options, unbound_field, "filters", [without_markup])
+                if not issubclass(field_class, TextAreaField):
+                    options = _with(options, unbound_field, "validators", [single_line])
+            if issubclass(field_class, IntegerField):
+                bounded = NumberRange(
+                    min=-MAX_URL_INTEGER,
+                    max=MAX_URL_INTEGER,
+                    message=_l("The number is too large."),
+                )
+                options = _with(options, unbound_field, "validators", [bounded])
             return super().bind_field(form, unbound_field, options)
 
 

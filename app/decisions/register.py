@@ -15,10 +15,10 @@ An uppdrag's state is computed each time it is shown, never stored:
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 
 from flask_babel import pgettext
-from sqlalchemy import Select, and_, extract, func, or_, select
+from sqlalchemy import Select, and_, extract, false, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from app.accounts.permissions import can_view_item, readable_decisions_clause
@@ -111,7 +111,9 @@ def search_decisions(user: object, query: RegisterQuery, page: int = 1) -> Regis
     statement = _readable_decisions(user).outerjoin(AgendaItem.case)
     if query.body_id is not None:
         statement = statement.where(Meeting.body_id == query.body_id)
-    if query.year is not None:
+    if query.year is not None and not MINYEAR <= query.year < MAXYEAR:
+        statement = statement.where(false())  # no meeting is dated in a year no date has
+    elif query.year is not None:
         statement = statement.where(
             Meeting.meeting_date >= date(query.year, 1, 1),
             Meeting.meeting_date < date(query.year + 1, 1, 1),

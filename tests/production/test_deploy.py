@@ -120,6 +120,7 @@ def environment(tmp_path, database, redis_url) -> dict[str, str]:
         SIGNING_PKCS12_PASSWORD="drift-test",
         SIGNING_TRUST_ROOTS=str(signing.ca_cert),
         CELERY_BROKER_URL=redis_url,
+        RATELIMIT_STORAGE_URI=redis_url,  # two workers share the login counts
         # Plain HTTP on loopback here; behind nginx's TLS the default (1) stays.
         SESSION_COOKIE_SECURE="0",
         MAIL_SUPPRESS_SEND="1",
