@@ -122,16 +122,14 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        """The account of a session, unless its sessions were ended since (session_version)."""
-        from app.accounts.models import User
+        """The account of a session, unless that login session was ended (logged out) or the
+        account's sessions were ended since (session_version)."""
+        from app.accounts.services import LOGIN_SESSION_KEY, session_user
 
         user_id, _sep, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
-        if user is None or user.session_version != int(version):
-            return None
-        return user
+        return session_user(int(user_id), int(version), session.get(LOGIN_SESSION_KEY))
 
 
 def _install_security(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import Base, TimestampMixin, VersionedMixin
+from app.core.models import Base, TimestampMixin, VersionedMixin, utcnow
 from app.people.models import Person
 
 
@@ -40,3 +40,17 @@ class User(UserMixin, VersionedMixin, TimestampMixin, Base):
     @property
     def display_name(self) -> str:
         return self.person.name if self.person else self.email
+
+
+class LoginSession(Base):
+    """One login in one browser. The session cookie carries a random token whose sha256 is
+    kept here; logging out ends the row, so a copy of the cookie is worth nothing after it.
+    Bookkeeping, not a record: neither audited nor kept for ever."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

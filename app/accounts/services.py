@@ -1,11 +1,13 @@
 """Accounts: creating users, checking passwords, preferences."""
 
+import hashlib
+import secrets
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from app.accounts.models import User
+from app.accounts.models import LoginSession, User
 from app.accounts.passwords import (
     dummy_verify,
     hash_password,
@@ -82,7 +84,55 @@ def change_own_password(user: User, current: str, new: str, repeated: str) -> Us
 
 def end_all_sessions(user: User) -> User:
     """Log the account out everywhere: every session cookie issued so far stops working."""
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
     return change_record(user, user, None, {"session_version": user.session_version + 1})
+
+
+# Where the session cookie keeps the login session's token.
+LOGIN_SESSION_KEY = "login_session"
+
+
+def _token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """A new login session of ``user``: the token its cookie carries (only its hash is kept)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(token_sha256=_token_sha256(token), user_id=user.id))
+    return token
+
+
+def session_user(user_id: int, session_version: int, token: str | None) -> User | None:
+    """The account a session cookie names, if that login session has not been ended (by
+    logging out, or everywhere) and the account's sessions were not ended since."""
+    if not token:
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.session_version == session_version,
+            LoginSession.token_sha256 == _token_sha256(token),
+            LoginSession.ended_at.is_(None),
+        )
+    )
+
+
+def end_session(token: str | None) -> None:
+    """Logging out: the session's token is refused from now on, wherever it is copied."""
+    if token:
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.token_sha256 == _token_sha256(token))
+            .where(LoginSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
 
 
 def authenticate(email: str, password: str) -> User | None:

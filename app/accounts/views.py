@@ -27,11 +27,14 @@ from app.accounts.forms import (
 from app.accounts.models import User
 from app.accounts.permissions import can_administer, can_read_audit_log
 from app.accounts.services import (
+    LOGIN_SESSION_KEY,
     authenticate,
     change_own_password,
     create_user,
     end_all_sessions,
+    end_session,
     set_locale,
+    start_session,
     update_user,
 )
 from app.core.audit import audit_page, audit_query, audited_types
@@ -68,8 +71,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            session.clear()  # a fresh session on login: no fixation
-            login_user(user)
+            _log_in(user)
             db.session.commit()
             flash(_("You are logged in."), "success")
             return redirect(_safe_next(request.args.get("next")))
@@ -78,11 +80,20 @@ def login():
     return render_template("accounts/login.html", form=form), status
 
 
+def _log_in(user: User) -> None:
+    """A fresh session (no fixation) with a new login session of its own."""
+    session.clear()
+    login_user(user)
+    session[LOGIN_SESSION_KEY] = start_session(user)
+
+
 @bp.post("/logout")
 @login_required
 def logout():
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    end_session(session.get(LOGIN_SESSION_KEY))
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "success")
@@ -108,9 +119,8 @@ def account():
             form[error.field].errors = [*form[error.field].errors, error.message]
         else:
             # Every other session knew the old password and has ended; this one goes on anew.
-            user = current_user._get_current_object()
-            session.clear()
-            login_user(user)
+            _log_in(current_user._get_current_object())
+            db.session.commit()
             flash(_("Your password was changed. You were logged out everywhere else."), "success")
             return redirect(url_for(".account"))
     elif form.is_submitted():

@@ -27,7 +27,7 @@ MAX_URL_INTEGER = 2**31 - 1
 class BoundedIntegerConverter(IntegerConverter):
     """``<int:…>`` for every route: a number past ``MAX_URL_INTEGER`` matches no route (404)."""
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_URL_INTEGER)
         super().__init__(map, *args, **kwargs)
 
@@ -44,7 +44,7 @@ def bounded_int(value: str) -> int:
 class QueryArgs(ImmutableMultiDict):
     """Query arguments whose ``get(name, type=int)`` is bounded (see ``bounded_int``)."""
 
-    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # noqa: A002
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:
         return super().get(key, default, bounded_int if type is int else type)
 
 

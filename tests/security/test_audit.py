@@ -24,7 +24,9 @@ from tests.conftest import ADMIN, ELIN
 BOOKKEEPING = {("User", ("last_login_at",))}
 # A background job's row is its own log (who started it, when, each step, the outcome); the
 # work it does is audited by the service it calls, in the same transaction as the job's end.
-BOOKKEEPING_KINDS = {"Job"}
+# A login session (started at login, ended at logout) is the session's own state, like the
+# cookie it backs; logins are counted by last_login_at.
+BOOKKEEPING_KINDS = {"Job", "LoginSession"}
 
 
 @pytest.fixture

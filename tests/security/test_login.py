@@ -195,6 +195,33 @@ def test_logging_out_everywhere_ends_every_session(app, make_client, login, fact
     assert laptop.get("/account").status_code == 200
 
 
+def test_logging_out_ends_that_session_on_the_server(app, make_client, login, factory):
+    """A plain *Logga ut*: a copy of the cookie taken before is refused afterwards, while the
+    account's other sessions go on."""
+    from app.accounts.models import LoginSession
+
+    factory.user(EMAIL)
+    laptop, phone = make_client(), make_client()
+    login(laptop, EMAIL)
+    login(phone, EMAIL)
+    copied = laptop.get_cookie("session").value
+    token = laptop.csrf_token("/account")
+    response = laptop.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert laptop.get("/account").status_code == 302
+
+    thief = make_client()
+    thief.set_cookie("session", copied)
+    response = thief.get("/account")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert phone.get("/account").status_code == 200  # the other session goes on
+    with app.app_context():
+        sessions = db.session.scalars(select(LoginSession).order_by(LoginSession.id)).all()
+        assert [s.ended_at is not None for s in sessions] == [True, False]
+        # Only a hash of the cookie's token is kept.
+        assert all(len(s.token_sha256) == 64 for s in sessions)
+
+
 def test_the_account_page_has_the_button(make_client, login, factory):
     factory.user(EMAIL)
     client = make_client()
