@@ -9,6 +9,7 @@ This module knows no domain: callers compose subject, text and attachments (a me
 kallelse, its invitation from :mod:`app.core.calendar`) and hand them over.
 """
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -160,7 +161,10 @@ def _set_subject(email: EmailMessage, subject: str) -> None:
     The email package's own folding drops the space between two encoded words when a long
     non-ASCII subject is wrapped ("2024-04-19 – åäö" arrives as "2024-04-19 –åäö"), so a
     non-ASCII subject is encoded and folded by ``email.header.Header`` and stored as is.
+    A subject is one line: a line break in a name saved before one-line fields refused them
+    becomes a space, never a second header.
     """
+    subject = " ".join(re.split(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+", subject)).strip()
     if subject.isascii():
         email["Subject"] = subject
     else:

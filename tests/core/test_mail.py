@@ -153,3 +153,23 @@ def test_suppressed_send_records_without_connecting(
     assert sent[0]["Message-ID"] == ids[0]
     assert sent[0]["To"] == "johanna.odo@example.se"
     assert sent[0]["Subject"] == SUBJECT
+
+
+def test_a_line_break_in_a_subject_never_makes_a_header(
+    app: Flask,
+    smtp_server: SMTPTestServer,
+) -> None:
+    """A body name saved with a line break (before one-line fields refused them) made the
+    kallelse job fail; it arrives as one line, and no second header is injected."""
+    for subject in (
+        "Kallelse: Samverkansgrupp\r\nBcc: alla@example.se 2024-04-19",
+        "Kallelse: Samverkansgrupp\nBcc: alla@example.se 2024-04-19 – åäö",
+    ):
+        message = kallelse("johanna.odo@example.se")
+        message.subject = subject
+        with app.app_context():
+            send_messages([message])
+        received = smtp_server.wait_for(1)[-1]["message"]
+        smtp_server.messages.clear()
+        assert received["Subject"].startswith("Kallelse: Samverkansgrupp Bcc: alla@example.se")
+        assert received["Bcc"] is None
