@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 # pyHanko logs every certificate it cannot trust as a warning with a traceback; the report
 # says it in a sentence, so a rejected file prints no traceback (``flask verify-pdf``) and
 # an upload fills no log.
-for _noisy in ("pyhanko.sign.validation", "pyhanko_certvalidator"):
+for _noisy in ("pyhanko.sign.validation", "pyhanko.sign.diff_analysis", "pyhanko_certvalidator"):
     logging.getLogger(_noisy).setLevel(logging.ERROR)
 
 #: Entries of /Info that software updates when it saves a file (pyHanko names itself in

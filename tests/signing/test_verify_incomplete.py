@@ -290,3 +290,35 @@ def test_an_untrusted_signature_is_reported_without_a_traceback(app, cli_env, tm
     assert "Traceback" not in done.stderr and "Traceback" not in done.stdout, done.stderr
     assert "intact: yes" in done.stdout and "trusted: NO" in done.stdout
     assert "valid: NO" in done.stdout
+
+
+def test_an_xmp_title_changed_after_signing_is_a_change(app, pki):
+    with app.app_context():
+        pdf, boxes = render_pdf_with_boxes(RECORD, ["sig-justerare"])
+        box = boxes["sig-justerare"]
+        prepared = add_signature_fields(pdf, [SignatureSlot("justerare", box.page, box.box)])
+        signed = sign_pdf(
+            prepared, field="justerare", signatory=JOHANNA, backend=pki.backend(), reason="J"
+        )
+    assert verify_pdf(signed, trust_roots=[pki.dev.ca_cert]).valid_and_complete
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    reference = writer.root.raw_get("/Metadata").reference
+    stream = writer.get_object(reference)
+    xmp = stream.data.decode()
+    assert '<rdf:li xml:lang="x-default">Protokoll</rdf:li>' in xmp
+    # As pyHanko itself updates metadata: a new stream, and the catalogue pointing to it.
+    changed = generic.StreamObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Metadata"),
+            generic.NameObject("/Subtype"): generic.NameObject("/XML"),
+        },
+        stream_data=xmp.replace(">Protokoll<", ">Godkänt utan ändringar<").encode(),
+    )
+    writer.root[generic.NameObject("/Metadata")] = writer.add_object(changed)
+    writer.update_root()
+    output = io.BytesIO()
+    writer.write(output)
+
+    (check,) = verify_pdf(output.getvalue(), trust_roots=[pki.dev.ca_cert]).signatures
+    assert check.intact and check.changes == Changes.DISALLOWED
+    assert "(XMP title)" in check.modification
