@@ -77,6 +77,23 @@ class Config:
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
     CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
     JOBS_TEST_STEP_DELAY = 0.0
+    # A queued or running job that has shown no sign of life (a step, its start) for this many
+    # seconds has lost its worker (killed, or the server that ran it in process): it is failed
+    # with the reason and asking again starts a new one. Per kind in
+    # JOB_LEASE_SECONDS_PER_KIND, from the environment as "export=14400,packet=600"; the
+    # export writes the whole archive in one step.
+    JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "900"))
+    JOB_LEASE_SECONDS_PER_KIND: dict[str, int] = {
+        "export": 4 * 3600,
+        **{
+            name.strip(): int(seconds)
+            for name, _sep, seconds in (
+                pair.partition("=")
+                for pair in os.environ.get("JOB_LEASE_SECONDS_PER_KIND", "").split(",")
+                if "=" in pair
+            )
+        },
+    }
     # Behind a reverse proxy (nginx): how many proxies set each X-Forwarded-* header, for
     # werkzeug's ProxyFix (0 = do not trust the header). Without it redirects and external URLs
     # would name the app server instead of the public host and scheme.

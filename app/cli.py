@@ -191,12 +191,20 @@ def record_pdf_command(
 def verify_pdf_command(file: str) -> None:
     """Check the signatures of a PDF and whether it is an archived record.
 
-    Exits 1 unless the signatures are valid or the file is an archived public copy."""
+    Exits 1 unless the signatures are valid (every signature field signed) or the file is an
+    archived public copy. A file that cannot be checked gets its reason in one line."""
     from pathlib import Path
 
     from app.justering.verification import verify_upload
 
-    result = verify_upload(Path(file).read_bytes())
+    try:
+        data = Path(file).read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"{file}: {error.strerror or error}") from None
+    result = verify_upload(data)
+    if result.report.error and result.revision is None:
+        # Nothing to check (not a PDF, encrypted, damaged, unsigned): the reason, one line.
+        raise click.ClickException(f"{file}: {result.report.error}")
     click.echo(result.as_text())
     if not result.is_genuine:
         raise SystemExit(1)

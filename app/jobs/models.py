@@ -51,6 +51,9 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The last sign of life: queued, started, each step. A job that gives none within its
+    # lease (JOB_LEASE_SECONDS) has lost its worker and is failed (app.jobs.services).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
     body: Mapped[Body | None] = relationship()
     started_by: Mapped[User | None] = relationship()

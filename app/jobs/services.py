@@ -5,6 +5,13 @@ first, then the message is sent with the row's id. The task loads the row, runs 
 work and records the outcome in the same transaction as the work, so either both are saved
 or neither is. A job that is finished (done or failed) is never run again by a redelivered
 message; one that is still "running" (its worker was killed) is run again from the start.
+
+A job beats as it goes (``heartbeat_at``: queued, started, each step). One that has not beaten
+within its lease (``JOB_LEASE_SECONDS``, per kind ``JOB_LEASE_SECONDS_PER_KIND``) has lost its
+worker for good (killed with no other to take it up, or the web server that ran it in process
+died): it is failed with the reason when someone asks for the same work again or looks at its
+page, and asking again starts a new one. A worker still at it that finds its job failed stops
+and saves nothing.
 """
 
 import logging
@@ -13,14 +20,16 @@ import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.core.dates import local_stamp
 from app.core.errors import ConflictError, DomainError
 from app.core.models import utcnow
 from app.extensions import db
@@ -100,6 +109,7 @@ def start_job(actor: Any, kind: str, *, arguments: dict[str, Any], body_id: int 
         body_id=body_id,
         started_by_id=getattr(actor, "id", None),
         step=_("Waiting for a worker"),
+        heartbeat_at=utcnow(),
     )
     db.session.add(job)
     db.session.commit()
@@ -116,6 +126,7 @@ def retry_job(job: Job) -> Job:
     job.progress = 0
     job.step = _("Waiting for a worker")
     job.finished_at = None
+    job.heartbeat_at = utcnow()
     db.session.commit()
     _enqueue(job)
     return job
@@ -123,7 +134,10 @@ def retry_job(job: Job) -> Job:
 
 def active_job(kind: str, actor: Any, **arguments: Any) -> Job | None:
     """A queued or running job of ``kind`` that ``actor`` started, whose arguments include
-    ``arguments`` (asking twice follows the first job instead of starting a second)."""
+    ``arguments`` (asking twice follows the first job instead of starting a second).
+
+    A job past its lease is not followed: it is failed with the reason (and committed), so
+    that the caller starts a new one."""
     candidates = db.session.scalars(
         db.select(Job)
         .where(
@@ -133,10 +147,73 @@ def active_job(kind: str, actor: Any, **arguments: Any) -> Job | None:
         )
         .order_by(Job.id.desc())
     )
-    for job in candidates:
+    for job in candidates.all():
         if all(job.arguments.get(name) == value for name, value in arguments.items()):
+            if expire_if_stale(job):
+                continue
             return job
     return None
+
+
+# -- the lease --------------------------------------------------------------------------------
+
+
+def lease_seconds(kind: str) -> int:
+    """How long a job of ``kind`` may go without a sign of life before it counts as dead."""
+    per_kind = current_app.config.get("JOB_LEASE_SECONDS_PER_KIND") or {}
+    return int(per_kind.get(kind) or current_app.config["JOB_LEASE_SECONDS"])
+
+
+def last_sign_of_life(job: Job) -> datetime:
+    return job.heartbeat_at or job.started_at or job.created_at
+
+
+def is_stale(job: Job) -> bool:
+    """Queued or running, and silent for longer than its lease."""
+    if job.is_finished:
+        return False
+    return last_sign_of_life(job) < utcnow() - timedelta(seconds=lease_seconds(job.kind))
+
+
+def expire_if_stale(job: Job) -> bool:
+    """Fail a job whose worker has given no sign of life within its lease, saying since when.
+
+    The row is changed only if it is still as silent as it was read (a worker that beat in
+    the meantime keeps it). Commits; returns whether the job was failed."""
+    if not is_stale(job):
+        return False
+    since = last_sign_of_life(job)
+    cutoff = utcnow() - timedelta(seconds=lease_seconds(job.kind))
+    if job.status == JobStatus.QUEUED:
+        error = _(
+            "The job was stopped: no worker has taken it up since %(time)s. Try again; tell "
+            "the administrator if it happens again.",
+            time=local_stamp(since),
+        )
+    else:
+        error = _(
+            "The job was stopped: no progress since %(time)s (its worker has stopped). Try "
+            "again; tell the administrator if it happens again.",
+            time=local_stamp(since),
+        )
+    changed = db.session.execute(
+        update(Job)
+        .where(
+            Job.id == job.id,
+            Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING)),
+            or_(
+                Job.heartbeat_at < cutoff,
+                and_(Job.heartbeat_at.is_(None), Job.created_at < cutoff),
+            ),
+        )
+        .values(status=JobStatus.FAILED, error=error, step=_("Stopped"), finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(job)
+    if changed:
+        log.warning("job %s (%s) had no sign of life since %s: failed", job.id, job.kind, since)
+    return job.status == JobStatus.FAILED
 
 
 def _enqueue(job: Job) -> None:
@@ -167,7 +244,9 @@ class Progress:
     """Writes a job's progress where the page can read it while the work is still uncommitted.
 
     In a worker each step is committed at once on a connection of its own (the work's own
-    transaction stays open until the end). Run in process nobody can watch, so it only
+    transaction stays open until the end), and is the job's heartbeat; a step that finds the
+    job no longer running in this attempt (failed for want of one, or redelivered) stops the
+    work (JobAbandoned). Run in process nobody can watch, so it only
     keeps the values on the row. ``JOBS_TEST_STEP_DELAY`` (tests only) waits after each step,
     so that a test can watch a job or kill its worker half-way.
     """
@@ -176,6 +255,7 @@ class Progress:
         self.job_id = job.id
         self.job = job
         self.live = live
+        self.attempt = job.attempts
         self.delay = float(current_app.config.get("JOBS_TEST_STEP_DELAY") or 0)
 
     def __call__(self, percent: int, step: str) -> None:
@@ -185,14 +265,36 @@ class Progress:
             return
         try:
             with db.engine.connect() as connection:
-                connection.execute(
-                    update(Job).where(Job.id == self.job_id).values(progress=percent, step=step)
-                )
+                beat = connection.execute(
+                    update(Job)
+                    .where(
+                        Job.id == self.job_id,
+                        Job.status == JobStatus.RUNNING,
+                        Job.attempts == self.attempt,
+                    )
+                    .values(progress=percent, step=step, heartbeat_at=utcnow())
+                ).rowcount
                 connection.commit()
         except SQLAlchemyError:
             log.warning("progress of job %s not recorded", self.job_id, exc_info=True)
+        else:
+            if not beat:
+                raise JobAbandoned()
         if self.delay:
             time.sleep(self.delay)
+
+
+class JobAbandoned(BaseException):
+    """The job was failed (its lease ran out) or taken over while this worker ran it.
+
+    Not an Exception: the work's own ``except Exception`` must not turn it into a failure of
+    its own (run_job catches it by name)."""
+
+
+def _still_ours(job_id: int, attempts: int) -> bool:
+    """Whether the job is still running in this attempt (read past the session's cache)."""
+    row = db.session.execute(select(Job.status, Job.attempts).where(Job.id == job_id)).one_or_none()
+    return row is not None and row.status == JobStatus.RUNNING and row.attempts == attempts
 
 
 def run_job(job_id: int, *, live: bool) -> None:
@@ -216,9 +318,11 @@ def run_job(job_id: int, *, live: bool) -> None:
     job.status = JobStatus.RUNNING
     job.attempts = (job.attempts or 0) + 1
     job.started_at = utcnow()
+    job.heartbeat_at = job.started_at
     job.progress = 0
     job.step = _("Started")
     db.session.commit()
+    attempt = job.attempts
     base_url = (job.arguments or {}).get("_base_url")
     conflicts = 0
     while True:
@@ -226,6 +330,8 @@ def run_job(job_id: int, *, live: bool) -> None:
         try:
             with context:
                 result = kind.run(job, Progress(job, live=live))
+            if live and not _still_ours(job_id, attempt):
+                raise JobAbandoned()
             job.result = result or {}
             job.status = JobStatus.DONE
             job.progress = 100
@@ -233,6 +339,11 @@ def run_job(job_id: int, *, live: bool) -> None:
             job.error = None
             job.finished_at = utcnow()
             db.session.commit()
+            return
+        except JobAbandoned:
+            # Failed for want of a sign of life, or run again elsewhere: its state is theirs.
+            db.session.rollback()
+            log.warning("job %s was given up while this worker ran it; nothing saved", job_id)
             return
         except StaleDataError as error:
             if conflicts >= kind.conflict_retries:

@@ -11,7 +11,7 @@ from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
-from app.jobs.services import kind_of, retry_job
+from app.jobs.services import expire_if_stale, kind_of, retry_job
 
 bp = Blueprint("jobs", __name__)
 
@@ -35,6 +35,8 @@ def _visible_job(job_id: int) -> Job:
     job = db.get_or_404(Job, job_id)
     if not can_view_job(current_user, job):
         abort(403)
+    # A job whose worker died says so (and may be tried again) instead of running forever.
+    expire_if_stale(job)
     return job
 
 

@@ -216,11 +216,12 @@ def verify():
             result = verify_upload(data)
     elif form.is_submitted():
         flash(_("Please correct the errors marked below."), "error")
+    # The archived record the file is, or whose signatures it carries.
+    archived = (result.revision or result.related) if result is not None else None
     readable = (
-        result is not None
-        and result.revision is not None
+        archived is not None
         # A justerat record is readable by all who see its body, also during a rättelse.
-        and can_view_body(current_user, result.revision.meeting.body)
+        and can_view_body(current_user, archived.meeting.body)
     )
     status = 422 if form.is_submitted() and result is None else 200
     return render_template(

@@ -1,7 +1,7 @@
 """login sessions: logging out ends the session on the server too
 
 Revision ID: l9s2e4c6a8b1
-Revises: s5e8a1c3f902
+Revises: j12a7e3b9c41
 Create Date: 2026-12-04 18:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'l9s2e4c6a8b1'
-down_revision = 's5e8a1c3f902'
+down_revision = 'j12a7e3b9c41'
 branch_labels = None
 depends_on = None
 

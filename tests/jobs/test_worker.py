@@ -306,3 +306,90 @@ def test_a_job_whose_worker_is_killed_is_finished_by_a_new_worker(web, workers):
     assert _check_packet(web, meeting_id, state) == 2  # run again from the start, once
     served = elin.get(f"/meetings/{meeting_id}/handlingar.pdf")
     assert served.status_code == 200 and served.mimetype == "application/pdf"
+
+
+def _silence(web: Flask, job_id: int, seconds: int) -> None:
+    """Set the job's last sign of life ``seconds`` back, as if that long had passed."""
+    from datetime import timedelta
+
+    with web.app_context():
+        job = db.session.get(Job, job_id)
+        job.heartbeat_at = job.heartbeat_at - timedelta(seconds=seconds)
+        db.session.commit()
+
+
+def test_a_job_whose_worker_is_killed_and_not_replaced_fails_after_its_lease(web, workers):
+    meeting_id = _secretary_and_meeting(web)
+    first = workers.start(step_delay=1.0, visibility_timeout=3)
+    elin = _logged_in(web)
+    job_id = _start_packet(elin, meeting_id)
+
+    def half_way() -> dict | None:
+        state = elin.get(f"/jobs/{job_id}.json").get_json()
+        assert not state["finished"], state
+        return state if state["status"] == "running" and state["progress"] >= 10 else None
+
+    _wait_until(half_way, "the worker to be half-way", workers.log)
+    workers.kill(first)
+    # No worker takes it up. Within its lease the job is still followed...
+    assert _start_packet(elin, meeting_id) == job_id
+    assert elin.get(f"/jobs/{job_id}.json").get_json()["status"] == "running"
+    # ... past it, it is failed with the reason, and asking again starts a new job.
+    _silence(web, job_id, web.config["JOB_LEASE_SECONDS"] + 1)
+    new_id = _start_packet(elin, meeting_id)
+    assert new_id != job_id
+    state = elin.get(f"/jobs/{job_id}.json").get_json()
+    assert state["status"] == "failed" and state["finished"], state
+    assert state["error"].startswith("Jobbet avbröts: inga framsteg sedan"), state
+    page = elin.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Försök igen" in page
+
+    # A worker comes back: it builds the new job, and the old message (given back by Redis)
+    # finds its job failed and leaves it so.
+    workers.start(step_delay=0.0, visibility_timeout=3)
+    with web.app_context():
+        old_task = db.session.get(Job, job_id).task_id
+
+    def finished() -> dict | None:
+        state = elin.get(f"/jobs/{new_id}.json").get_json()
+        return state if state["finished"] else None
+
+    state = _wait_until(finished, "the new worker to build the new job", workers.log)
+    assert state["status"] == "done", state
+    assert _check_packet(web, meeting_id, state) == 1
+    _wait_until(
+        lambda: f"[{old_task}] succeeded" in workers.log.read_text(errors="replace"),
+        "the old job's message to be delivered again",
+        workers.log,
+    )
+    with web.app_context():
+        old = db.session.get(Job, job_id)
+        assert old.status == JobStatus.FAILED and old.attempts == 1
+    served = elin.get(f"/meetings/{meeting_id}/handlingar.pdf")
+    assert served.status_code == 200 and served.mimetype == "application/pdf"
+
+
+def test_a_worker_whose_job_was_failed_for_silence_stops_and_saves_nothing(web, workers):
+    meeting_id = _secretary_and_meeting(web)
+    workers.start(step_delay=2.0)
+    elin = _logged_in(web)
+    job_id = _start_packet(elin, meeting_id)
+
+    def started() -> dict | None:
+        state = elin.get(f"/jobs/{job_id}.json").get_json()
+        return state if state["status"] == "running" and state["progress"] >= 5 else None
+
+    _wait_until(started, "the worker to start the job", workers.log)
+    # The worker is slower than the lease allows (here: its beat is set back).
+    _silence(web, job_id, web.config["JOB_LEASE_SECONDS"] + 1)
+    state = elin.get(f"/jobs/{job_id}.json").get_json()
+    assert state["status"] == "failed", state
+    _wait_until(
+        lambda: "was given up while this worker ran it" in workers.log.read_text(errors="replace"),
+        "the worker to notice",
+        workers.log,
+    )
+    with web.app_context():
+        job = db.session.get(Job, job_id)
+        assert job.status == JobStatus.FAILED and job.error.startswith("Jobbet avbröts")
+    assert packet_sha(web, meeting_id) is None  # nothing of its work was saved
