@@ -22,7 +22,7 @@ from pypdf.generic import NameObject, TextStringObject
 
 from app.documents.render import RenderError, render_pdf
 from app.documents.sandbox import LimitExceeded, Limits, run_limited
-from app.documents.uploads import pypdf_messages
+from app.documents.uploads import pypdf_messages, reraise_out_of_memory
 
 # The stamp sits where print.css puts a document's own page number (the @bottom-right margin
 # box: 2cm from the right edge, centred in the 2.2cm bottom margin, 8.5pt on a 1.2 line) and
@@ -131,7 +131,12 @@ def _limit_message(exceeded: LimitExceeded) -> str:
             "it needed more than the %(megabytes)s MB of memory allowed",
             megabytes=exceeded.limits.memory_megabytes,
         )
-    return gettext("the process building them stopped unexpectedly")
+    # Under the memory limit, libraries that cannot get memory tend to abort rather than fail.
+    return gettext(
+        "the process building them stopped unexpectedly (perhaps it needed more than the "
+        "%(megabytes)s MB of memory allowed)",
+        megabytes=exceeded.limits.memory_megabytes,
+    )
 
 
 def build_packet_here(
@@ -186,6 +191,7 @@ def _read(pdf: bytes, title: str) -> PdfReader:
     except PacketError:
         raise
     except Exception as error:
+        reraise_out_of_memory(error)  # the sandbox reports the memory limit
         raise PacketError(f"{title!r} cannot be read as a PDF: {error}") from error
     return reader
 

@@ -218,7 +218,7 @@ def _over_limit(exceeded: LimitExceeded) -> UploadRejected:
             "too_slow",
             gettext(
                 "The PDF takes more than %(seconds)s seconds to read and cannot be accepted.",
-                seconds=format_decimal(exceeded.limits.seconds, format="0.#"),
+                seconds=format_decimal(exceeded.limits.seconds, format="0.##"),
             ),
         )
     if exceeded.what == "memory":
@@ -250,8 +250,13 @@ class _DecodedBudget:
         self.used = 0
 
     def spend(self, amount: int) -> None:
+        self.check(amount)
         self.used += amount
-        if self.used > self.limit:
+
+    def check(self, amount: int) -> None:
+        """_Refused if spending ``amount`` more would go past the limit."""
+        if self.used + amount > self.limit:
+            self.used += amount
             raise _Refused("unpacks_too_large")
 
 
@@ -294,18 +299,20 @@ def _read_every_page(data: bytes, budget: _DecodedBudget) -> tuple[PdfReader, in
             if reader.is_encrypted:
                 raise _Refused("encrypted")
             pages = len(reader.pages)
+            forms = _FormCosts(budget)
             for number, page in enumerate(reader.pages, 1):
                 # Objects are read lazily: touching each page's box and decoding its content
                 # is what finds the missing and broken parts.
                 _ = page.mediabox
                 if not _decode_contents(page, budget) and _names_contents(page):
                     raise _Refused("damaged", f"the content of page {number} is missing")
-                _decode_forms(page.get("/Resources"), budget, set())
+                budget.spend(forms.of_resources(page.get("/Resources")))
         except _Refused:
             raise
         except LimitReachedError as error:  # one stream past pypdf's own limit (75 MB)
             raise _Refused("unpacks_too_large") from error
         except Exception as error:
+            reraise_out_of_memory(error)
             raise _Refused("damaged", _short(str(error) or type(error).__name__)) from error
     damage = [m for m in messages if any(sign in m.lower() for sign in DAMAGE_SIGNS)]
     if damage:
@@ -313,6 +320,15 @@ def _read_every_page(data: bytes, budget: _DecodedBudget) -> tuple[PdfReader, in
     if pages == 0:
         raise _Refused("damaged", "it has no pages")
     return reader, pages
+
+
+def reraise_out_of_memory(error: Exception) -> None:
+    """Running out of memory goes on to the sandbox, which reports the memory limit, instead
+    of reading as damage; zlib says it in its own words ("Unable to allocate ...")."""
+    if isinstance(error, MemoryError):
+        raise error
+    if "unable to allocate" in str(error).lower():
+        raise MemoryError(str(error)) from error
 
 
 def _decode_contents(page: PageObject, budget: _DecodedBudget) -> bool:
@@ -332,24 +348,53 @@ def _decode_contents(page: PageObject, budget: _DecodedBudget) -> bool:
     return found
 
 
-def _decode_forms(resources: Any, budget: _DecodedBudget, seen: set[int]) -> None:
-    """The form XObjects a page draws (and those they draw), decoded and counted."""
-    resources = resources.get_object() if resources is not None else None
-    if not isinstance(resources, DictionaryObject):
-        return
-    xobjects = resources.get("/XObject")
-    xobjects = xobjects.get_object() if xobjects is not None else None
-    if not isinstance(xobjects, DictionaryObject):
-        return
-    for reference in xobjects.values():
-        if isinstance(reference, IndirectObject):
-            if reference.idnum in seen:
-                continue
-            seen.add(reference.idnum)
-        xobject = reference.get_object()
-        if isinstance(xobject, StreamObject) and xobject.get("/Subtype") == "/Form":
-            budget.spend(len(xobject.get_data()))
-            _decode_forms(xobject.get("/Resources"), budget, seen)
+class _FormCosts:
+    """What the form XObjects reachable from a page's resources unpack to.
+
+    Pages and forms share resources, and a form may draw forms that draw forms: each
+    /XObject dictionary and form is worked out once and remembered, so the walk stays linear
+    in the size of the file (no "billion laughs"), while every page that draws them is
+    charged in full. A form that draws itself counts once.
+    """
+
+    def __init__(self, budget: _DecodedBudget) -> None:
+        self.budget = budget
+        self.known: dict[int, int] = {}
+        self.open: set[int] = set()
+
+    def of_resources(self, resources: Any) -> int:
+        resources = resources.get_object() if resources is not None else None
+        if not isinstance(resources, DictionaryObject) or "/XObject" not in resources:
+            return 0
+        return self._remembered(resources.raw_get("/XObject"), self._of_xobjects)
+
+    def _of_xobjects(self, xobjects: Any) -> int:
+        total = 0
+        if isinstance(xobjects, DictionaryObject):
+            for reference in xobjects.values():
+                total += self._remembered(reference, self._of_form)
+                self.budget.check(total)
+        return total
+
+    def _of_form(self, xobject: Any) -> int:
+        if not (isinstance(xobject, StreamObject) and xobject.get("/Subtype") == "/Form"):
+            return 0  # images are not unpacked to be drawn on a page, nor parsed
+        total = len(xobject.get_data())
+        self.budget.check(total)
+        return total + self.of_resources(xobject.get("/Resources"))
+
+    def _remembered(self, reference: Any, work: Any) -> int:
+        if not isinstance(reference, IndirectObject):
+            return work(reference.get_object() if reference is not None else None)
+        key = reference.idnum
+        if key in self.known:
+            return self.known[key]
+        if key in self.open:
+            return 0
+        self.open.add(key)
+        self.known[key] = work(reference.get_object())
+        self.open.discard(key)
+        return self.known[key]
 
 
 def _names_contents(page: PageObject) -> bool:
