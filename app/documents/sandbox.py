@@ -49,6 +49,22 @@ BOOTSTRAP = (
     "child_main()\n"
 )
 
+# The environment variables the child keeps (locale, temporary files, fonts).
+CHILD_ENVIRONMENT = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TMPDIR",
+    "TZ",
+    "FONTCONFIG_FILE",
+    "FONTCONFIG_PATH",
+    "XDG_CACHE_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_DIRS",
+)
+
 # Frames on the child's stdout: an 8-byte big-endian length, then a pickle.
 HEADER = struct.Struct(">Q")
 # Exit codes of a child that ended on its own (anything else: killed or crashed).
@@ -97,7 +113,9 @@ def run_limited(
         (function.__module__, function.__qualname__, args, kwargs, limits, progress is not None),
         protocol=pickle.HIGHEST_PROTOCOL,
     )
-    environment = dict(os.environ)
+    # Only what the libraries need: the child reads hostile files, and has no use for the
+    # app's secrets (SECRET_KEY, DATABASE_URL, ...) in its environment.
+    environment = {name: os.environ[name] for name in CHILD_ENVIRONMENT if name in os.environ}
     # glibc gives each thread a malloc arena of 64 MB of address space; a few keep
     # RLIMIT_AS about memory used rather than reserved.
     environment["MALLOC_ARENA_MAX"] = "2"

@@ -40,6 +40,8 @@ from pypdf.generic import (
 
 from app.documents.sandbox import LimitExceeded, Limits, run_limited
 
+logger = logging.getLogger(__name__)
+
 MEDIA_TYPE = "application/pdf"
 FALLBACK_STEM = "dokument"
 MAX_STEM_LENGTH = 120
@@ -150,6 +152,9 @@ def check_pdf_upload(
         )
     except LimitExceeded as exceeded:
         raise _over_limit(exceeded) from exceeded
+    except Exception as error:  # a failure in the child the checks did not foresee
+        logger.exception("reading an upload failed")
+        raise _damaged(_short(str(error) or type(error).__name__)) from error
     if inspection.refusal == "encrypted":
         raise UploadRejected(
             "encrypted",
@@ -281,7 +286,12 @@ def inspect_pdf(data: bytes, *, max_decoded_bytes: int) -> Inspection:
     budget = _DecodedBudget(max_decoded_bytes)
     try:
         reader, pages = _read_every_page(data, budget)
-        cleaned, removed = _cleaned_copy(reader)
+        with pypdf_messages():
+            try:
+                cleaned, removed = _cleaned_copy(reader)
+            except Exception as error:
+                reraise_out_of_memory(error)
+                raise _Refused("damaged", _short(str(error) or type(error).__name__)) from error
     except _Refused as refused:
         return Inspection(refusal=refused.code, detail=refused.detail, decoded_bytes=budget.used)
     return Inspection(
@@ -427,7 +437,7 @@ def _cleaned_copy(reader: PdfReader) -> tuple[bytes | None, list[str]]:
     if not found:
         return None, []
     writer = PdfWriter(clone_from=reader)
-    removed = strip_active_content(writer._root_object, remove=True)
+    removed = strip_active_content(writer.root_object, remove=True)
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue(), sorted(set(removed))
@@ -481,36 +491,41 @@ def strip_active_content(root: Any, *, remove: bool) -> list[str]:
                             found.append(f"{key} {item.get_object().get('/S')}")
                             if remove:
                                 action.remove(item)
-        if obj.get("/Type") == "/Catalog":
-            names = obj.get("/Names")
-            names = names.get_object() if names is not None else None
-            if isinstance(names, DictionaryObject):
-                for key in ACTIVE_NAMES:
-                    if key in names:
-                        drop(names, key, f"/Names {key}")
-            form = obj.get("/AcroForm")
-            form = form.get_object() if form is not None else None
-            if isinstance(form, DictionaryObject) and "/XFA" in form:
-                drop(form, "/XFA", "/AcroForm /XFA")
-            if "/Collection" in obj:
-                drop(obj, "/Collection", "/Collection")
         if "/AF" in obj:
             drop(obj, "/AF", "/AF")
         if "/Annots" in obj:
             annotations = obj["/Annots"].get_object()
             if isinstance(annotations, ArrayObject):
                 for annotation in list(annotations):
-                    subtype = annotation.get_object().get("/Subtype")
+                    resolved = annotation.get_object()
+                    subtype = (
+                        resolved.get("/Subtype") if isinstance(resolved, DictionaryObject) else None
+                    )
                     if subtype in ACTIVE_ANNOTATIONS:
                         found.append(f"/Annots {subtype}")
                         if remove:
                             annotations.remove(annotation)
 
+    def clean_catalog(catalog: DictionaryObject) -> None:
+        names = catalog.get("/Names")
+        names = names.get_object() if names is not None else None
+        if isinstance(names, DictionaryObject):
+            for key in ACTIVE_NAMES:
+                if key in names:
+                    drop(names, key, f"/Names {key}")
+            if remove and not names:
+                del catalog[NameObject("/Names")]
+        form = catalog.get("/AcroForm")
+        form = form.get_object() if form is not None else None
+        if isinstance(form, DictionaryObject) and "/XFA" in form:
+            drop(form, "/XFA", "/AcroForm /XFA")
+        if "/Collection" in catalog:
+            drop(catalog, "/Collection", "/Collection")
+
+    root = root.get_object()
+    if isinstance(root, DictionaryObject):
+        clean_catalog(root)
     walk(root)
-    if remove and isinstance(root, DictionaryObject) and "/Names" in root:
-        names = root["/Names"].get_object()
-        if isinstance(names, DictionaryObject) and not names:
-            del root[NameObject("/Names")]
     return found
 
 

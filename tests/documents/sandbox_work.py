@@ -28,3 +28,9 @@ class Unloadable(Exception):
 
 def raise_unloadable() -> None:
     raise Unloadable("strange")
+
+
+def environment() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)

@@ -4,6 +4,7 @@ reader's viewer is taken out of what is stored."""
 
 import hashlib
 import io
+import os
 import pickle
 from pathlib import Path
 
@@ -150,10 +151,16 @@ def test_the_childs_errors_are_raised_here():
         run_limited(sandbox_work.raise_unloadable, limits=ROOMY)
 
 
+def test_the_child_does_not_get_the_apps_secrets(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "hemlig-nyckel")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://sekretariat:lösen@db/sekretariat")
+    seen = run_limited(sandbox_work.environment, limits=ROOMY)
+    assert "SECRET_KEY" not in seen and "DATABASE_URL" not in seen
+    assert seen["PATH"] == os.environ["PATH"]
+
+
 def test_the_child_cannot_make_the_parent_run_anything():
     """The child reads hostile files; its answers may hold data, never a callable."""
-    import os
-
     hostile = pickle.dumps(("done", os.system))
     with pytest.raises(pickle.UnpicklingError):
         sandbox._ChildUnpickler(io.BytesIO(hostile)).load()
