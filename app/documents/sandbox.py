@@ -27,6 +27,7 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,11 +129,8 @@ def run_limited(
         close_fds=True,
     )
     try:
-        try:
-            child.stdin.write(payload)  # type: ignore[union-attr]
-            child.stdin.close()  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass  # it died before reading: its exit status says why, below
+        # Fed from a thread, so that the deadline holds even while the arguments go across.
+        threading.Thread(target=_feed, args=(child.stdin, payload), daemon=True).start()
         for message in _messages(child, deadline, limits):
             kind = message[0]
             if kind == "progress" and progress is not None:
@@ -155,6 +153,14 @@ def run_limited(
         child.wait()
         if child.stdout is not None:
             child.stdout.close()
+
+
+def _feed(stream: Any, payload: bytes) -> None:
+    try:
+        stream.write(payload)
+        stream.close()
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # the child died or was killed before reading it all: its exit says why
 
 
 def _messages(child: subprocess.Popen, deadline: float, limits: Limits):
