@@ -39,6 +39,20 @@ class Config:
     MAX_UPLOAD_PAGES = int(os.environ.get("MAX_UPLOAD_PAGES", "1000"))
     # Past this Flask refuses the request outright (413); the form limit above says why first.
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
+    # Reading an upload (app/documents/uploads.py) runs in a child process with these limits
+    # (seconds of wall-clock time; bytes of address space), and what its pages' content
+    # unpacks to may come to at most MAX_UPLOAD_DECODED_BYTES: PDF "bombs" are refused.
+    MAX_UPLOAD_DECODED_BYTES = int(
+        os.environ.get("MAX_UPLOAD_DECODED_BYTES", str(100 * 1024 * 1024))
+    )
+    UPLOAD_CHECK_TIME_LIMIT = float(os.environ.get("UPLOAD_CHECK_TIME_LIMIT", "20"))
+    UPLOAD_CHECK_MEMORY_LIMIT = int(
+        os.environ.get("UPLOAD_CHECK_MEMORY_LIMIT", str(1024 * 1024 * 1024))
+    )
+    # Building the handlingar packet (app/documents/packet.py) likewise; past either limit the
+    # job fails and says so.
+    PACKET_TIME_LIMIT = float(os.environ.get("PACKET_TIME_LIMIT", "300"))
+    PACKET_MEMORY_LIMIT = int(os.environ.get("PACKET_MEMORY_LIMIT", str(2 * 1024 * 1024 * 1024)))
     # Outgoing mail (app/core/mail.py). Booleans accept 1/true/yes/on.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -5,7 +5,9 @@
 The inputs: a 4-page front document and 37 beslutsunderlag of 8 pages (300 pages in all),
 rendered once with print.css like any stored PDF. "Ours" is app.documents.packet.build_packet:
 merging with pypdf, a bookmark per section and document, and "Sida N (300)" stamped on every
-page (one WeasyPrint overlay). Also shown: the merge alone in pypdf (no stamps, no bookmarks).
+page (one WeasyPrint overlay), in a child process with time and memory limits. Also shown: the
+same work in this process (build_packet_here: what the sandbox costs is the difference) and
+the merge alone in pypdf (no stamps, no bookmarks).
 The baseline is ``qpdf --empty --pages FILES -- out.pdf`` (merging only, C++). Medians of
 wall time (qpdf runs in its own process; ours measured the same way) and the ratio to qpdf.
 Needs qpdf (`make bench` installs it: scripts/bench-packages).
@@ -25,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pypdf import PdfReader, PdfWriter
 
 from app import create_app
-from app.documents.packet import PacketDocument, PacketSection, build_packet
+from app.documents.packet import PacketDocument, PacketSection, build_packet, build_packet_here
 from app.documents.render import render_pdf
 
 DOCUMENTS = 37
@@ -90,6 +92,10 @@ def main(rounds: int) -> None:
         assert pages == FRONT_PAGES + DOCUMENTS * PAGES_EACH, pages
 
         ours = _median(lambda: build_packet(front, "Föredragningslista", sections), rounds)
+        # The same without the child process and its limits (app.documents.sandbox).
+        unsandboxed = _median(
+            lambda: build_packet_here(front, "Föredragningslista", sections), rounds
+        )
         merge_only = _median(lambda: _pypdf_merge([front, *documents]), rounds)
     out = folder / "qpdf.pdf"
     command = [qpdf, "--empty", "--pages", *files, "--", str(out)]
@@ -101,6 +107,10 @@ def main(rounds: int) -> None:
     print(
         f"  ours (merge, bookmarks, page stamps) {ours * 1000:7.0f} ms   "
         f"{ours / baseline:6.1f}× qpdf"
+    )
+    print(
+        f"  the same in this process (no sandbox){unsandboxed * 1000:7.0f} ms   "
+        f"{unsandboxed / baseline:6.1f}× qpdf"
     )
     print(
         f"  pypdf merge alone                    {merge_only * 1000:7.0f} ms   "

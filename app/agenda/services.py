@@ -28,7 +28,7 @@ from app.core.errors import DomainError
 from app.core.services import add_record, change_record
 from app.decisions.models import Assignment, AssignmentStatus, Decision
 from app.documents.storage import store_bytes
-from app.documents.uploads import CheckedUpload
+from app.documents.uploads import CheckedUpload, audit_upload
 from app.extensions import db
 from app.meetings.models import (
     AgendaStatus,
@@ -296,6 +296,7 @@ def attach_upload(
         case=item.case,
     )
     add_record(actor, document)
+    audit_upload(db.session, actor, document, upload)  # the original's sha256, what was removed
     attach_document(actor, item, document)
     return document
 

@@ -4,6 +4,10 @@ The packet is bookmarked (the front, then one bookmark per section with one chil
 document) and every page is stamped "Sida N (M)" over the whole packet. The stamps are
 rendered by WeasyPrint in one document, one overlay page per packet page, and laid onto the
 pages with pypdf; the pages themselves are copied unchanged, so their text stays text.
+
+The inputs are uploads, made by whoever uploaded them: the building runs in a child process
+with a time and memory limit (``app.documents.sandbox``; PACKET_TIME_LIMIT and
+PACKET_MEMORY_LIMIT in the configuration), and fails with a PacketError past either.
 """
 
 import html
@@ -11,11 +15,14 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
+from flask_babel import format_decimal, gettext
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.generic import NameObject, TextStringObject
 
 from app.documents.render import RenderError, render_pdf
-from app.documents.uploads import pypdf_messages
+from app.documents.sandbox import LimitExceeded, Limits, run_limited
+from app.documents.uploads import pypdf_messages, reraise_out_of_memory
 
 # The stamp sits where print.css puts a document's own page number (the @bottom-right margin
 # box: 2cm from the right edge, centred in the 2.2cm bottom margin, 8.5pt on a 1.2 line) and
@@ -33,9 +40,17 @@ LABEL_MIN_WIDTH = 2.6 * CM
 # WeasyPrint could spill a sheet exactly as tall as its page onto a second page by rounding.
 SHEET_SLACK = 1.0
 
+# Used when no app configures them (config.py: PACKET_TIME_LIMIT, PACKET_MEMORY_LIMIT).
+DEFAULT_LIMITS = Limits(seconds=300, memory_bytes=2 * 2**30)
+
 
 class PacketError(Exception):
     """A packet could not be built (normally because an input PDF cannot be read)."""
+
+
+class PacketTooCostly(PacketError):
+    """Building took longer or needed more memory than allowed; the message says which, in
+    the user's language (when there is an app context)."""
 
 
 @dataclass
@@ -62,6 +77,7 @@ def build_packet(
     page_label: str = "Sida {page} ({pages})",
     static_folder: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    limits: Limits | None = None,
 ) -> bytes:
     """Merge ``front`` and every section's documents into one bookmarked, numbered PDF.
 
@@ -75,8 +91,65 @@ def build_packet(
     ``progress(stage, done, total)``, when given, hears of each document added (stage
     "documents") and of the stamping ("stamping") and writing ("writing").
 
-    Raises PacketError when an input cannot be read or the stamps cannot be rendered.
+    The work runs in a child process within ``limits`` (default: the app's PACKET_TIME_LIMIT
+    and PACKET_MEMORY_LIMIT); nothing is returned, or kept, from a build that went past them.
+
+    Raises PacketError when an input cannot be read or the stamps cannot be rendered, and
+    PacketTooCostly when the limits were exceeded.
     """
+    config = current_app.config if has_app_context() else {}
+    if limits is None:
+        limits = Limits(
+            seconds=config.get("PACKET_TIME_LIMIT", DEFAULT_LIMITS.seconds),
+            memory_bytes=config.get("PACKET_MEMORY_LIMIT", DEFAULT_LIMITS.memory_bytes),
+        )
+    if static_folder is None and has_app_context():
+        static_folder = current_app.static_folder
+    try:
+        return run_limited(
+            build_packet_here,
+            front,
+            front_title,
+            sections,
+            page_label=page_label,
+            static_folder=static_folder,
+            progress=progress,
+            limits=limits,
+        )
+    except LimitExceeded as exceeded:
+        raise PacketTooCostly(_limit_message(exceeded)) from exceeded
+
+
+def _limit_message(exceeded: LimitExceeded) -> str:
+    if exceeded.what == "time":
+        return gettext(
+            "it took longer than the %(seconds)s seconds allowed",
+            seconds=format_decimal(exceeded.limits.seconds, format="0.#"),
+        )
+    if exceeded.what == "memory":
+        return gettext(
+            "it needed more than the %(megabytes)s MB of memory allowed",
+            megabytes=exceeded.limits.memory_megabytes,
+        )
+    # Under the memory limit, libraries that cannot get memory tend to abort rather than fail.
+    return gettext(
+        "the process building them stopped unexpectedly (perhaps it needed more than the "
+        "%(megabytes)s MB of memory allowed)",
+        megabytes=exceeded.limits.memory_megabytes,
+    )
+
+
+def build_packet_here(
+    front: bytes,
+    front_title: str,
+    sections: list[PacketSection],
+    *,
+    page_label: str = "Sida {page} ({pages})",
+    static_folder: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> bytes:
+    """``build_packet`` in this process, without limits: for the child process (and for
+    trusted inputs only)."""
     report = progress or (lambda stage, done, total: None)
     total = sum(len(section.documents) for section in sections)
     done = 0
@@ -118,6 +191,7 @@ def _read(pdf: bytes, title: str) -> PdfReader:
     except PacketError:
         raise
     except Exception as error:
+        reraise_out_of_memory(error)  # the sandbox reports the memory limit
         raise PacketError(f"{title!r} cannot be read as a PDF: {error}") from error
     return reader
 

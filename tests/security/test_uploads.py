@@ -2,19 +2,24 @@
 size and page limits hold, encrypted and broken PDFs are refused with a Swedish message, and
 the form keeps what the secretary typed."""
 
+import hashlib
 import html
 import io
 
 import pytest
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
-from app.agenda.models import AgendaItem
+from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.bodies.models import Body
+from app.cases.models import Document
+from app.core.audit import AuditEntry
 from app.documents.render import render_pdf
 from app.extensions import db
 from app.meetings.models import Meeting
 from tests.conftest import ELIN
+from tests.documents.hostile import active_pdf, bomb_pdf, embedded_files, links
+from tests.security.helpers import pdf_active_content
 
 TITLE = "Bilaga 3 Analys av kompetensbehovet"
 
@@ -48,7 +53,14 @@ def elin(make_client, login_demo):
     return client
 
 
-def _upload(client, item_id, data: bytes, filename: str, mimetype: str = "application/pdf"):
+def _upload(
+    client,
+    item_id,
+    data: bytes,
+    filename: str,
+    mimetype: str = "application/pdf",
+    confidentiality: str = "secret",
+):
     token = client.csrf_token(f"/items/{item_id}/edit")
     return client.post(
         f"/items/{item_id}/documents/upload",
@@ -56,7 +68,7 @@ def _upload(client, item_id, data: bytes, filename: str, mimetype: str = "applic
             "csrf_token": token,
             "upload-file": (io.BytesIO(data), filename, mimetype),
             "upload-title": TITLE,
-            "upload-confidentiality": "secret",
+            "upload-confidentiality": confidentiality,
         },
         content_type="multipart/form-data",
         follow_redirects=True,
@@ -145,3 +157,51 @@ def test_a_request_past_the_limit_is_refused_before_it_is_read(app, item_id, eli
         app.config["MAX_CONTENT_LENGTH"] = limit
     assert response.status_code == 413
     assert "för stor" in response.get_data(as_text=True)
+
+
+def test_a_pdf_bomb_is_refused_with_a_message(app, item_id, elin):
+    # 1,000 pages sharing one stream that inflates to 70 MB: 250 kB, and 70 GB to show.
+    page = _upload(elin, item_id, bomb_pdf(), "bomb.pdf").get_data(as_text=True)
+    _refused_and_kept(page, "PDF-filen packas upp till mer än 100 MB och kan inte tas emot.")
+    assert TITLE not in _attached(app, item_id)
+
+
+def test_what_could_run_in_a_pdf_is_removed_before_anyone_gets_the_file(
+    app, item_id, elin, make_client
+):
+    """JavaScript on opening, a launch action, an embedded file (and more: see active_pdf)
+    are not in the file served, to the secretary or to an anonymous reader; the audit log
+    keeps the sha256 of the file as uploaded."""
+    original = active_pdf(_pdf(app))
+    assert pdf_active_content(original) and embedded_files(original)
+    response = _upload(elin, item_id, original, "bilaga.pdf", confidentiality="public")
+    assert "flash-success" in response.get_data(as_text=True)
+    with app.app_context():
+        link = db.session.scalar(
+            select(AgendaItemDocument)
+            .join(Document)
+            .where(AgendaItemDocument.item_id == item_id, Document.title == TITLE)
+        )
+        link_id, document_id, stored_sha = link.id, link.document_id, link.document.sha256
+    for reader in (elin, make_client()):  # the secretary, and anyone: the meeting is public
+        response = reader.get(f"/item-documents/{link_id}/file")
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        served = response.data
+        assert hashlib.sha256(served).hexdigest() == stored_sha
+        assert pdf_active_content(served) == []
+        assert embedded_files(served) == []
+        root = PdfReader(io.BytesIO(served)).trailer["/Root"]
+        assert "/OpenAction" not in root and "/Names" not in root
+        assert links(served) == ["https://www.example.se/bilaga"]
+
+    # The audit log knows the original by its sha256, and what was taken out.
+    with app.app_context():
+        entry = db.session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.object_type == "Document",
+                AuditEntry.object_id == document_id,
+                AuditEntry.action == "upload",
+            )
+        )
+        assert entry.changes["original_sha256"]["after"] == hashlib.sha256(original).hexdigest()
+        assert "/OpenAction /JavaScript" in entry.changes["removed"]["after"]
