@@ -156,6 +156,11 @@ class TestingConfig(Config):
         tempfile.gettempdir(), f"sekretariat-test-signing-{os.getpid()}"
     )
     SIGNING_PKCS12_PASSWORD = "testing"
+    # Stored files of this test process alone (never the developer's instance/storage, and
+    # never another pytest-xdist worker's); removed when the session ends.
+    STORAGE_PATH = os.environ.get("TEST_STORAGE_PATH") or os.path.join(
+        tempfile.gettempdir(), f"sekretariat-test-storage-{os.getpid()}"
+    )
     # Jobs run in process unless a test starts Redis and a worker (tests/jobs): never the
     # developer's broker. A worker started by a test waits this long after each step.
     CELERY_BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL")

@@ -1,24 +1,53 @@
 """Fixtures: the app, a clean database per test, a CSRF-aware client, logins, factories.
 
 The suite runs against SQLite by default and against PostgreSQL when TEST_DATABASE_URL names
-one (``scripts/run-tests`` starts a throwaway server and runs the suite twice).
+one (``scripts/run-tests`` starts a throwaway server and runs the suite twice). It runs on
+every core (pytest-xdist, ``-n auto``): each worker process has its own in-memory SQLite, or
+its own PostgreSQL database beside TEST_DATABASE_URL's (made here, before the app's
+configuration reads the variable), and its own folder of stored files.
 
 Requests are never made inside an app context held by a test: each request gets its own
 context and database session, as in production. Set up data inside ``with app.app_context()``.
 """
 
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
-from app.extensions import db
-from app.signing.keys import init_dev_signing
+
+def _database_of_this_worker() -> None:
+    """Under pytest-xdist, point TEST_DATABASE_URL at a PostgreSQL database of this worker's
+    own (``<database>_<worker>``, made empty), so that workers never share tables."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    # Once per process: this module is imported again as ``tests.conftest`` by test modules.
+    if not worker or not url.startswith("postgresql") or os.environ.get("TEST_DATABASE_WORKER"):
+        return
+    os.environ["TEST_DATABASE_WORKER"] = worker
+    source = sa.engine.make_url(url)
+    name = f"{source.database}_{worker}"
+    admin = sa.create_engine(source, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    os.environ["TEST_DATABASE_URL"] = source.set(database=name).render_as_string(
+        hide_password=False
+    )
+
+
+_database_of_this_worker()
+
+from app import create_app  # noqa: E402 - reads TEST_DATABASE_URL, set just above
+from app.extensions import db  # noqa: E402
+from app.signing.keys import init_dev_signing  # noqa: E402
 
 # The real local SMTP server fixture (`smtp_server`).
 pytest_plugins = ["tests.smtp_server"]
@@ -36,6 +65,7 @@ def app() -> Iterator[Flask]:
     init_dev_signing(app.config["SIGNING_DIR"], password=app.config["SIGNING_PKCS12_PASSWORD"])
     yield app
     shutil.rmtree(app.config["SIGNING_DIR"], ignore_errors=True)
+    shutil.rmtree(app.config["STORAGE_PATH"], ignore_errors=True)
     with app.app_context():
         db.drop_all()
         db.engine.dispose()

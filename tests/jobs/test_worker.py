@@ -104,7 +104,7 @@ class Workers:
             **os.environ,
             "SEKRETARIAT_CONFIG": "testing",
             "TEST_DATABASE_URL": self.shared["database"],
-            "STORAGE_PATH": self.shared["storage"],
+            "TEST_STORAGE_PATH": self.shared["storage"],
             "TEST_CELERY_BROKER_URL": self.shared["broker"],
             "JOBS_TEST_STEP_DELAY": str(step_delay),
             "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
