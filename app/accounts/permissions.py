@@ -6,13 +6,13 @@ public. Role sets are computed once per request.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask import g
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from app.bodies.models import Body, Membership, MembershipFunction, MembershipKind
+from app.core.dates import local_today
 from app.extensions import db
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 
@@ -42,7 +42,7 @@ def roles_of(user: object) -> Roles:
     secretary_of: set[int] = set()
     member_of: set[int] = set()
     if user.person_id is not None:  # type: ignore[attr-defined]
-        today = date.today()
+        today = local_today()
         memberships = db.session.scalars(
             select(Membership).where(Membership.person_id == user.person_id)  # type: ignore[attr-defined]
         )

@@ -1,7 +1,7 @@
 """Sending the kallelse: the agenda PDF, a link to the handlingar and a calendar invitation to
 every ledamot and ersättare of the body, recorded on the meeting."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -12,7 +12,7 @@ from app.agenda.rendering import agenda_fingerprint, agenda_pdf
 from app.bodies.models import Membership, MembershipKind
 from app.core.audit import record_change
 from app.core.calendar import CalendarEvent, invitation_ics, invitation_media_type
-from app.core.dates import local_to_utc
+from app.core.dates import local_to_utc, local_today
 from app.core.errors import DomainError
 from app.core.mail import Attachment, MailError, OutgoingMessage, send_messages
 from app.core.models import utcnow
@@ -72,7 +72,7 @@ def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url:
     """Email the kallelse to the members and record it; a second call sends an update."""
     if meeting.status == MeetingStatus.CANCELLED:
         raise DomainError(_("The meeting is cancelled."))
-    if meeting.meeting_date < date.today() and meeting.status == MeetingStatus.HELD:
+    if meeting.meeting_date < local_today() and meeting.status == MeetingStatus.HELD:
         raise DomainError(_("The meeting has been held."))
     people = recipients_of(meeting)
     with_email = [p for p in people if p.email]

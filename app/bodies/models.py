@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.dates import local_today
 from app.core.models import (
     Base,
     LabelledEnum,
@@ -171,7 +172,7 @@ class Body(VersionedMixin, TimestampMixin, Base):
         return f"{self.name} ({self.short_name})" if self.short_name else self.name
 
     def current_term(self, on: date | None = None) -> "Term | None":
-        on = on or date.today()
+        on = on or local_today()
         for term in self.terms:
             if term.covers(on):
                 return term
@@ -227,7 +228,7 @@ class Membership(VersionedMixin, TimestampMixin, Base):
     organisation: Mapped[Organisation | None] = relationship()
 
     def is_active(self, on: date | None = None) -> bool:
-        on = on or date.today()
+        on = on or local_today()
         return (
             (self.start_date is None or self.start_date <= on)
             and (self.end_date is None or on <= self.end_date)

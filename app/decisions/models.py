@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agenda.models import AgendaItem
 from app.bodies.models import Body
+from app.core.dates import local_today
 from app.core.models import (
     Base,
     LabelledEnum,
@@ -77,7 +78,7 @@ class Assignment(VersionedMixin, TimestampMixin, Base):
         return self.assignee_body.name if self.assignee_body else (self.assignee_text or "")
 
     def is_overdue(self, today: date | None = None) -> bool:
-        today = today or date.today()
+        today = today or local_today()
         return (
             self.status == AssignmentStatus.OPEN
             and self.due_date is not None

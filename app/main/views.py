@@ -1,5 +1,3 @@
-from datetime import date
-
 from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,13 +24,13 @@ def index():
     visible = select(Meeting).join(Meeting.body).where(visible_bodies_clause(current_user))
     upcoming = db.session.scalars(
         visible.where(
-            Meeting.meeting_date >= date.today(), Meeting.status != MeetingStatus.CANCELLED
+            Meeting.meeting_date >= local_today(), Meeting.status != MeetingStatus.CANCELLED
         )
         .order_by(Meeting.meeting_date, Meeting.start_time)
         .limit(10)
     ).all()
     recent = db.session.scalars(
-        visible.where(Meeting.meeting_date < date.today())
+        visible.where(Meeting.meeting_date < local_today())
         .order_by(Meeting.meeting_date.desc(), Meeting.start_time.desc())
         .limit(10)
     ).all()

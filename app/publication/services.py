@@ -54,24 +54,16 @@ DEFAULT_KEPT_AT_SUFFIX = ", kansliet"
 
 
 @lru_cache(maxsize=64)
-def _public_holidays(year: int) -> frozenset[date]:
-    """Sweden's allmänna helgdagar of ``year`` (the ``holidays`` package, category public)."""
-    return frozenset(holidays.Sweden(years=year).keys())
-
-
-def _is_midsummer_eve(day: date) -> bool:
-    # Midsommardagen is the Saturday from 20 to 26 June; its eve the Friday before.
-    return day.month == 6 and 19 <= day.day <= 25 and day.weekday() == 4
+def _swedish_calendar(year: int) -> holidays.HolidayBase:
+    """Sweden's allmänna helgdagar of ``year`` and the days treated as such (category
+    de_facto: midsommarafton, julafton, nyårsafton), from the ``holidays`` package."""
+    return holidays.Sweden(years=year, categories=(holidays.PUBLIC, holidays.DE_FACTO))
 
 
 def is_non_working_day(day: date) -> bool:
-    """A day on which a last day cannot fall under lag (1930:173)."""
-    return (
-        day.weekday() >= 5
-        or day in _public_holidays(day.year)
-        or _is_midsummer_eve(day)
-        or (day.month, day.day) in ((12, 24), (12, 31))
-    )
+    """A day on which a last day cannot fall under lag (1930:173): a Saturday, a Sunday, a
+    public holiday, midsommarafton, julafton or nyårsafton."""
+    return not _swedish_calendar(day.year).is_working_day(day)
 
 
 def next_working_day(day: date) -> date:

@@ -160,3 +160,34 @@ def test_empty_feed_is_still_a_valid_calendar() -> None:
 
     assert calendar.walk("VEVENT") == []
     assert len(calendar.subcomponents) == 1  # RFC 5545 wants at least one component
+
+
+def test_a_seat_begins_at_midnight_in_stockholm_not_on_the_servers_clock(app, factory, monkeypatch):
+    """A membership from tomorrow counts from 00:00 Swedish time: at 23:30 UTC today it is
+    already tomorrow in Stockholm (00:30 in winter, 01:30 in summer) and the member has her
+    seat, whatever the server's own zone or date says."""
+    from datetime import UTC, timedelta
+    from datetime import datetime as real_datetime
+
+    import app.core.dates as dates
+    from app.accounts.models import User
+    from app.accounts.permissions import roles_of
+    from app.extensions import db
+
+    today_utc = real_datetime.now(UTC).date()
+    late_evening = real_datetime(today_utc.year, today_utc.month, today_utc.day, 23, 30, tzinfo=UTC)
+
+    class Clock(real_datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return late_evening.astimezone(tz) if tz else late_evening.replace(tzinfo=None)
+
+    tomorrow = today_utc + timedelta(days=1)
+    body_id = factory.body("Testnämnden")
+    person_id = factory.person("Anna Andersson")
+    factory.seat(person_id, body_id, start_date=tomorrow)
+    user_id = factory.user("anna@example.se", person_id=person_id)
+    monkeypatch.setattr(dates, "datetime", Clock)
+    with app.test_request_context():
+        assert dates.local_today() == tomorrow
+        assert body_id in roles_of(db.session.get(User, user_id)).member_of
