@@ -234,7 +234,3 @@ class Membership(VersionedMixin, TimestampMixin, Base):
             and (self.end_date is None or on <= self.end_date)
             and self.term.covers(on)
         )
-
-    @property
-    def holds_seat(self) -> bool:
-        return self.kind in (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE)

@@ -29,12 +29,6 @@ class ConflictError(DomainError):
         )
 
 
-class PermissionDenied(DomainError):
-    @staticmethod
-    def default_message() -> str:
-        return str(_l("You do not have permission to do this."))
-
-
 def check_version(record: object, submitted_version: int | None) -> None:
     """Raise ConflictError when the form was loaded from an older version of ``record``."""
     if submitted_version is None:

@@ -235,10 +235,6 @@ class UppdragEntry:
     # The item that reports back, where there is one the reader may see.
     reported_item: AgendaItem | None
 
-    @property
-    def given_by(self) -> Body:
-        return self.origin.meeting.body
-
 
 @dataclass(frozen=True)
 class PersonBodies:

@@ -127,10 +127,6 @@ def justered_revision(meeting: Meeting) -> RecordRevision | None:
     return done[-1] if done else None
 
 
-def justered_revision_numbered(meeting: Meeting, number: int) -> RecordRevision | None:
-    return next((r for r in justered_revisions(meeting) if r.number == number), None)
-
-
 def rounds_of(meeting: Meeting) -> list[JusteringRound]:
     return list(
         db.session.scalars(

@@ -18,7 +18,6 @@ to draw it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -85,11 +84,6 @@ class BoxOnPage(Protocol):
 
     page: int
     box: tuple[float, float, float, float]
-
-
-def slots_from_boxes(boxes: Mapping[str, BoxOnPage]) -> list[SignatureSlot]:
-    """Signature slots named after the HTML ids of the boxes a template reserved."""
-    return [SignatureSlot(name, placed.page, placed.box) for name, placed in boxes.items()]
 
 
 def add_signature_fields(pdf: bytes, slots: list[SignatureSlot]) -> bytes:
