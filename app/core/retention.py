@@ -78,13 +78,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             if reason:
                 _refuse(f"delete {type(record).__name__} #{record.id}: {reason}")
         for record in session.dirty:
-            reason = rewrite_reason(record) or _link_reason(session, record, changed=True)
+            reason = rewrite_reason(record) or _link_reason(session, record)
             if reason:
                 _refuse(f"change {type(record).__name__} #{record.id}: {reason}")
-        for record in session.new:
-            reason = _link_reason(session, record, changed=False)
-            if reason:
-                _refuse(f"add {type(record).__name__}: {reason}")
 
 
 def _refuse(detail: str) -> None:
@@ -140,19 +136,20 @@ def rewrite_reason(record: Any) -> str | None:
     return None
 
 
-def _link_reason(session: Session, record: Any, *, changed: bool) -> str | None:
-    """A beslutsunderlag put on, moved on or rewritten in an item of a final record (deleting
-    one is ``protected_reason``'s): the record's handlingar are frozen with it."""
+def _link_reason(session: Session, record: Any) -> str | None:
+    """A beslutsunderlag moved on or rewritten in an item of a final record (deleting one is
+    ``protected_reason``'s): the record's handlingar are frozen with it. (Attaching one is
+    refused by the services, app.agenda.services; a record is built, as an import or a test
+    does, by adding its links.)"""
     from app.agenda.models import AgendaItemDocument
     from app.meetings.models import RecordStatus
 
     if not isinstance(record, AgendaItemDocument):
         return None
-    if changed:
-        state = inspect(record)
-        columns = state.mapper.column_attrs
-        if not any(state.attrs[attr.key].history.has_changes() for attr in columns):
-            return None
+    state = inspect(record)
+    columns = state.mapper.column_attrs
+    if not any(state.attrs[attr.key].history.has_changes() for attr in columns):
+        return None
     meeting = _meeting_of(session, record)
     if meeting is not None and meeting.record_status == RecordStatus.FINAL:
         return "the beslutsunderlag of a final record"

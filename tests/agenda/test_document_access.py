@@ -275,11 +275,7 @@ def test_the_beslutsunderlag_freeze_with_the_record(app, world, make_client, log
         changes = (
             lambda: db.session.delete(record),
             lambda: setattr(record, "position", 5),
-            lambda: db.session.add(
-                AgendaItemDocument(
-                    item_id=world["item"], document_id=world["documents"][OWN["secret"]]
-                )
-            ),
+            lambda: setattr(record, "document_id", world["documents"][OWN["secret"]]),
         )
         for change in changes:
             change()
