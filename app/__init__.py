@@ -37,6 +37,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _init_extensions(app)
     _install_security(app)
     _install_search_index_hooks()
+    _install_document_owners()
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)
@@ -144,6 +145,13 @@ def _install_search_index_hooks() -> None:
     from app.search.index import install_index_hooks
 
     install_index_hooks()
+
+
+def _install_document_owners() -> None:
+    """A document attached anywhere gets an owner if it has none (app.cases.ownership)."""
+    from app.cases.ownership import install_owner_defaults
+
+    install_owner_defaults()
 
 
 def _register_blueprints(app: Flask) -> None:

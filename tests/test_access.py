@@ -1,8 +1,9 @@
 """Every route × every role: the status code, and that no forbidden text leaks.
 
-Roles: anonymous; member of another body (a Bergslaget board member); member (Johanna Odö,
-ordinarie in Kompetensförsörjning and SRB); ersättare (Christine Andersen, Kompetensförsörjning);
-secretary (Elin Hellström: Kompetensförsörjning and, for the demo, SRB); admin.
+Roles: anonymous; member of another body (a Bergslaget board member); secretary of another body
+(Sara Ström, secretary of Samverkansgrupp Hälsa only); member (Johanna Odö, ordinarie in
+Kompetensförsörjning and SRB); ersättare (Christine Andersen, Kompetensförsörjning); secretary
+(Elin Hellström: Kompetensförsörjning and, for the demo, SRB); admin.
 """
 
 import re
@@ -14,7 +15,7 @@ from werkzeug.exceptions import NotFound
 
 from app.accounts.models import User
 from app.agenda.models import AgendaItem, AgendaItemDocument
-from app.bodies.models import Body, Membership
+from app.bodies.models import Body, Membership, MembershipFunction, MembershipKind
 from app.cases.models import Confidentiality, Document
 from app.documents.render import render_pdf
 from app.documents.storage import store_bytes
@@ -25,9 +26,23 @@ from app.organisations.models import Organisation
 from app.people.models import Person
 from tests.conftest import ADMIN, DEMO_PASSWORD, ELIN, JOHANNA
 
-ROLES = ("anonymous", "other_member", "member", "substitute", "secretary", "admin")
+ROLES = (
+    "anonymous",
+    "other_member",
+    "other_secretary",
+    "member",
+    "substitute",
+    "secretary",
+    "admin",
+)
 ALL = dict.fromkeys(ROLES, 200)
-LOGGED_IN_403 = {"anonymous": 302, "other_member": 403, "member": 403, "substitute": 403}
+LOGGED_IN_403 = {
+    "anonymous": 302,
+    "other_member": 403,
+    "other_secretary": 403,
+    "member": 403,
+    "substitute": 403,
+}
 ADMIN_ONLY = {**LOGGED_IN_403, "secretary": 403, "admin": 200}
 SECRETARY = {**LOGGED_IN_403, "secretary": 200, "admin": 200}
 
@@ -85,11 +100,21 @@ def world(app, demo, factory):
         db.session.commit()
     factory.user("christine@example.se", person_id=christine)
     factory.user("bohman@example.se", person_id=bohman)
+    sara = factory.person("Sara Ström", email="sara.strom@example.se")
+    factory.seat(sara, ids["halsa"], MembershipKind.STAFF, MembershipFunction.SECRETARY)
+    factory.user(OTHER_SECRETARY, person_id=sara)
+    with app.app_context():
+        ids["halsa_item"] = db.session.scalar(
+            select(AgendaItem.id).join(AgendaItem.meeting).where(Meeting.body_id == ids["halsa"])
+        )
     return ids
 
 
+OTHER_SECRETARY = "sara.strom@example.se"
+
 ACCOUNTS = {
     "other_member": ("bohman@example.se", "correct horse battery"),
+    "other_secretary": (OTHER_SECRETARY, "correct horse battery"),
     "member": (JOHANNA, DEMO_PASSWORD),
     "substitute": ("christine@example.se", "correct horse battery"),
     "secretary": (ELIN, DEMO_PASSWORD),
@@ -104,7 +129,7 @@ ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/bodies/{hidden}", {**dict.fromkeys(ROLES, 404), "admin": 200}),
     ("/bodies/new", ADMIN_ONLY),
     ("/bodies/{kompetens}/edit", SECRETARY),
-    ("/bodies/{halsa}/edit", {**SECRETARY, "secretary": 403}),
+    ("/bodies/{halsa}/edit", {**SECRETARY, "secretary": 403, "other_secretary": 200}),
     ("/bodies/{srb}/edit", SECRETARY),
     ("/bodies/{kompetens}/terms/new", SECRETARY),
     ("/bodies/terms/{kompetens_term}/edit", SECRETARY),
@@ -114,11 +139,12 @@ ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/organisations/{region}", ALL),
     ("/organisations/new", ADMIN_ONLY),
     ("/organisations/{region}/edit", ADMIN_ONLY),
-    ("/people/", SECRETARY),
-    ("/people/new", SECRETARY),
+    # Any secretary registers people (for her own bodies).
+    ("/people/", {**SECRETARY, "other_secretary": 200}),
+    ("/people/new", {**SECRETARY, "other_secretary": 200}),
     ("/people/{johanna}", ALL),
     ("/people/{johanna}/edit", SECRETARY),
-    ("/people/{halsa_person}/edit", {**SECRETARY, "secretary": 403}),
+    ("/people/{halsa_person}/edit", {**SECRETARY, "secretary": 403, "other_secretary": 200}),
     ("/meetings/{kompetens_meeting}", ALL),
     ("/bodies/{kompetens}/meetings/new", SECRETARY),
     ("/bodies/{kompetens}/planned", SECRETARY),
@@ -127,6 +153,7 @@ ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/meetings/{kompetens_meeting}/edit", SECRETARY),
     ("/meetings/{srb_meeting}/items/new", SECRETARY),
     ("/items/{kompetens_item}/edit", SECRETARY),
+    ("/items/{halsa_item}/edit", {**SECRETARY, "secretary": 403, "other_secretary": 200}),
     # The PDFs: the body's members and secretaries (Johanna sits in SRB; Christine does not).
     (
         "/meetings/{srb_meeting}/foredragningslista.pdf",
@@ -191,7 +218,8 @@ def test_every_route_for_every_role(world, make_client: Callable, login):
             if response.mimetype != "text/html":
                 continue
             page = response.get_data(as_text=True)
-            if role not in ("secretary", "admin") and url not in OWN_PAGES:
+            staff = role in ("secretary", "other_secretary", "admin")  # any secretary
+            if not staff and url not in OWN_PAGES:
                 for text in STAFF_ONLY_TEXT:
                     assert text not in page, f"{text!r} leaked to {role} on {url}"
 
@@ -281,6 +309,9 @@ JUSTERAT_ROUTES: list[tuple[str, dict[str, int]]] = [
         "/item-documents/{secret_link}/file",
         {**dict.fromkeys(ROLES, 404), "secretary": 200, "admin": 200},
     ),
+    # Another body's secretary edits her own item: SRB's secret paper is never offered there.
+    ("/items/{halsa_item}/edit", {**SECRETARY, "secretary": 403, "other_secretary": 200}),
+    ("/search?q=hemlig+bilaga", ALL),
     # A background job: the one who started it (Elin), the body's secretaries, admins.
     ("/jobs/{srb_job}", SECRETARY),
     ("/jobs/{srb_job}.json", SECRETARY),
@@ -300,14 +331,10 @@ def justerat(world, app):
     from app.publication.models import Posting
 
     with app.test_request_context():
-        assert run_srb_cycle()
-        db.session.commit()
         meeting = db.session.get(Meeting, world["srb_meeting"])
-        world["srb_round"] = rounds_of(meeting)[-1].id
-        world["srb_posting"] = db.session.scalar(select(Posting.id))
-        world["signed_sha"] = justered_revision(meeting).signed_pdf_sha256
         world["srb_item"] = next(i.id for i in meeting.items if i.is_public)
-        # Two attached files: a public bilaga and one under sekretess.
+        # Two attached files (before the record is final, which freezes them): a public
+        # bilaga and one under sekretess, SRB's.
         item = db.session.get(AgendaItem, world["srb_item"])
         for key, title, confidentiality in (
             ("public_link", "Offentlig bilaga", Confidentiality.PUBLIC),
@@ -326,6 +353,14 @@ def justerat(world, app):
             db.session.add(link)
             db.session.flush()
             world[key] = link.id
+            world[key.replace("link", "document")] = document.id
+        db.session.commit()
+        assert run_srb_cycle()
+        db.session.commit()
+        meeting = db.session.get(Meeting, world["srb_meeting"])
+        world["srb_round"] = rounds_of(meeting)[-1].id
+        world["srb_posting"] = db.session.scalar(select(Posting.id))
+        world["signed_sha"] = justered_revision(meeting).signed_pdf_sha256
         elin = db.session.scalar(select(User).where(User.email == ELIN))
         job = Job(
             kind="packet",
@@ -374,6 +409,8 @@ OWN_POSTS = {"notifications.index"}
 SIGNATORY_POSTS = {"justering.approve", "justering.reject"}
 # The reader's own forms: an empty submission is refused as incomplete, and changes nothing.
 OWN_FORMS = {"accounts.account"}
+# Any secretary's forms (she registers people for her bodies): empty, refused as incomplete.
+ANY_SECRETARY_FORMS = {"people.new"}
 # Ends every session of the account: posted last, after every other state change.
 SESSION_ENDING_POSTS = {"accounts.logout_everywhere"}
 
@@ -441,7 +478,9 @@ def test_every_get_route_is_in_the_matrix(justerat, app):
     assert not missing, f"GET routes missing from the access matrix: {missing}"
 
 
-@pytest.mark.parametrize("role", ["anonymous", "other_member", "member", "substitute"])
+@pytest.mark.parametrize(
+    "role", ["anonymous", "other_member", "other_secretary", "member", "substitute"]
+)
 def test_every_state_change_refuses_those_without_the_right(
     justerat, app, make_client: Callable, login, role
 ):
@@ -465,7 +504,9 @@ def test_every_state_change_refuses_those_without_the_right(
             continue  # Johanna is SRB's justerare: her own signoff answers (tested elsewhere)
         elif rule.endpoint in OWN_POSTS:
             assert response.status_code == 302, f"{role} POST {url}"
-        elif rule.endpoint in OWN_FORMS:
+        elif rule.endpoint in OWN_FORMS or (
+            role == "other_secretary" and rule.endpoint in ANY_SECRETARY_FORMS
+        ):
             assert response.status_code == 422, f"{role} POST {url}"
         elif rule.endpoint in SESSION_ENDING_POSTS:
             assert response.status_code == 302, f"{role} POST {url}"

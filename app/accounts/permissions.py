@@ -150,15 +150,45 @@ def can_edit_person(user: object, person_body_ids: set[int]) -> bool:
     return not person_body_ids or bool(person_body_ids & roles.secretary_of)
 
 
-def can_view_document(user: object, document: "Document", body: Body) -> bool:  # noqa: F821
-    """Public documents follow the body; internal ones need a seat; secret ones the secretary."""
+def can_view_document(user: object, document: "Document") -> bool:  # noqa: F821
+    """Who may read a document is judged by its owner, never by where it is shown.
+
+    Public: anyone. Internal: the secretaries and members of the owner body; a document owned by
+    an organisation as a whole, those of any of its bodies. Secret (OSL): the secretaries of the
+    owner body only; one owned by an organisation as a whole, admins only. A document without
+    an owner is, unless public, the admins'. ``visible_documents_clause`` is the same in SQL."""
     from app.cases.models import Confidentiality
 
-    if document.confidentiality == Confidentiality.PUBLIC:
-        return can_view_body(user, body)
+    roles = roles_of(user)
+    if roles.is_admin or document.confidentiality == Confidentiality.PUBLIC:
+        return True
+    if document.owner_body_id is not None:
+        if document.confidentiality == Confidentiality.INTERNAL:
+            return document.owner_body_id in roles.secretary_of | roles.member_of
+        return document.owner_body_id in roles.secretary_of
+    if document.owner_organisation_id is None:
+        return False
     if document.confidentiality == Confidentiality.INTERNAL:
-        return can_manage_body(user, body) or is_member(user, body)
-    return can_manage_body(user, body)
+        return document.owner_organisation_id in _organisations_of(roles)
+    return False
+
+
+def _organisations_of(roles: Roles) -> set[int]:
+    """The organisations of the bodies where the reader is secretary or member."""
+    bodies = roles.secretary_of | roles.member_of
+    if not bodies:
+        return set()
+    return set(db.session.scalars(select(Body.organisation_id).where(Body.id.in_(bodies))))
+
+
+def can_attach_document(user: object, document: "Document", body: Body) -> bool:  # noqa: F821
+    """What a secretary may put on an item of ``body``: a document she may read herself, with
+    a file, whose owner body she may see (a closed body's papers stay unknown to outsiders).
+    The secretary of ``body`` (or an admin) only."""
+    if not can_manage_body(user, body) or not document.has_file:
+        return False
+    owner = document.owner_body
+    return can_view_document(user, document) and (owner is None or can_view_body(user, owner))
 
 
 # -- the reading side: people, items, documents, decisions, uppdrag, notices ---------------------
@@ -180,10 +210,10 @@ def can_view_item(user: object, item: "AgendaItem") -> bool:  # noqa: F821
 
 
 def can_view_item_document(user: object, link: "AgendaItemDocument") -> bool:  # noqa: F821
-    """A beslutsunderlag on an item: the item must be visible and the document itself too."""
-    return can_view_item(user, link.item) and can_view_document(
-        user, link.document, link.item.meeting.body
-    )
+    """A beslutsunderlag on an item: the item must be visible and the document itself readable
+    (by its owner's rule: the secretary of the meeting's body does not read another body's
+    secret paper because it was put on her agenda)."""
+    return can_view_item(user, link.item) and can_view_document(user, link.document)
 
 
 def can_view_attendance(user: object, meeting: Meeting) -> bool:
@@ -273,16 +303,7 @@ def visible_items_clause(user: object):
 def visible_item_documents_clause(user: object):
     """``can_view_item_document`` as a WHERE clause over AgendaItemDocument joined with
     AgendaItem, Meeting, Body and Document."""
-    from app.cases.models import Confidentiality, Document
-
-    roles = roles_of(user)
-    managed = _managed_meetings_clause(roles)
-    readable = (
-        (Document.confidentiality == Confidentiality.PUBLIC)
-        | managed
-        | ((Document.confidentiality == Confidentiality.INTERNAL) & _member_meetings_clause(roles))
-    )
-    return visible_items_clause(user) & readable
+    return visible_items_clause(user) & visible_documents_clause(user)
 
 
 # -- the agenda and document rules as SQL (the OParl API lists what the public may see) ------
@@ -298,17 +319,33 @@ def visible_agendas_clause(user: object):
 
 
 def visible_documents_clause(user: object):
-    """``can_view_document`` as a WHERE clause over Document and the Body it is shown in."""
+    """``can_view_document`` as a WHERE clause over Document (judged by its owner alone)."""
+    from sqlalchemy import false
+    from sqlalchemy.orm import aliased
+
     from app.cases.models import Confidentiality, Document
 
     roles = roles_of(user)
     if roles.is_admin:
         return Document.id.is_not(None)
-    public = (Document.confidentiality == Confidentiality.PUBLIC) & visible_bodies_clause(user)
-    internal = (Document.confidentiality == Confidentiality.INTERNAL) & Body.id.in_(
-        roles.secretary_of | roles.member_of
+    public = Document.confidentiality == Confidentiality.PUBLIC
+    bodies = roles.secretary_of | roles.member_of
+    if not bodies:
+        return public
+    # Its own Body (not the one of the meeting the outer query may have joined).
+    body = aliased(Body)
+    organisations = select(body.organisation_id).where(body.id.in_(bodies))
+    internal = (Document.confidentiality == Confidentiality.INTERNAL) & (
+        Document.owner_body_id.in_(bodies)
+        | (Document.owner_body_id.is_(None) & Document.owner_organisation_id.in_(organisations))
     )
-    return public | internal | Body.id.in_(roles.secretary_of)
+    secret = (
+        (Document.confidentiality == Confidentiality.SECRET)
+        & Document.owner_body_id.in_(roles.secretary_of)
+        if roles.secretary_of
+        else false()
+    )
+    return public | internal | secret
 
 
 # -- background jobs ---------------------------------------------------------------------------

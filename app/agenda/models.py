@@ -1,5 +1,7 @@
 """Agenda items (punkter / §§) with their parts: beslutsunderlag and anmälningar."""
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +13,7 @@ from app.core.models import (
     TimestampMixin,
     VersionedMixin,
     enum_column,
+    utcnow,
 )
 from app.meetings.models import Meeting
 
@@ -184,3 +187,31 @@ class AgendaNotice(Base):
     title: Mapped[str] = mapped_column(String(500))
 
     item: Mapped[AgendaItem] = relationship(back_populates="notices")
+
+
+class DocumentChangeKind(LabelledEnum):
+    ATTACHED = "attached"
+    REMOVED = "removed"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {"attached": _l("added"), "removed": _l("removed")}
+
+
+class AgendaDocumentChange(Base):
+    """A beslutsunderlag attached to or removed from an item after the kallelse was sent: who,
+    when and what, shown to the members beside the agenda they were sent."""
+
+    __tablename__ = "agenda_document_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    # The item as it read then ("5 Budget 2025"): the item itself may be renumbered or removed.
+    item_label: Mapped[str] = mapped_column(String(600))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    kind: Mapped[DocumentChangeKind] = enum_column(DocumentChangeKind)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_by_name: Mapped[str | None] = mapped_column(String(200))
+
+    document: Mapped[Document] = relationship()

@@ -10,13 +10,39 @@ from collections.abc import Callable
 
 from flask import render_template
 
-from app.agenda.models import AgendaItem
+from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.agenda.sentences import proposals
-from app.cases.models import Confidentiality
+from app.cases.models import Confidentiality, Document
 from app.documents.packet import PacketDocument, PacketSection, build_packet
 from app.documents.storage import read_bytes, store_bytes
 from app.documents.stored import fingerprint_of, read_if_stored, stored_rendering
 from app.meetings.models import Meeting
+
+
+def is_for_every_recipient(document: Document, meeting: Meeting) -> bool:
+    """Whether every reader of the meeting's shared PDFs may read ``document``.
+
+    The föredragningslista PDF and the handlingar are one rendering for all their readers:
+    the kallelse mails the PDF to every ledamot and ersättare, and they, the body's
+    secretaries and admins download both. So they carry public documents, and internal ones
+    owned by the meeting's body (or by its organisation as a whole), whose members may read
+    them; never a secret one, nor another body's internal one (``can_view_document``). The
+    secretary's own pages still list everything she may read."""
+    if document.confidentiality == Confidentiality.PUBLIC:
+        return True
+    if document.confidentiality != Confidentiality.INTERNAL:
+        return False
+    if document.owner_body_id is not None:
+        return document.owner_body_id == meeting.body_id
+    return (
+        document.owner_organisation_id is not None
+        and document.owner_organisation_id == meeting.body.organisation_id
+    )
+
+
+def shared_links(meeting: Meeting, item: AgendaItem) -> list[AgendaItemDocument]:
+    """The item's beslutsunderlag as the shared PDFs list them (``is_for_every_recipient``)."""
+    return [link for link in item.documents if is_for_every_recipient(link.document, meeting)]
 
 
 def agenda_context(meeting: Meeting, *, public_only: bool = False) -> dict:
@@ -27,7 +53,9 @@ def agenda_context(meeting: Meeting, *, public_only: bool = False) -> dict:
 
 
 def agenda_print_html(meeting: Meeting) -> str:
-    return render_template("pdf/agenda.html", **agenda_context(meeting))
+    context = agenda_context(meeting)
+    shared = {item.id: shared_links(meeting, item) for item in context["items"]}
+    return render_template("pdf/agenda.html", shared_documents=shared, **context)
 
 
 def agenda_pdf(meeting: Meeting) -> bytes:
@@ -48,13 +76,14 @@ def agenda_fingerprint(meeting: Meeting) -> str:
 
 
 def packet_sections(meeting: Meeting) -> list[PacketSection]:
-    """Every attached PDF in agenda order, grouped by item (secret documents left out)."""
+    """Every attached PDF in agenda order, grouped by item: those for every reader of the
+    packet (``is_for_every_recipient``)."""
     sections = []
     for item in meeting.items:
         documents = [
             PacketDocument(title=link.document.title, pdf=read_bytes(link.document.sha256))
-            for link in item.documents
-            if link.document.has_file and link.document.confidentiality != Confidentiality.SECRET
+            for link in shared_links(meeting, item)
+            if link.document.has_file
         ]
         sections.append(
             PacketSection(title=f"{item.display_number} {item.title}", documents=documents)
@@ -64,10 +93,7 @@ def packet_sections(meeting: Meeting) -> list[PacketSection]:
 
 def _packet_fingerprint(meeting: Meeting) -> str:
     shas = [
-        link.document.sha256 or ""
-        for item in meeting.items
-        for link in item.documents
-        if link.document.confidentiality != Confidentiality.SECRET
+        link.document.sha256 or "" for item in meeting.items for link in shared_links(meeting, item)
     ]
     titles = [f"{item.display_number} {item.title}" for item in meeting.items]
     return fingerprint_of(meeting.agenda_pdf_sha256 or "", *shas, *titles)

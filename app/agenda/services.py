@@ -11,10 +11,17 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.accounts.permissions import (
+    can_attach_document,
+    can_manage_body,
+    visible_documents_clause,
+)
 from app.agenda.models import (
+    AgendaDocumentChange,
     AgendaItem,
     AgendaItemDocument,
     AgendaNotice,
+    DocumentChangeKind,
     Placement,
     PlannedItem,
     StandardItem,
@@ -22,6 +29,7 @@ from app.agenda.models import (
 )
 from app.bodies.models import Body
 from app.cases.models import Case, Confidentiality, Document, DocumentKind
+from app.cases.ownership import give_owner
 from app.cases.services import register_case
 from app.core.audit import record_change
 from app.core.errors import DomainError
@@ -275,6 +283,71 @@ def reopen_agenda(actor: Any, meeting: Meeting) -> None:
 # -- beslutsunderlag and anmälningar ---------------------------------------------------------
 
 
+def _require_open_record(meeting: Meeting) -> None:
+    """The beslutsunderlag are part of the record: frozen once it is out for justering or
+    final (a change then is a rättelse, app/justering)."""
+    if meeting.record_status in (RecordStatus.JUSTERING, RecordStatus.FINAL):
+        raise DomainError(
+            _(
+                "The record of this meeting is signed or out for justering, so its "
+                "beslutsunderlag can no longer change."
+            )
+        )
+
+
+def _note_change_after_kallelse(
+    actor: Any, item: AgendaItem, document: Document, kind: DocumentChangeKind
+) -> None:
+    """After the kallelse the members are told what changed in their handlingar: who, when,
+    what (shown on the meeting page)."""
+    meeting = item.meeting
+    if not meeting.dispatches:
+        return
+    if hasattr(actor, "_get_current_object"):
+        actor = actor._get_current_object()
+    name = getattr(actor, "display_name", None)
+    db.session.add(
+        AgendaDocumentChange(
+            meeting_id=meeting.id,
+            item_label=f"{item.display_number} {item.title}".strip(),
+            document=document,
+            kind=kind,
+            changed_by_id=getattr(actor, "id", None),
+            changed_by_name=name,
+        )
+    )
+
+
+def changes_after_kallelse(meeting: Meeting) -> list[AgendaDocumentChange]:
+    """What was attached or removed after the kallelse, oldest first."""
+    return list(
+        db.session.scalars(
+            select(AgendaDocumentChange)
+            .where(AgendaDocumentChange.meeting_id == meeting.id)
+            .order_by(AgendaDocumentChange.changed_at, AgendaDocumentChange.id)
+        )
+    )
+
+
+def attachable_documents(actor: Any, item: AgendaItem) -> list[Document]:
+    """The documents already in the system that the secretary may put on ``item``: those she
+    may read herself (``can_attach_document``), not on the item yet, by title."""
+    body = item.meeting.body
+    if not can_manage_body(actor, body):
+        return []
+    attached = {link.document_id for link in item.documents}
+    candidates = db.session.scalars(
+        select(Document)
+        .where(Document.sha256.is_not(None), visible_documents_clause(actor))
+        .order_by(Document.title)
+    )
+    return [
+        document
+        for document in candidates
+        if document.id not in attached and can_attach_document(actor, document, body)
+    ]
+
+
 def attach_upload(
     actor: Any,
     item: AgendaItem,
@@ -283,8 +356,11 @@ def attach_upload(
     title: str | None = None,
     confidentiality: Confidentiality = Confidentiality.PUBLIC,
 ) -> Document:
-    """Store a checked PDF and put it last on the item's beslutsunderlag."""
+    """Store a checked PDF and put it last on the item's beslutsunderlag; it is filed for the
+    meeting's body, which owns it."""
+    _require_open_record(item.meeting)
     sha256 = store_bytes(upload.data)
+    body = item.meeting.body
     document = Document(
         title=title or upload.filename.removesuffix(".pdf").replace("_", " "),
         kind=DocumentKind.SUPPORTING,
@@ -294,6 +370,8 @@ def attach_upload(
         media_type=upload.media_type,
         size=len(upload.data),
         case=item.case,
+        owner_body=body,
+        owner_organisation=body.organisation,
     )
     add_record(actor, document)
     audit_upload(db.session, actor, document, upload)  # the original's sha256, what was removed
@@ -302,24 +380,37 @@ def attach_upload(
 
 
 def attach_document(actor: Any, item: AgendaItem, document: Document) -> AgendaItemDocument:
+    """Put ``document`` last on the item. A document already in the system only if the actor
+    may read it (``can_attach_document``); one made just now for the item (an upload, an
+    utdrag) gets the meeting's body as its owner."""
+    meeting = item.meeting
+    _require_open_record(meeting)
     if any(link.document_id == document.id for link in item.documents if document.id):
         raise DomainError(_("The document is already attached to this item."))
+    existing = document.id is not None and document not in db.session.new
+    if existing and not can_attach_document(actor, document, meeting.body):
+        raise DomainError(_("Choose a document that you may read."))
+    give_owner(document, meeting.body)
     link = AgendaItemDocument(document=document, position=len(item.documents))
     item.documents.append(link)
+    _note_change_after_kallelse(actor, item, document, DocumentChangeKind.ATTACHED)
     record_change(db.session, actor, "attach", item)
     return link
 
 
 def detach_document(actor: Any, link: AgendaItemDocument) -> None:
     item = link.item
+    _require_open_record(item.meeting)
     item.documents.remove(link)
     db.session.delete(link)
     for position, other in enumerate(item.documents):
         other.position = position
+    _note_change_after_kallelse(actor, item, link.document, DocumentChangeKind.REMOVED)
     record_change(db.session, actor, "detach", item)
 
 
 def move_document(actor: Any, link: AgendaItemDocument, offset: int) -> None:
+    _require_open_record(link.item.meeting)
     links = link.item.documents
     index = links.index(link)
     target = max(0, min(len(links) - 1, index + offset))

@@ -233,11 +233,7 @@ def edit_item(item_id: int):
     form = _item_form(item)
     attach = AttachForm(prefix="attach")
     attach.document_id.set_choices(
-        [
-            (d.id, d.title)
-            for d in db.session.scalars(select(Document).order_by(Document.title))
-            if d.has_file and all(link.document_id != d.id for link in item.documents)
-        ]
+        [(d.id, d.title) for d in services.attachable_documents(current_user, item)]
     )
     return handle_form(
         form,
@@ -351,7 +347,11 @@ def upload_document(item_id: int):
 def attach_document(item_id: int):
     item = _manageable_item(item_id)
     form = AttachForm(prefix="attach")
-    form.document_id.set_choices([(d.id, d.title) for d in db.session.scalars(select(Document))])
+    # Only what she may read is offered, and so only that is accepted (another id: "not a
+    # valid choice", whether it exists or not).
+    form.document_id.set_choices(
+        [(d.id, d.title) for d in services.attachable_documents(current_user, item)]
+    )
     target = url_for(".edit_item", item_id=item.id) + "#documents"
     if not form.validate_on_submit():
         flash(_("Choose a document."), "error")

@@ -58,8 +58,8 @@ class DocumentKind(LabelledEnum):
 
 class Confidentiality(LabelledEnum):
     PUBLIC = "public"
-    INTERNAL = "internal"  # members and secretaries of the body only
-    SECRET = "secret"  # noqa: S105 - sekretess under OSL: only those given the right
+    INTERNAL = "internal"  # members and secretaries of the owner body only
+    SECRET = "secret"  # noqa: S105 - sekretess under OSL: the owner body's secretaries
 
     @classmethod
     def labels(cls) -> dict:
@@ -75,6 +75,12 @@ class Document(VersionedMixin, TimestampMixin, Base):
 
     ``sha256`` is None for a document known by title only (the seeds list beslutsunderlag
     whose files they do not include); such a document is shown as "file missing".
+
+    The owner is the body the document was filed for (``owner_body_id``), or an organisation
+    as a whole (``owner_organisation_id`` alone). Who may read an internal or secret document
+    is judged by its owner, never by where it is shown (app.accounts.permissions). A document
+    gets its owner when it is first attached (app.cases.ownership); one with none is read, if
+    it is not public, by admins alone.
     """
 
     __tablename__ = "documents"
@@ -90,8 +96,14 @@ class Document(VersionedMixin, TimestampMixin, Base):
     filename: Mapped[str | None] = mapped_column(String(255))
     media_type: Mapped[str | None] = mapped_column(String(100))
     size: Mapped[int | None]
+    owner_body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"), index=True)
+    owner_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
 
     case: Mapped[Case | None] = relationship(back_populates="documents")
+    owner_body: Mapped["Body | None"] = relationship("Body")  # type: ignore[name-defined]  # noqa: F821
+    owner_organisation: Mapped[Organisation | None] = relationship()
 
     @property
     def has_file(self) -> bool:

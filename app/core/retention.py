@@ -78,7 +78,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             if reason:
                 _refuse(f"delete {type(record).__name__} #{record.id}: {reason}")
         for record in session.dirty:
-            reason = rewrite_reason(record)
+            reason = rewrite_reason(record) or _link_reason(session, record)
             if reason:
                 _refuse(f"change {type(record).__name__} #{record.id}: {reason}")
 
@@ -136,6 +136,26 @@ def rewrite_reason(record: Any) -> str | None:
     return None
 
 
+def _link_reason(session: Session, record: Any) -> str | None:
+    """A beslutsunderlag moved on or rewritten in an item of a final record (deleting one is
+    ``protected_reason``'s): the record's handlingar are frozen with it. (Attaching one is
+    refused by the services, app.agenda.services; a record is built, as an import or a test
+    does, by adding its links.)"""
+    from app.agenda.models import AgendaItemDocument
+    from app.meetings.models import RecordStatus
+
+    if not isinstance(record, AgendaItemDocument):
+        return None
+    state = inspect(record)
+    columns = state.mapper.column_attrs
+    if not any(state.attrs[attr.key].history.has_changes() for attr in columns):
+        return None
+    meeting = _meeting_of(session, record)
+    if meeting is not None and meeting.record_status == RecordStatus.FINAL:
+        return "the beslutsunderlag of a final record"
+    return None
+
+
 def _committed(record: Any, key: str) -> Any:
     """The value of ``key`` as loaded from the database (before this flush's changes)."""
     history = inspect(record).attrs[key].history
@@ -147,9 +167,10 @@ def _committed(record: Any, key: str) -> Any:
 
 
 def _meeting_of(session: Session, record: Any) -> Any:
-    """The meeting whose record ``record`` is a part of (an item, its decision, a motion, a
-    vote and its ballots, a reservation, jäv, a protokollsanteckning, attendance), else None."""
-    from app.agenda.models import AgendaItem
+    """The meeting whose record ``record`` is a part of (an item, its beslutsunderlag, its
+    decision, a motion, a vote and its ballots, a reservation, jäv, a protokollsanteckning,
+    attendance), else None."""
+    from app.agenda.models import AgendaItem, AgendaItemDocument
     from app.decisions.models import (
         Ballot,
         Decision,
@@ -163,6 +184,18 @@ def _meeting_of(session: Session, record: Any) -> Any:
 
     if isinstance(record, (AgendaItem, Attendance)):
         return session.get(Meeting, record.meeting_id)
+    if isinstance(record, AgendaItemDocument):
+        # A new link may know its item only as an object; a moved one counts where it was.
+        item_ids = inspect(record).attrs.item_id.history.deleted or ()
+        item = session.get(AgendaItem, item_ids[0]) if item_ids and item_ids[0] else None
+        item = item or record.item
+        if item is None and record.item_id is not None:
+            item = session.get(AgendaItem, record.item_id)
+        if item is None:
+            return None
+        if item.meeting_id is None:  # a new item of a new meeting: nothing final yet
+            return item.meeting
+        return session.get(Meeting, item.meeting_id)
     if isinstance(record, (Decision, Motion, Vote, Reservation, Recusal, ProtocolNote)):
         item = session.get(AgendaItem, record.item_id)
         return session.get(Meeting, item.meeting_id) if item is not None else None

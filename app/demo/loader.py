@@ -32,6 +32,7 @@ from app.bodies.models import (
     default_record_type,
 )
 from app.cases.models import Case, Document, DocumentKind
+from app.cases.ownership import give_owner
 from app.decisions.models import Assignment, Decision
 from app.extensions import db
 from app.meetings.models import (
@@ -386,6 +387,7 @@ class _Loader:
                     "case": case,
                 },
             )
+            give_owner(document, meeting.body)  # filed for the body whose agenda lists it
             db.session.flush()
             _upsert(
                 AgendaItemDocument,

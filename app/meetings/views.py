@@ -7,6 +7,7 @@ from flask_login import current_user
 from app.accounts.permissions import (
     can_manage_body,
     can_view_agenda,
+    can_view_document,
     can_view_item,
     can_view_item_document,
     can_view_meeting,
@@ -15,6 +16,7 @@ from app.accounts.permissions import (
 )
 from app.agenda.models import AgendaItemDocument
 from app.agenda.sentences import proposals
+from app.agenda.services import changes_after_kallelse
 from app.core.views import stored_pdf_response
 from app.decisions.loading import meeting_with_details
 from app.extensions import db
@@ -47,6 +49,13 @@ def show(meeting_id: int):
         item.id: [link for link in item.documents if can_view_item_document(current_user, link)]
         for item in items
     }
+    inside = manager or is_member(current_user, meeting.body)
+    # What changed in the handlingar after the kallelse: who, when, what (a title only where
+    # the reader may read the document).
+    changes = [
+        (change, can_view_document(current_user, change.document))
+        for change in (changes_after_kallelse(meeting) if show_agenda and inside else [])
+    ]
     # Readers read the justerat record as signed, also while a rättelse of it is drafted.
     justered = justering.justered_revision(meeting)
     postings = publication.postings_of(meeting) if justered is not None else []
@@ -66,7 +75,8 @@ def show(meeting_id: int):
         in_correction=justered is not None and meeting.record_status != RecordStatus.FINAL,
         posting=postings[0] if postings else None,
         can_manage=manager,
-        inside=manager or is_member(current_user, meeting.body),
+        inside=inside,
+        changes_after_kallelse=changes,
         attendance=attendance if show_record else {},
     )
 

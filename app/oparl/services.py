@@ -330,9 +330,7 @@ def link_is_served(link: AgendaItemDocument) -> bool:
 
 def link_is_visible(link: AgendaItemDocument) -> bool:
     """A beslutsunderlag the public meeting page lists, with its file or by title only."""
-    return item_is_served(link.item) and can_view_document(
-        ANONYMOUS, link.document, link.item.meeting.body
-    )
+    return item_is_served(link.item) and can_view_document(ANONYMOUS, link.document)
 
 
 def served_items_of(meeting: Meeting) -> list[AgendaItem]:

@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import table as sql_table
 from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.orm import aliased
 
 from app.accounts.permissions import (
     readable_decisions_clause,
@@ -245,7 +246,15 @@ def visible_row(user: object):
     )
     if roles.is_admin:
         return or_(public, live)
-    mine = SearchEntry.body_id.in_(roles.secretary_of | roles.member_of)
+    bodies = roles.secretary_of | roles.member_of
+    # Rows of her bodies; and documents her bodies own, wherever they are shown (a document
+    # is read by its owner's rule, see can_view_document).
+    body = aliased(Body)  # not the Body an outer query may join
+    organisations = select(body.organisation_id).where(body.id.in_(bodies))
+    owned = select(Document.id).where(
+        Document.owner_body_id.in_(bodies) | Document.owner_organisation_id.in_(organisations)
+    )
+    mine = SearchEntry.body_id.in_(bodies) | SearchEntry.document_id.in_(owned)
     return or_(public, and_(mine, live))
 
 

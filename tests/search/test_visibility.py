@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.accounts.permissions import can_view_decision, can_view_item, can_view_item_document
 from app.agenda.models import AgendaItem, AgendaItemDocument
-from app.bodies.models import Body
+from app.bodies.models import Body, MembershipKind
 from app.cases.models import Confidentiality, Document
 from app.decisions.models import Decision
 from app.extensions import db
@@ -144,3 +144,50 @@ def test_the_sql_filter_and_the_permission_checks_agree(app, demo, world, change
             # Each reader sees something, and all but the admin miss something.
             assert allowed
             assert (allowed == {entry.id for entry in entries}) is (email == ADMIN), email
+
+
+def test_a_document_is_searched_by_its_owners_rule(app, world, factory, make_client, login):
+    """The closed group's papers on Kulturnämnden's agenda: its internal one is found by the
+    group's member (whose bodies do not include Kulturnämnden), by neither Kulturnämnden's
+    secretary nor its member; the secret one by none of them. The SQL filter agrees."""
+    sven = factory.person("Sven Sluten")
+    factory.seat(sven, world["closed_body"], MembershipKind.ORDINARY)
+    factory.user("sven@example.se", person_id=sven)
+    with app.app_context():
+        strategy = db.session.get(AgendaItem, world["strategy"])
+        closed = db.session.get(Body, world["closed_body"])
+        for position, (title, confidentiality) in enumerate(
+            (
+                ("Budgetdialog internt PM", Confidentiality.INTERNAL),
+                ("Budgetdialog hemlig kalkyl", Confidentiality.SECRET),
+            ),
+            start=5,
+        ):
+            document = Document(
+                title=title,
+                confidentiality=confidentiality,
+                owner_body=closed,
+                owner_organisation_id=closed.organisation_id,
+            )
+            db.session.add(AgendaItemDocument(item=strategy, document=document, position=position))
+        db.session.commit()
+    internal = ("document", "Budgetdialog internt PM")
+    secret = ("document", "Budgetdialog hemlig kalkyl")
+    for email, expected in (
+        (SECRETARY, set()),
+        (MEMBER, set()),
+        ("sven@example.se", {internal}),
+        (None, set()),
+    ):
+        hits = found(_reader(make_client, login, email), "budgetdialog") & {internal, secret}
+        assert hits == expected, email
+    for email in (None, SECRETARY, MEMBER, "sven@example.se"):
+        with app.app_context(), app.test_request_context():
+            user = (
+                db.session.scalar(select(User).where(User.email == email))
+                if email
+                else AnonymousUserMixin()
+            )
+            entries = list(db.session.scalars(select(SearchEntry)))
+            allowed = {entry.id for entry in entries if _checked(user, entry)}
+            assert set(db.session.scalars(readable(select(SearchEntry.id), user))) == allowed
