@@ -158,9 +158,13 @@ def run_limited(
 def _feed(stream: Any, payload: bytes) -> None:
     try:
         stream.write(payload)
-        stream.close()
     except (BrokenPipeError, ValueError, OSError):
         pass  # the child died or was killed before reading it all: its exit says why
+    finally:
+        try:
+            stream.close()  # always, or the pipe is left open (a ResourceWarning)
+        except (BrokenPipeError, ValueError, OSError):
+            pass
 
 
 def _messages(child: subprocess.Popen, deadline: float, limits: Limits):
