@@ -6,6 +6,7 @@ public. Role sets are computed once per request.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import g
 from flask_login import AnonymousUserMixin
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from app.bodies.models import Body, Membership, MembershipFunction, MembershipKind
 from app.core.dates import local_today
 from app.extensions import db
+from app.jobs.models import Job, JobStatus
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 
 SEATED_KINDS = (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE, MembershipKind.CO_OPTED)
@@ -351,7 +353,7 @@ def visible_documents_clause(user: object):
 # -- background jobs ---------------------------------------------------------------------------
 
 
-def can_view_job(user: object, job: "Job") -> bool:  # noqa: F821
+def can_view_job(user: object, job: Job) -> bool:
     """A job's page: the one who started it, the secretaries of its body, admins."""
     if hasattr(user, "_get_current_object"):
         user = user._get_current_object()
@@ -363,14 +365,8 @@ def can_view_job(user: object, job: "Job") -> bool:  # noqa: F821
     return job.body_id is not None and job.body_id in roles.secretary_of
 
 
-def can_retry_job(user: object, job: "Job") -> bool:  # noqa: F821
-    """A failed job is tried again by those who see it and may still start the work itself
-    (the original action's rule, which each kind of job names)."""
-    from app.jobs.models import JobStatus
-    from app.jobs.services import kind_of
-
-    return (
-        job.status == JobStatus.FAILED
-        and can_view_job(user, job)
-        and kind_of(job).may_start(user, job)
-    )
+def can_retry_job(user: object, job: Job, kind: Any) -> bool:
+    """A failed job is tried again by those who see it and may still start the work itself:
+    the original action's rule, which each kind of job names (``kind.may_start``; the caller
+    passes the job's kind, app.jobs.services.kind_of, which its domain package registered)."""
+    return job.status == JobStatus.FAILED and can_view_job(user, job) and kind.may_start(user, job)

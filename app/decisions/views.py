@@ -32,9 +32,9 @@ from app.decisions.loading import meeting_with_details
 from app.decisions.models import BallotChoice, Motion, ProtocolNote, Recusal, Reservation, Vote
 from app.decisions.rendering import extract_pdf, record_pdf, record_view
 from app.extensions import db
-from app.jobs import kinds
 from app.jobs.services import start_job
 from app.jobs.views import follow_job
+from app.justering import jobs as kinds
 from app.justering import services as justering
 from app.justering.forms import CorrectionForm
 from app.meetings.models import Attendance, AttendanceRole, Meeting, RecordStatus
