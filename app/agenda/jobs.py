@@ -29,6 +29,7 @@ KALLELSE = "kallelse"
 
 
 def job_meeting(job: Job) -> Meeting:
+    """The meeting the job works on; gone since it was started: a clear error."""
     meeting = db.session.get(Meeting, job.arguments.get("meeting_id"))
     if meeting is None:
         raise DomainError(_("The meeting no longer exists."))
@@ -36,11 +37,13 @@ def job_meeting(job: Job) -> Meeting:
 
 
 def may_manage_meeting(user: Any, job: Job) -> bool:
+    """The rule of work only the meeting's secretaries (and admins) may start."""
     meeting = db.session.get(Meeting, job.arguments.get("meeting_id"))
     return meeting is not None and permissions.can_manage_body(user, meeting.body)
 
 
 def meeting_label(job: Job) -> str:
+    """The meeting as a job's title names it ("" if it is gone)."""
     meeting = db.session.get(Meeting, job.arguments.get("meeting_id"))
     if meeting is None:
         return ""
