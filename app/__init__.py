@@ -150,7 +150,6 @@ def _init_extensions(app: Flask) -> None:
     def load_user(session_id: str):
         """The account of a session, unless that login session was ended (logged out) or the
         account's sessions were ended since (session_version)."""
-
         user_id, _sep, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
