@@ -45,7 +45,6 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def create_user_command(email: str, password: str, admin: bool, person_name: str | None) -> None:
     """Create a login account."""
-
     person_id = None
     if person_name:
         people = db.session.scalars(select(Person).where(Person.name == person_name)).all()
@@ -193,7 +192,6 @@ def verify_pdf_command(file: str) -> None:
 
     Exits 1 unless the signatures are valid (every signature field signed) or the file is an
     archived public copy. A file that cannot be checked gets its reason in one line."""
-
     try:
         data = Path(file).read_bytes()
     except OSError as error:

@@ -242,7 +242,6 @@ def can_view_decision(user: object, decision: "Decision") -> bool:  # noqa: F821
 def readable_decisions_clause(user: object):
     """A WHERE clause over Decision joined with AgendaItem, Meeting and Body: the decisions
     ``user`` may read (see ``can_view_decision``)."""
-
     roles = roles_of(user)
     started = Meeting.record_status != RecordStatus.NONE
     if roles.is_admin:
@@ -314,7 +313,6 @@ def visible_agendas_clause(user: object):
 
 def visible_documents_clause(user: object):
     """``can_view_document`` as a WHERE clause over Document (judged by its owner alone)."""
-
     roles = roles_of(user)
     if roles.is_admin:
         return Document.id.is_not(None)
