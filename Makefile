@@ -29,9 +29,13 @@ demo: db
 	$(FLASK) signing init-dev
 	$(FLASK) seed-demo
 
+# The import rules (docs/architecture.md): import-linter's contracts in pyproject.toml, and no
+# import inside a function without a reason (scripts/check-function-imports.py).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) scripts/check-function-imports.py
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

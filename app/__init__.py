@@ -2,13 +2,49 @@
 
 import os
 
-from flask import Flask, has_request_context, render_template, session
+from flask import Flask, current_app, has_request_context, render_template, request, session
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from app import models  # noqa: F401 - every model registered before migrations look
-from app.core.http import BoundedIntegerConverter, Request
+from app.accounts import permissions
+from app.accounts.services import LOGIN_SESSION_KEY, session_user
+from app.accounts.views import bp as accounts_bp
+from app.agenda import jobs as agenda_jobs
+from app.agenda.ownership import install_owner_defaults
+from app.agenda.views import bp as agenda_bp
+from app.backup import jobs as backup_jobs
+from app.backup.views import bp as backup_bp
+from app.bodies.views import bp as bodies_bp
+from app.calendars.views import bp as calendars_bp
+from app.cli import register_cli
+from app.core.dates import local_date, local_stamp
+from app.core.http import BoundedIntegerConverter, Request, TrustedProxyFix
 from app.core.models import render_migration_item
+from app.core.response_cache import LOCALE_COOKIE, anonymous_request, init_response_cache
+from app.core.security import install_security
+from app.core.text import render_text, safe_url
+from app.core.unavailable import register_database_unavailable
+from app.decisions.reading import bp as reading_bp
+from app.decisions.views import bp as record_bp
+from app.documents.render import RenderError
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.jobs.queue import init_celery
+from app.jobs.views import bp as jobs_bp
+from app.justering import jobs as justering_jobs
+from app.justering.views import bp as justering_bp
+from app.main.views import bp as main_bp
+from app.meetings.views import bp as meetings_bp
+from app.notifications.views import bp as notifications_bp
+from app.oparl.tombstones import install_tombstone_hooks
+from app.oparl.views import bp as oparl_bp
+from app.organisations.views import bp as organisations_bp
+from app.people.views import bp as people_bp
+from app.publication.views import bp as publication_bp
+from app.search.index import install_index_hooks
+from app.search.views import bp as search_bp
 from config import configs
 
 
@@ -32,17 +68,18 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.update(overrides or {})  # tests: a shared database, a broker
     os.makedirs(app.instance_path, exist_ok=True)
 
+    # First of the session hooks, as when the OParl models installed them on import.
+    install_tombstone_hooks()  # the API's deleted objects (app.oparl.tombstones)
     _trust_proxy(app)
     _init_response_cache(app)
     _init_extensions(app)
     _install_security(app)
     _install_search_index_hooks()
     _install_document_owners()
+    _register_job_kinds()
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)
-
-    from app.cli import register_cli
 
     register_cli(app)
     return app
@@ -59,8 +96,6 @@ def _trust_proxy(app: Flask) -> None:
         for name in ("for", "proto", "host", "port", "prefix")
     }
     if any(hops.values()):
-        from app.core.http import TrustedProxyFix
-
         app.wsgi_app = TrustedProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,
             trusted=app.config["PROXY_TRUSTED_ADDRESSES"],
@@ -70,17 +105,11 @@ def _trust_proxy(app: Flask) -> None:
 
 def _init_response_cache(app: Flask) -> None:
     """Before every other before_request hook: anonymous readers of public pages."""
-    from app.core.response_cache import init_response_cache
-
     init_response_cache(app)
 
 
 def select_locale() -> str:
     """The user's chosen language, else the reader's language cookie, else Swedish."""
-    from flask import current_app, request
-
-    from app.core.response_cache import LOCALE_COOKIE, anonymous_request
-
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]  # commands speak Swedish too
@@ -111,13 +140,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
-    from app.jobs.queue import init_celery
-
     init_celery(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
-
-    from flask_babel import lazy_gettext as _l
 
     login_manager.login_message = _l("Please log in to see this page.")
 
@@ -125,8 +150,6 @@ def _init_extensions(app: Flask) -> None:
     def load_user(session_id: str):
         """The account of a session, unless that login session was ended (logged out) or the
         account's sessions were ended since (session_version)."""
-        from app.accounts.services import LOGIN_SESSION_KEY, session_user
-
         user_id, _sep, version = session_id.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
@@ -135,44 +158,28 @@ def _init_extensions(app: Flask) -> None:
 
 def _install_security(app: Flask) -> None:
     """Security headers on every response, login rate limits, undeletable records."""
-    from app.core.security import install_security
-
     install_security(app)
 
 
 def _install_search_index_hooks() -> None:
     """The search index follows every flush of the records it holds (app.search.index)."""
-    from app.search.index import install_index_hooks
-
     install_index_hooks()
 
 
 def _install_document_owners() -> None:
-    """A document attached anywhere gets an owner if it has none (app.cases.ownership)."""
-    from app.cases.ownership import install_owner_defaults
-
+    """A document attached anywhere gets an owner if it has none (app.agenda.ownership)."""
     install_owner_defaults()
 
 
-def _register_blueprints(app: Flask) -> None:
-    from app.accounts.views import bp as accounts_bp
-    from app.agenda.views import bp as agenda_bp
-    from app.backup.views import bp as backup_bp
-    from app.bodies.views import bp as bodies_bp
-    from app.calendars.views import bp as calendars_bp
-    from app.decisions.reading import bp as reading_bp
-    from app.decisions.views import bp as record_bp
-    from app.jobs.views import bp as jobs_bp
-    from app.justering.views import bp as justering_bp
-    from app.main.views import bp as main_bp
-    from app.meetings.views import bp as meetings_bp
-    from app.notifications.views import bp as notifications_bp
-    from app.oparl.views import bp as oparl_bp
-    from app.organisations.views import bp as organisations_bp
-    from app.people.views import bp as people_bp
-    from app.publication.views import bp as publication_bp
-    from app.search.views import bp as search_bp
+def _register_job_kinds() -> None:
+    """Each domain package declares its kinds of job in its ``jobs`` module; app.jobs runs
+    them without knowing any (docs/architecture.md)."""
+    agenda_jobs.register_job_kinds()
+    justering_jobs.register_job_kinds()
+    backup_jobs.register_job_kinds()
 
+
+def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         main_bp,
         accounts_bp,
@@ -196,8 +203,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_errors(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError
-
     def render_error(code: int):
         def handler(error: Exception):
             if code == 500:
@@ -210,8 +215,6 @@ def _register_errors(app: Flask) -> None:
         app.register_error_handler(code, render_error(code))
     app.register_error_handler(CSRFError, render_error(400))
 
-    from app.documents.render import RenderError
-
     def render_failed(error: RenderError):
         db.session.rollback()  # a PDF that could not be made changes nothing
         app.logger.exception("PDF not rendered")
@@ -219,16 +222,10 @@ def _register_errors(app: Flask) -> None:
 
     app.register_error_handler(RenderError, render_failed)
 
-    from app.core.unavailable import register_database_unavailable
-
     register_database_unavailable(app)
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from app.accounts import permissions
-    from app.core.dates import local_date, local_stamp
-    from app.core.text import render_text, safe_url
-
     app.jinja_env.filters["rich"] = render_text
     app.jinja_env.filters["safe_url"] = safe_url
     app.jinja_env.filters["local_date_iso"] = lambda moment: local_date(moment).isoformat()
@@ -236,8 +233,6 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject() -> dict:
-        from flask_babel import get_locale
-
         return {
             "can": permissions,
             "roles": permissions.roles_of(current_user),

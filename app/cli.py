@@ -1,11 +1,27 @@
 """Flask commands: accounts and demo data."""
 
+import time
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext
+from sqlalchemy import or_, select
 
+from app.accounts.services import create_user
+from app.agenda.rendering import agenda_pdf, packet_pdf
 from app.backup.cli import export_command, import_command
+from app.bodies.models import Body
+from app.core.errors import DomainError
+from app.decisions.rendering import extract_pdf, record_pdf
+from app.decisions.services import record_number
+from app.documents.storage import read_bytes
 from app.extensions import db
+from app.justering.services import justered_revision
+from app.justering.verification import verify_upload
+from app.meetings.models import Meeting
+from app.people.models import Person
+from app.signing.backends import signing_configured
 from app.signing.cli import signing_group
 
 
@@ -29,12 +45,6 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def create_user_command(email: str, password: str, admin: bool, person_name: str | None) -> None:
     """Create a login account."""
-    from sqlalchemy import select
-
-    from app.accounts.services import create_user
-    from app.core.errors import DomainError
-    from app.people.models import Person
-
     person_id = None
     if person_name:
         people = db.session.scalars(select(Person).where(Person.name == person_name)).all()
@@ -57,14 +67,15 @@ def create_user_command(email: str, password: str, admin: bool, person_name: str
 @with_appcontext
 def seed_demo_command() -> None:
     """Load the demo data from the seeds (safe to run again: it updates, never duplicates)."""
+    # imported here: the demo package (every domain, YAML) only for this command
     from app.demo.loader import load_demo
 
     summary = load_demo()
     db.session.commit()
     for name, count in summary.items():
         click.echo(f"{name}: {count}")
+    # imported here: the demo package (every domain, YAML) only for this command
     from app.demo.cycle import run_srb_cycle
-    from app.signing.backends import signing_configured
 
     if not signing_configured():
         click.echo("Signing is not configured (run `flask signing init-dev`): the SRB protokoll")
@@ -81,8 +92,7 @@ def seed_demo_command() -> None:
 @with_appcontext
 def seed_synthetic_command(bodies: int, years: int, seed: int) -> None:
     """Synthetic volume for benchmarks: kommuner, nämnder, ten meetings a year with 15 items."""
-    import time
-
+    # imported here: the demo package (every domain, YAML) only for this command
     from app.demo.synthetic import SyntheticError, seed_synthetic
 
     start = time.perf_counter()
@@ -109,17 +119,11 @@ def agenda_group() -> None:
 @with_appcontext
 def agenda_pdf_command(body_name: str, meeting_date, output: str, handlingar: bool) -> None:
     """Write a meeting's föredragningslista (or, with --handlingar, the packet) as PDF."""
-    from app.agenda.rendering import agenda_pdf, packet_pdf
-
     meeting = _find_meeting(body_name, meeting_date)
     _write(output, packet_pdf(meeting) if handlingar else agenda_pdf(meeting))
 
 
 def _find_meeting(body_name: str, meeting_date):
-    from sqlalchemy import or_, select
-
-    from app.bodies.models import Body
-    from app.meetings.models import Meeting
 
     bodies = db.session.scalars(
         select(Body).where(or_(Body.name == body_name, Body.short_name == body_name))
@@ -160,11 +164,6 @@ def record_pdf_command(
     body_name: str, meeting_date, output: str, items: str | None, signed: bool, public: bool
 ) -> None:
     """Write a meeting's record as PDF, or with --items an utdrag of those items."""
-    from app.decisions.rendering import extract_pdf, record_pdf
-    from app.decisions.services import record_number
-    from app.documents.storage import read_bytes
-    from app.justering.services import justered_revision
-
     meeting = _find_meeting(body_name, meeting_date)
     if signed or public:
         revision = justered_revision(meeting)
@@ -193,10 +192,6 @@ def verify_pdf_command(file: str) -> None:
 
     Exits 1 unless the signatures are valid (every signature field signed) or the file is an
     archived public copy. A file that cannot be checked gets its reason in one line."""
-    from pathlib import Path
-
-    from app.justering.verification import verify_upload
-
     try:
         data = Path(file).read_bytes()
     except OSError as error:

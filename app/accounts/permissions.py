@@ -6,14 +6,19 @@ public. Role sets are computed once per request.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import g
 from flask_login import AnonymousUserMixin
-from sqlalchemy import select
+from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy.orm import aliased
 
+from app.agenda.models import AgendaItem
 from app.bodies.models import Body, Membership, MembershipFunction, MembershipKind
+from app.cases.models import Confidentiality, Document
 from app.core.dates import local_today
 from app.extensions import db
+from app.jobs.models import Job, JobStatus
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 
 SEATED_KINDS = (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE, MembershipKind.CO_OPTED)
@@ -150,15 +155,13 @@ def can_edit_person(user: object, person_body_ids: set[int]) -> bool:
     return not person_body_ids or bool(person_body_ids & roles.secretary_of)
 
 
-def can_view_document(user: object, document: "Document") -> bool:  # noqa: F821
+def can_view_document(user: object, document: "Document") -> bool:
     """Who may read a document is judged by its owner, never by where it is shown.
 
     Public: anyone. Internal: the secretaries and members of the owner body; a document owned by
     an organisation as a whole, those of any of its bodies. Secret (OSL): the secretaries of the
     owner body only; one owned by an organisation as a whole, admins only. A document without
     an owner is, unless public, the admins'. ``visible_documents_clause`` is the same in SQL."""
-    from app.cases.models import Confidentiality
-
     roles = roles_of(user)
     if roles.is_admin or document.confidentiality == Confidentiality.PUBLIC:
         return True
@@ -181,7 +184,7 @@ def _organisations_of(roles: Roles) -> set[int]:
     return set(db.session.scalars(select(Body.organisation_id).where(Body.id.in_(bodies))))
 
 
-def can_attach_document(user: object, document: "Document", body: Body) -> bool:  # noqa: F821
+def can_attach_document(user: object, document: "Document", body: Body) -> bool:
     """What a secretary may put on an item of ``body``: a document she may read herself, with
     a file, whose owner body she may see (a closed body's papers stay unknown to outsiders).
     The secretary of ``body`` (or an admin) only."""
@@ -200,7 +203,7 @@ def can_view_person(user: object, bodies: list[Body]) -> bool:
     return can_manage_people(user) or any(can_view_body(user, body) for body in bodies)
 
 
-def can_view_item(user: object, item: "AgendaItem") -> bool:  # noqa: F821
+def can_view_item(user: object, item: "AgendaItem") -> bool:
     """An item of an agenda the reader may read; one marked non-public only for the body's
     members and secretaries, who read the whole record too."""
     meeting = item.meeting
@@ -239,10 +242,6 @@ def can_view_decision(user: object, decision: "Decision") -> bool:  # noqa: F821
 def readable_decisions_clause(user: object):
     """A WHERE clause over Decision joined with AgendaItem, Meeting and Body: the decisions
     ``user`` may read (see ``can_view_decision``)."""
-    from sqlalchemy import and_, false, or_
-
-    from app.agenda.models import AgendaItem
-
     roles = roles_of(user)
     started = Meeting.record_status != RecordStatus.NONE
     if roles.is_admin:
@@ -274,23 +273,17 @@ def can_subscribe(user: object, body: Body) -> bool:
 
 
 def _managed_meetings_clause(roles: Roles):
-    from sqlalchemy import false, true
-
     if roles.is_admin:
         return true()
     return Meeting.body_id.in_(roles.secretary_of) if roles.secretary_of else false()
 
 
 def _member_meetings_clause(roles: Roles):
-    from sqlalchemy import false
-
     return Meeting.body_id.in_(roles.member_of) if roles.member_of else false()
 
 
 def visible_items_clause(user: object):
     """``can_view_item`` as a WHERE clause over AgendaItem joined with Meeting and Body."""
-    from app.agenda.models import AgendaItem
-
     roles = roles_of(user)
     managed = _managed_meetings_clause(roles)
     agenda = managed | (
@@ -320,11 +313,6 @@ def visible_agendas_clause(user: object):
 
 def visible_documents_clause(user: object):
     """``can_view_document`` as a WHERE clause over Document (judged by its owner alone)."""
-    from sqlalchemy import false
-    from sqlalchemy.orm import aliased
-
-    from app.cases.models import Confidentiality, Document
-
     roles = roles_of(user)
     if roles.is_admin:
         return Document.id.is_not(None)
@@ -351,7 +339,7 @@ def visible_documents_clause(user: object):
 # -- background jobs ---------------------------------------------------------------------------
 
 
-def can_view_job(user: object, job: "Job") -> bool:  # noqa: F821
+def can_view_job(user: object, job: Job) -> bool:
     """A job's page: the one who started it, the secretaries of its body, admins."""
     if hasattr(user, "_get_current_object"):
         user = user._get_current_object()
@@ -363,14 +351,8 @@ def can_view_job(user: object, job: "Job") -> bool:  # noqa: F821
     return job.body_id is not None and job.body_id in roles.secretary_of
 
 
-def can_retry_job(user: object, job: "Job") -> bool:  # noqa: F821
-    """A failed job is tried again by those who see it and may still start the work itself
-    (the original action's rule, which each kind of job names)."""
-    from app.jobs.models import JobStatus
-    from app.jobs.services import kind_of
-
-    return (
-        job.status == JobStatus.FAILED
-        and can_view_job(user, job)
-        and kind_of(job).may_start(user, job)
-    )
+def can_retry_job(user: object, job: Job, kind: Any) -> bool:
+    """A failed job is tried again by those who see it and may still start the work itself:
+    the original action's rule, which each kind of job names (``kind.may_start``; the caller
+    passes the job's kind, app.jobs.services.kind_of, which its domain package registered)."""
+    return job.status == JobStatus.FAILED and can_view_job(user, job) and kind.may_start(user, job)

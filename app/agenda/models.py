@@ -1,9 +1,10 @@
 """Agenda items (punkter / §§) with their parts: beslutsunderlag and anmälningar."""
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cases.models import Case, Document
@@ -15,7 +16,8 @@ from app.core.models import (
     enum_column,
     utcnow,
 )
-from app.meetings.models import Meeting
+from app.core.retention import columns_changed, register_retention
+from app.meetings.models import Meeting, final_record_reason
 
 
 class SummaryLabel(LabelledEnum):
@@ -215,3 +217,47 @@ class AgendaDocumentChange(Base):
     changed_by_name: Mapped[str | None] = mapped_column(String(200))
 
     document: Mapped[Document] = relationship()
+
+
+# -- retention (app.core.retention): an item of a final record and its beslutsunderlag are kept;
+# a beslutsunderlag is not moved on or rewritten there either (the record's handlingar are
+# frozen with it). Attaching one is refused by the services (app.agenda.services); a record is
+# built, as an import or a test does, by adding its links.
+
+
+def meeting_of_item(session: Any, item: AgendaItem | None) -> Meeting | None:
+    """The meeting of ``item`` as stored (a new item of a new meeting: its meeting object)."""
+    if item is None:
+        return None
+    if item.meeting_id is None:  # a new item of a new meeting: nothing final yet
+        return item.meeting
+    return session.get(Meeting, item.meeting_id)
+
+
+def _meeting_of_link(session: Any, link: AgendaItemDocument) -> Meeting | None:
+    # A new link may know its item only as an object; a moved one counts where it was.
+    item_ids = inspect(link).attrs.item_id.history.deleted or ()
+    item = session.get(AgendaItem, item_ids[0]) if item_ids and item_ids[0] else None
+    item = item or link.item
+    if item is None and link.item_id is not None:
+        item = session.get(AgendaItem, link.item_id)
+    return meeting_of_item(session, item)
+
+
+def _link_changed(session: Any, link: AgendaItemDocument) -> str | None:
+    if not columns_changed(link):
+        return None
+    if final_record_reason(_meeting_of_link(session, link)) is not None:
+        return "the beslutsunderlag of a final record"
+    return None
+
+
+register_retention(
+    AgendaItem,
+    delete=lambda session, item: final_record_reason(session.get(Meeting, item.meeting_id)),
+)
+register_retention(
+    AgendaItemDocument,
+    delete=lambda session, link: final_record_reason(_meeting_of_link(session, link)),
+    change=_link_changed,
+)

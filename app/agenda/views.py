@@ -20,6 +20,7 @@ from app.accounts.permissions import (
     can_read_agenda_documents,
     can_view_item_document,
 )
+from app.agenda import jobs as kinds
 from app.agenda import services
 from app.agenda.forms import (
     AttachForm,
@@ -40,7 +41,6 @@ from app.core.views import handle_form, pdf_response, run_action, stored_pdf_res
 from app.decisions.models import Assignment
 from app.documents.uploads import UploadRejected, check_pdf_upload
 from app.extensions import db
-from app.jobs import kinds
 from app.jobs.models import JobStatus
 from app.jobs.services import active_job, start_job
 from app.jobs.views import follow_job

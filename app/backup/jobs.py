@@ -75,19 +75,22 @@ def _explain_export(error: Exception) -> str | None:
     return None
 
 
-register_kind(
-    JobKind(
-        name=EXPORT,
-        run=_run_export,
-        may_start=lambda user, job: permissions.can_export(user),
-        title=lambda job: _("Backup"),
-        back=lambda job: url_for("backup.export"),
-        links=lambda job: [
-            (
-                _("Download the backup (%(name)s)", name=download_name(job)),
-                url_for("backup.download", job_id=job.id),
-            )
-        ],
-        explain=_explain_export,
-    )
+EXPORT_KIND = JobKind(
+    name=EXPORT,
+    run=_run_export,
+    may_start=lambda user, job: permissions.can_export(user),
+    title=lambda job: _("Backup"),
+    back=lambda job: url_for("backup.export"),
+    links=lambda job: [
+        (
+            _("Download the backup (%(name)s)", name=download_name(job)),
+            url_for("backup.download", job_id=job.id),
+        )
+    ],
+    explain=_explain_export,
 )
+
+
+def register_job_kinds() -> None:
+    """Make the backup's kind of job known to app.jobs (called by create_app)."""
+    register_kind(EXPORT_KIND)

@@ -27,13 +27,19 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import JSON, Table, func, insert, select, text, update
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Connection
 
 from app.documents.storage import store_bytes
 from app.extensions import db
+from app.jobs.models import Job, JobStatus
+from app.search.index import rebuild_index
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -109,16 +115,11 @@ def tables() -> list[Table]:
 def current_revision(connection: Connection) -> str | None:
     """The Alembic revision of the database; a database made by create_all (the tests) has
     none, and counts as the code's head revision."""
-    from alembic.runtime.migration import MigrationContext
-
     revision = MigrationContext.configure(connection).get_current_revision()
     return revision or head_revision()
 
 
 def head_revision() -> str | None:
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
     config = Config()
     config.set_main_option(
         "script_location", str(Path(current_app.root_path).parent / "migrations")
@@ -310,7 +311,6 @@ def _import_archive(source: str | Path) -> Summary:
                 raise BackupError(f"The stored file {digest} in the archive is damaged.")
             store_bytes(data)
             files += 1
-        from app.search.index import rebuild_index
 
         rebuild_index(connection)
         db.session.commit()
@@ -340,10 +340,6 @@ def _end_unfinished_jobs(connection: Connection) -> None:
     """A job that was queued or running when the archive was written (the export's own job, at
     least) has no worker in the restored installation: it ends as failed, saying why, and can
     be started again from its page."""
-    from flask_babel import gettext as _
-
-    from app.jobs.models import Job, JobStatus
-
     jobs = Job.__table__
     connection.execute(
         update(jobs)

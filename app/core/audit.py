@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Select, String, func, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import Base, utcnow
+from app.core.retention import columns_changed, register_retention
 
 
 class AuditEntry(Base):
@@ -115,3 +116,14 @@ def audited_types(session: Any) -> list[str]:
     return list(
         session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type))
     )
+
+
+# -- retention: the audit log is kept for good and never rewritten (app.core.retention) -------
+
+register_retention(AuditEntry, delete=lambda session, entry: "the audit log is kept for good")
+register_retention(
+    AuditEntry,
+    change=lambda session, entry: (
+        "the audit log is never rewritten" if columns_changed(entry) else None
+    ),
+)

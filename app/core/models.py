@@ -4,7 +4,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy import DateTime, Enum, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 
 # Predictable constraint names keep Alembic migrations reviewable on SQLite and PostgreSQL.
@@ -59,8 +59,6 @@ class LabelledEnum(enum.StrEnum):
 
 def enum_column(enum_cls: type[enum.StrEnum], **kwargs: Any) -> Any:
     """A string column holding a StrEnum value; no native enum so migrations stay simple."""
-    from sqlalchemy import Enum
-
     return mapped_column(
         Enum(
             enum_cls,

@@ -11,9 +11,15 @@ The guard sits on the ORM session. Database-level bulk statements bypass it; the
 issues none for these tables (the test suite's cleanup between tests is the one that does).
 Deleting under a gallringsbeslut (the archive authority's decision to cull records) is a
 deliberate act outside the application's routes, made inside ``gallring(session)``.
+
+Which records are kept, and why, is declared by the models themselves: each domain's models
+module calls ``register_retention`` for its own models (the audit log in app.core.audit, a
+posted anslag in app.publication.models, the parts of a final record in app.meetings,
+app.agenda and app.decisions, the justering in app.justering.models). This package imports
+none of them.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,15 +29,12 @@ from sqlalchemy.orm import Session
 
 from app.core.errors import DomainError
 
-# Columns of a justerad revision that never change once set (the signed original, the public
-# copy and the pages as read on the day of justering).
-FROZEN_REVISION_COLUMNS = (
-    "justered_at",
-    "signed_pdf_sha256",
-    "public_pdf_sha256",
-    "record_html",
-    "public_html",
-)
+# A rule: why ``record`` may not be deleted (or changed), else None.
+Rule = Callable[[Session, Any], str | None]
+
+# Declared by the models themselves (register_retention), each for its own model.
+_DELETE_RULES: dict[type, Rule] = {}
+_CHANGE_RULES: dict[type, Rule] = {}
 
 _installed = False
 
@@ -78,7 +81,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             if reason:
                 _refuse(f"delete {type(record).__name__} #{record.id}: {reason}")
         for record in session.dirty:
-            reason = rewrite_reason(record) or _link_reason(session, record)
+            reason = rewrite_reason(session, record)
             if reason:
                 _refuse(f"change {type(record).__name__} #{record.id}: {reason}")
 
@@ -89,74 +92,42 @@ def _refuse(detail: str) -> None:
     raise error
 
 
+def register_retention(
+    model: type,
+    *,
+    delete: Rule | None = None,
+    change: Rule | None = None,
+) -> None:
+    """Declare what keeps records of ``model`` (and its subclasses): ``delete(session, record)``
+    says why one may not be deleted, ``change(session, record)`` why its pending change may not
+    be made (None: allowed). The domain models' modules call this for their own models, so this
+    package knows none of them."""
+    if delete is not None:
+        _DELETE_RULES[model] = delete
+    if change is not None:
+        _CHANGE_RULES[model] = change
+
+
+def _rule(rules: dict[type, Rule], record: Any) -> Rule | None:
+    for cls in type(record).__mro__:
+        if cls in rules:
+            return rules[cls]
+    return None
+
+
 def protected_reason(session: Session, record: Any) -> str | None:
     """Why ``record`` may not be deleted, or None."""
-    from app.core.audit import AuditEntry
-    from app.justering.models import (
-        JusteringRound,
-        RecordRevision,
-        RoundStatus,
-        Signoff,
-        SignoffStatus,
-    )
-    from app.meetings.models import Meeting, RecordStatus
-    from app.publication.models import Posting
-
-    if isinstance(record, AuditEntry):
-        return "the audit log is kept for good"
-    if isinstance(record, Posting):
-        return "a posted anslag"
-    if isinstance(record, RecordRevision) and _committed(record, "justered_at") is not None:
-        return "a justerad revision"
-    if isinstance(record, JusteringRound) and record.status == RoundStatus.COMPLETED:
-        return "a completed justering"
-    if isinstance(record, Signoff) and _committed(record, "status") == SignoffStatus.APPROVED:
-        return "a signature"
-    meeting = record if isinstance(record, Meeting) else _meeting_of(session, record)
-    if meeting is not None and meeting.record_status == RecordStatus.FINAL:
-        return "part of a final record"
-    return None
+    rule = _rule(_DELETE_RULES, record)
+    return rule(session, record) if rule is not None else None
 
 
-def rewrite_reason(record: Any) -> str | None:
+def rewrite_reason(session: Session, record: Any) -> str | None:
     """Why the pending change of ``record`` may not be made, or None."""
-    from app.core.audit import AuditEntry
-    from app.justering.models import RecordRevision
-
-    state = inspect(record)
-    if isinstance(record, AuditEntry) and any(
-        state.attrs[attr.key].history.has_changes() for attr in state.mapper.column_attrs
-    ):
-        return "the audit log is never rewritten"
-    if isinstance(record, RecordRevision):
-        for key in FROZEN_REVISION_COLUMNS:
-            history = state.attrs[key].history
-            if history.deleted and history.deleted[0] is not None and history.has_changes():
-                return f"{key} of a justerad revision is frozen"
-    return None
+    rule = _rule(_CHANGE_RULES, record)
+    return rule(session, record) if rule is not None else None
 
 
-def _link_reason(session: Session, record: Any) -> str | None:
-    """A beslutsunderlag moved on or rewritten in an item of a final record (deleting one is
-    ``protected_reason``'s): the record's handlingar are frozen with it. (Attaching one is
-    refused by the services, app.agenda.services; a record is built, as an import or a test
-    does, by adding its links.)"""
-    from app.agenda.models import AgendaItemDocument
-    from app.meetings.models import RecordStatus
-
-    if not isinstance(record, AgendaItemDocument):
-        return None
-    state = inspect(record)
-    columns = state.mapper.column_attrs
-    if not any(state.attrs[attr.key].history.has_changes() for attr in columns):
-        return None
-    meeting = _meeting_of(session, record)
-    if meeting is not None and meeting.record_status == RecordStatus.FINAL:
-        return "the beslutsunderlag of a final record"
-    return None
-
-
-def _committed(record: Any, key: str) -> Any:
+def committed(record: Any, key: str) -> Any:
     """The value of ``key`` as loaded from the database (before this flush's changes)."""
     history = inspect(record).attrs[key].history
     if history.deleted:
@@ -166,40 +137,17 @@ def _committed(record: Any, key: str) -> Any:
     return getattr(record, key)
 
 
-def _meeting_of(session: Session, record: Any) -> Any:
-    """The meeting whose record ``record`` is a part of (an item, its beslutsunderlag, its
-    decision, a motion, a vote and its ballots, a reservation, jäv, a protokollsanteckning,
-    attendance), else None."""
-    from app.agenda.models import AgendaItem, AgendaItemDocument
-    from app.decisions.models import (
-        Ballot,
-        Decision,
-        Motion,
-        ProtocolNote,
-        Recusal,
-        Reservation,
-        Vote,
-    )
-    from app.meetings.models import Attendance, Meeting
+def columns_changed(record: Any) -> bool:
+    """Whether any column of ``record`` has a pending change."""
+    state = inspect(record)
+    return any(state.attrs[attr.key].history.has_changes() for attr in state.mapper.column_attrs)
 
-    if isinstance(record, (AgendaItem, Attendance)):
-        return session.get(Meeting, record.meeting_id)
-    if isinstance(record, AgendaItemDocument):
-        # A new link may know its item only as an object; a moved one counts where it was.
-        item_ids = inspect(record).attrs.item_id.history.deleted or ()
-        item = session.get(AgendaItem, item_ids[0]) if item_ids and item_ids[0] else None
-        item = item or record.item
-        if item is None and record.item_id is not None:
-            item = session.get(AgendaItem, record.item_id)
-        if item is None:
-            return None
-        if item.meeting_id is None:  # a new item of a new meeting: nothing final yet
-            return item.meeting
-        return session.get(Meeting, item.meeting_id)
-    if isinstance(record, (Decision, Motion, Vote, Reservation, Recusal, ProtocolNote)):
-        item = session.get(AgendaItem, record.item_id)
-        return session.get(Meeting, item.meeting_id) if item is not None else None
-    if isinstance(record, Ballot):
-        vote = session.get(Vote, record.vote_id)
-        return _meeting_of(session, vote) if vote is not None else None
+
+def frozen_column_changed(record: Any, keys: Iterable[str]) -> str | None:
+    """The first of ``keys`` that had a value and is about to change, else None."""
+    state = inspect(record)
+    for key in keys:
+        history = state.attrs[key].history
+        if history.deleted and history.deleted[0] is not None and history.has_changes():
+            return key
     return None

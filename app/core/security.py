@@ -12,6 +12,8 @@ from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from app.core.retention import install_retention_guard
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
@@ -77,8 +79,6 @@ def _limits_off() -> bool:
 def install_security(app: Flask) -> None:
     """Limit logins, give every response the security headers, keep records with legal
     weight from being deleted (app/core/retention.py)."""
-    from app.core.retention import install_retention_guard
-
     install_retention_guard()
     limiter.init_app(app)
 

@@ -10,9 +10,10 @@ its connections, so the next request starts on fresh ones.
 import logging
 
 from flask import Flask, current_app, g
+from flask_babel import get_locale
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,7 @@ def database_unavailable(error: Exception):
     # The page must not need the database: the reader is shown as anonymous (her account
     # cannot be loaded now) and the page is rendered without the context processors, which
     # look up roles. It stands alone, without the menus of base.html.
-    from app.extensions import login_manager
-
     g._login_user = login_manager.anonymous_user()
-    from flask_babel import get_locale
 
     page = current_app.jinja_env.get_template("errors/unavailable.html").render(
         retry_after=RETRY_AFTER, lang=str(get_locale() or "sv")

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.core.audit import plain_value, snapshot
 from app.core.errors import ConflictError, DomainError
 from app.core.forms import RecordForm
+from app.documents.storage import read_bytes
 from app.extensions import db
 
 
@@ -91,8 +92,6 @@ def pdf_response(pdf: bytes, filename: str, *, sha256: str | None = None) -> Res
 
 def stored_pdf_response(sha256: str, filename: str) -> Response:
     """A stored file (app.documents.storage) by its sha256: a 304 never reads the file."""
-    from app.documents.storage import read_bytes
-
     return _conditional_pdf(sha256, lambda: read_bytes(sha256), filename)
 
 

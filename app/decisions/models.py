@@ -1,6 +1,7 @@
 """Decisions (beslut) and the uppdrag they give."""
 
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
@@ -17,7 +18,8 @@ from app.core.models import (
     enum_column,
     utcnow,
 )
-from app.meetings.models import Meeting
+from app.core.retention import register_retention
+from app.meetings.models import Meeting, final_record_reason
 from app.people.models import Person
 
 
@@ -246,3 +248,25 @@ class Extract(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     meeting: Mapped[Meeting] = relationship()
+
+
+# -- retention (app.core.retention): what an item of a final record decided, and how, is kept.
+
+
+def _meeting_of_part(session: Any, record: Any) -> Meeting | None:
+    item = session.get(AgendaItem, record.item_id)
+    return session.get(Meeting, item.meeting_id) if item is not None else None
+
+
+def _part_of_final_record(session: Any, record: Any) -> str | None:
+    return final_record_reason(_meeting_of_part(session, record))
+
+
+def _ballot_of_final_record(session: Any, ballot: "Ballot") -> str | None:
+    vote = session.get(Vote, ballot.vote_id)
+    return _part_of_final_record(session, vote) if vote is not None else None
+
+
+for _part in (Decision, Motion, Vote, Reservation, Recusal, ProtocolNote):
+    register_retention(_part, delete=_part_of_final_record)
+register_retention(Ballot, delete=_ballot_of_final_record)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.agenda.models import AgendaItem, PlannedItem
 from app.agenda.sentences import proposal_of
+from app.agenda.services import attach_document
 from app.bodies.models import (
     Body,
     Membership,
@@ -596,8 +597,6 @@ def _lower_first(name: str) -> str:
 
 def _fill_or_attach(actor: Any, item: AgendaItem, document: Document) -> Document:
     """Attach ``document`` to ``item``; a file-less placeholder with that title is filled in."""
-    from app.agenda.services import attach_document
-
     for link in item.documents:
         placeholder = link.document
         if not placeholder.has_file and placeholder.title.endswith(document.title):
@@ -627,6 +626,7 @@ def _pdf_document(title: str, kind: DocumentKind, pdf: bytes) -> Document:
 def forward_decision(actor: Any, item: AgendaItem, target: Meeting) -> PlannedItem:
     """Send a decision to the body the group reports to: an utdrag as beslutsunderlag of a
     planned item for the target meeting."""
+    # imported here: rendering imports this module (a cycle)
     from app.decisions.rendering import extract_pdf
 
     meeting = item.meeting
@@ -669,6 +669,7 @@ def attach_planned_to_item(actor: Any, planned: PlannedItem, item: AgendaItem) -
 
 def add_minutes_to_item(actor: Any, meeting: Meeting, item: AgendaItem) -> Document:
     """Finalised group minutes as beslutsunderlag of the higher body's standing item."""
+    # imported here: rendering imports this module (a cycle)
     from app.decisions.rendering import record_pdf
 
     if meeting.record_status != RecordStatus.FINAL:

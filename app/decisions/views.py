@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.accounts.permissions import can_manage_body, can_view_body, can_view_record, is_member
 from app.agenda.models import AgendaItem, PlannedItem
-from app.bodies.models import Body
+from app.bodies.models import Body, Membership
 from app.core.audit import AuditEntry
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
@@ -32,9 +33,9 @@ from app.decisions.loading import meeting_with_details
 from app.decisions.models import BallotChoice, Motion, ProtocolNote, Recusal, Reservation, Vote
 from app.decisions.rendering import extract_pdf, record_pdf, record_view
 from app.extensions import db
-from app.jobs import kinds
 from app.jobs.services import start_job
 from app.jobs.views import follow_job
+from app.justering import jobs as kinds
 from app.justering import services as justering
 from app.justering.forms import CorrectionForm
 from app.meetings.models import Attendance, AttendanceRole, Meeting, RecordStatus
@@ -286,7 +287,6 @@ def _attendance_form(meeting: Meeting, attendance: Attendance) -> AttendanceForm
     form = AttendanceForm(prefix=f"a{attendance.id}", obj=attendance)
     others = [a.person for a in meeting.attendances if a.id != attendance.id]
     seated = {p.id: p for p in others}
-    from app.bodies.models import Membership
 
     for membership in db.session.scalars(
         select(Membership).where(Membership.body_id == meeting.body_id)
@@ -466,7 +466,6 @@ def edit_item(item_id: int):
         forward.meeting_id.set_choices(
             [(m.id, f"{m.heading} {m.meeting_date.isoformat()}") for m in targets]
         )
-    from app.accounts.models import User
 
     return handle_form(
         form,

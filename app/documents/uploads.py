@@ -199,7 +199,8 @@ def audit_upload(session: Any, actor: Any, document: Any, upload: CheckedUpload)
     """An audit entry beside the stored document's own: the sha256 of the file as uploaded,
     and what was removed from it before storing (the document's sha256 is the cleaned copy's).
     """
-    from app.core.audit import AuditEntry  # not at the top: the sandbox child loads this module
+    # imported here: the sandbox child loads this module (see app.documents.sandbox)
+    from app.core.audit import AuditEntry
 
     session.flush()
     entry = AuditEntry(

@@ -29,7 +29,8 @@ class JobStatus(LabelledEnum):
 
 
 class Job(Base):
-    """One run of long work (app.jobs.kinds names what it does) and how far it has come."""
+    """One run of long work (its kind, registered by a domain package, names what it does)
+    and how far it has come."""
 
     __tablename__ = "jobs"
 

@@ -10,6 +10,8 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 
+from app.jobs.services import run_job
+
 TASK_NAME = "sekretariat.jobs.run"
 
 
@@ -43,8 +45,6 @@ def init_celery(app: Flask) -> Celery:
 
     @celery.task(name=TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)
     def run_job_task(self: Task, job_id: int) -> None:
-        from app.jobs.services import run_job
-
         run_job(job_id, live=not self.request.is_eager)
 
     app.extensions["celery"] = celery

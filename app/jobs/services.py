@@ -76,14 +76,14 @@ KINDS: dict[str, JobKind] = {}
 
 
 def register_kind(kind: JobKind) -> JobKind:
-    """Make a kind of job known (exports and other long work add theirs the same way)."""
+    """Make a kind of job known. Each domain package declares its kinds in its ``jobs`` module
+    (app.agenda.jobs, app.justering.jobs, app.backup.jobs) and ``create_app`` registers them:
+    this package knows none of them."""
     KINDS[kind.name] = kind
     return kind
 
 
 def kind_of(job: Job) -> JobKind:
-    from app.jobs import kinds  # noqa: F401 - the built-in kinds register on import
-
     try:
         return KINDS[job.kind]
     except KeyError:

@@ -57,7 +57,7 @@ def show(job_id: int):
         back=kind.back(job),
         links=kind.links(job) if job.status == JobStatus.DONE else [],
         messages=kind.done_messages(job) if job.status == JobStatus.DONE else [],
-        may_retry=can_retry_job(current_user, job),
+        may_retry=can_retry_job(current_user, job, kind),
         form=ConfirmForm(),
     )
 
@@ -83,7 +83,7 @@ def retry(job_id: int):
     job = _visible_job(job_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if not can_retry_job(current_user, job):
+    if not can_retry_job(current_user, job, kind_of(job)):
         if job.status != JobStatus.FAILED:
             flash(_("Only a failed job can be tried again."), "error")
             return redirect(url_for(".show", job_id=job.id))

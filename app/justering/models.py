@@ -2,12 +2,14 @@
 revisions of a final record (the original and each rättelse), each with its signed PDF."""
 
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import Base, LabelledEnum, VersionedMixin, enum_column, utcnow
+from app.core.retention import committed, frozen_column_changed, register_retention
 from app.meetings.models import Meeting
 from app.people.models import Person
 
@@ -143,3 +145,43 @@ class Signoff(Base):
 
     round: Mapped[JusteringRound] = relationship(back_populates="signoffs")
     person: Mapped[Person] = relationship()
+
+
+# -- retention (app.core.retention): a justerad revision, a completed justering and a signature
+# are kept; the frozen parts of a justerad revision never change.
+
+# Columns of a justerad revision that never change once set (the signed original, the public
+# copy and the pages as read on the day of justering).
+FROZEN_REVISION_COLUMNS = (
+    "justered_at",
+    "signed_pdf_sha256",
+    "public_pdf_sha256",
+    "record_html",
+    "public_html",
+)
+
+
+def _revision_frozen(session: Any, revision: RecordRevision) -> str | None:
+    key = frozen_column_changed(revision, FROZEN_REVISION_COLUMNS)
+    return f"{key} of a justerad revision is frozen" if key is not None else None
+
+
+register_retention(
+    RecordRevision,
+    delete=lambda session, revision: (
+        "a justerad revision" if committed(revision, "justered_at") is not None else None
+    ),
+    change=_revision_frozen,
+)
+register_retention(
+    JusteringRound,
+    delete=lambda session, justering: (
+        "a completed justering" if justering.status == RoundStatus.COMPLETED else None
+    ),
+)
+register_retention(
+    Signoff,
+    delete=lambda session, signoff: (
+        "a signature" if committed(signoff, "status") == SignoffStatus.APPROVED else None
+    ),
+)

@@ -36,7 +36,7 @@ from app.decisions.rendering import (
     record_public_html,
     record_view,
 )
-from app.decisions.services import make_final, record_problems
+from app.decisions.services import finalise_minutes, make_final, record_problems
 from app.documents.render import RenderError, render_pdf, render_pdf_with_boxes
 from app.documents.storage import read_bytes, store_bytes
 from app.extensions import db
@@ -536,8 +536,6 @@ def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRo
 
 def finalise_and_sign_minutes(actor: Any, meeting: Meeting) -> RecordRevision:
     """Minnesanteckningar: the secretary checks, finalises and signs alone."""
-    from app.decisions.services import finalise_minutes
-
     _require_secretary(actor, meeting)
     finalise_minutes(actor, meeting)  # checks the record and freezes it
     revision = _open_revision(actor, meeting)

@@ -11,9 +11,9 @@ from app.core.forms import ConfirmForm
 from app.core.views import pdf_response, stored_pdf_response
 from app.decisions.rendering import record_view
 from app.extensions import db
-from app.jobs import kinds
 from app.jobs.services import active_job, start_job
 from app.jobs.views import follow_job
+from app.justering import jobs as kinds
 from app.justering import services
 from app.justering.forms import CorrectionForm, RejectForm, VerifyForm
 from app.justering.models import JusteringRound, RecordRevision, Signoff

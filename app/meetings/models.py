@@ -16,6 +16,7 @@ from app.core.models import (
     enum_column,
     utcnow,
 )
+from app.core.retention import register_retention
 from app.organisations.models import Organisation
 from app.people.models import Person
 
@@ -268,3 +269,23 @@ class Dispatch(Base):
     failed: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     meeting: Mapped[Meeting] = relationship(back_populates="dispatches")
+
+
+# -- retention (app.core.retention): a final record is kept, and so is every part of it ------
+
+
+def final_record_reason(meeting: Meeting | None) -> str | None:
+    """Why a part of ``meeting``'s record may not be deleted: the record is final (or None).
+    The parts (items, decisions, attendance, …) declare their meeting with this."""
+    if meeting is not None and meeting.record_status == RecordStatus.FINAL:
+        return "part of a final record"
+    return None
+
+
+register_retention(Meeting, delete=lambda session, meeting: final_record_reason(meeting))
+register_retention(
+    Attendance,
+    delete=lambda session, attendance: final_record_reason(
+        session.get(Meeting, attendance.meeting_id)
+    ),
+)

@@ -8,10 +8,9 @@ below (the rules that decide what was served live in ``app.oparl.tombstones``).
 
 import enum
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import Base, enum_column, utcnow
 
@@ -79,25 +78,3 @@ class OparlTombstone(Base):
 
     def __repr__(self) -> str:
         return f"<OparlTombstone {self.kind.value} {self.object_id}>"
-
-
-# The hooks import the rules lazily: they sit above every domain model.
-@event.listens_for(Session, "before_flush")
-def _note_served(session: Session, flush_context: Any, instances: Any) -> None:
-    from app.oparl.tombstones import note_candidates
-
-    note_candidates(session)
-
-
-@event.listens_for(Session, "after_flush")
-def _bury_unserved(session: Session, flush_context: Any) -> None:
-    from app.oparl.tombstones import write_tombstones
-
-    write_tombstones(session)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget(session: Session, previous_transaction: Any) -> None:
-    from app.oparl.tombstones import forget_candidates
-
-    forget_candidates(session)

@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, inspect, null, select, update
+from sqlalchemy import Select, event, insert, inspect, null, select, update
 from sqlalchemy.orm import Session
 
 from app.agenda.models import AgendaItem, AgendaItemDocument
@@ -244,3 +244,32 @@ SERVED_MODELS: frozenset[type] = frozenset(
         RecordRevision,
     }
 )
+
+
+# -- the hooks: every flush of every session (installed once per process by create_app) -------
+
+_installed = False
+
+
+def install_tombstone_hooks() -> None:
+    """Note what a flush is about to remove, write the tombstones of what it removed that the
+    API served, and forget the notes when the transaction is rolled back."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "before_flush", _note_served)
+    event.listen(Session, "after_flush", _bury_unserved)
+    event.listen(Session, "after_soft_rollback", _forget)
+    _installed = True
+
+
+def _note_served(session: Session, flush_context: Any, instances: Any) -> None:
+    note_candidates(session)
+
+
+def _bury_unserved(session: Session, flush_context: Any) -> None:
+    write_tombstones(session)
+
+
+def _forget(session: Session, previous_transaction: Any) -> None:
+    forget_candidates(session)

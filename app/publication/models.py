@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import Base, utcnow
+from app.core.retention import register_retention
 from app.justering.models import RecordRevision
 from app.meetings.models import Meeting
 
@@ -34,3 +35,7 @@ class Posting(Base):
 
     meeting: Mapped[Meeting] = relationship()
     revision: Mapped[RecordRevision] = relationship()
+
+
+# A posted anslag is a public record (app.core.retention).
+register_retention(Posting, delete=lambda session, posting: "a posted anslag")

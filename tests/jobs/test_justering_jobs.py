@@ -366,8 +366,8 @@ def test_a_conflict_that_keeps_coming_back_fails_the_job_plainly(app, factory, m
     conflict retries, saying so, and saves nothing."""
     from sqlalchemy.orm.exc import StaleDataError
 
-    from app.jobs import kinds
     from app.jobs.services import KINDS, run_job
+    from app.justering import jobs as kinds
 
     ids = committee_with_record(app, factory)
     runs: list[int] = []
