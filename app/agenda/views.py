@@ -31,7 +31,7 @@ from app.agenda.forms import (
 )
 from app.agenda.kallelse import is_changed_since_sent, recipients_of
 from app.agenda.models import AgendaItem, AgendaItemDocument, PlannedItem
-from app.agenda.rendering import agenda_context, agenda_pdf, stored_packet
+from app.agenda.rendering import agenda_context, agenda_pdf_for_reading, stored_packet
 from app.bodies.models import Body, Membership, MembershipKind
 from app.cases.models import Document
 from app.core.errors import DomainError
@@ -422,8 +422,7 @@ def _readable_meeting(meeting_id: int) -> Meeting:
 @login_required
 def agenda_pdf_file(meeting_id: int):
     meeting = _readable_meeting(meeting_id)
-    pdf = agenda_pdf(meeting)
-    db.session.commit()  # the rendering was stored
+    pdf = agenda_pdf_for_reading(meeting)  # a GET writes nothing: the kallelse stores it
     return pdf_response(pdf, f"Foredragningslista {meeting.file_stem}.pdf")
 
 

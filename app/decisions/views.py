@@ -30,7 +30,7 @@ from app.decisions.forms import (
 )
 from app.decisions.loading import meeting_with_details
 from app.decisions.models import BallotChoice, Motion, ProtocolNote, Recusal, Reservation, Vote
-from app.decisions.rendering import extract_pdf, record_pdf, record_view
+from app.decisions.rendering import extract_pdf_for_reading, record_pdf_for_reading, record_view
 from app.extensions import db
 from app.jobs import kinds
 from app.jobs.services import start_job
@@ -168,8 +168,7 @@ def pdf(meeting_id: int):
     open_round = justering.open_round(meeting)
     if open_round is not None:
         return redirect(url_for("justering.round_pdf", round_id=open_round.id))
-    content = record_pdf(meeting)
-    db.session.commit()
+    content = record_pdf_for_reading(meeting)  # a GET writes nothing
     return pdf_response(
         content,
         f"{record_view(meeting, []).title.capitalize()} {meeting.file_stem}.pdf",
@@ -186,8 +185,7 @@ def extract(meeting_id: int):
     items = [item for item in meeting.items if item.id in wanted and (item.is_public or inside)]
     if not items:
         abort(404)
-    content = extract_pdf(current_user if current_user.is_authenticated else None, meeting, items)
-    db.session.commit()
+    content = extract_pdf_for_reading(meeting, items)  # rendered, never stored, on a GET
     return pdf_response(
         content,
         f"Utdrag {meeting.file_stem}.pdf",
