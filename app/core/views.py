@@ -1,4 +1,5 @@
-"""The one form-handling flow every edit view uses: validate, one service call, commit, PRG."""
+"""The one form-handling flow every edit view uses: validate, one service call, commit, PRG;
+and the one check every bare button passes (``confirmed_post``)."""
 
 import functools
 import hashlib
