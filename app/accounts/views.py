@@ -40,10 +40,9 @@ from app.accounts.services import (
 from app.core.audit import audit_page, audit_query, audited_types
 from app.core.dates import local_to_utc
 from app.core.errors import DomainError
-from app.core.forms import ConfirmForm
 from app.core.response_cache import LOCALE_COOKIE
 from app.core.security import login_limits
-from app.core.views import handle_form
+from app.core.views import confirmed_post, handle_form
 from app.extensions import db
 from app.people.models import Person
 
@@ -89,9 +88,8 @@ def _log_in(user: User) -> None:
 
 @bp.post("/logout")
 @login_required
+@confirmed_post
 def logout():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     end_session(session.get(LOGIN_SESSION_KEY))
     db.session.commit()
     logout_user()
@@ -133,10 +131,9 @@ def account():
 
 @bp.post("/account/logout-everywhere")
 @login_required
+@confirmed_post
 def logout_everywhere():
     """End every session of the account, on every device, this one included."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     end_all_sessions(current_user)
     db.session.commit()
     logout_user()

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.agenda.rendering import agenda_fingerprint, agenda_pdf
+from app.agenda.rendering import agenda_fingerprint, agenda_pdf, packet_pdf
 from app.bodies.models import Membership, MembershipKind
 from app.core.audit import record_change
 from app.core.calendar import CalendarEvent, invitation_ics, invitation_media_type
@@ -16,7 +16,9 @@ from app.core.dates import local_to_utc, local_today
 from app.core.errors import DomainError
 from app.core.mail import Attachment, MailError, OutgoingMessage, send_messages
 from app.core.models import utcnow
+from app.documents.packet import PacketError
 from app.documents.render import RenderError
+from app.documents.storage import StorageError
 from app.extensions import db
 from app.meetings.models import Dispatch, Meeting, MeetingStatus
 from app.notifications.services import notify_kallelse
@@ -133,8 +135,19 @@ def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url:
     if meeting.status == MeetingStatus.PLANNED:
         meeting.status = MeetingStatus.CONVENED
     record_change(db.session, actor, "send kallelse", meeting)
+    _store_packet(meeting)
     notify_kallelse(meeting, dispatch, meeting_url=meeting_url)  # never raises: mail is logged
     return dispatch
+
+
+def _store_packet(meeting: Meeting) -> None:
+    """The handlingar the kallelse links to are built and stored now, so that its readers get
+    them as stored (a GET writes nothing). One that cannot be built does not stop the kallelse:
+    the link then builds them as a background job, which shows the reason."""
+    try:
+        packet_pdf(meeting)
+    except (PacketError, RenderError, StorageError):
+        current_app.logger.exception("handlingar not built with the kallelse")
 
 
 def _kallelse_text(meeting: Meeting, meeting_url: str, packet_url: str, is_update: bool) -> str:

@@ -15,7 +15,12 @@ from app.agenda.sentences import proposals
 from app.cases.models import Confidentiality, Document
 from app.documents.packet import PacketDocument, PacketSection, build_packet
 from app.documents.storage import read_bytes, store_bytes
-from app.documents.stored import fingerprint_of, read_if_stored, stored_rendering
+from app.documents.stored import (
+    fingerprint_of,
+    read_if_stored,
+    rendering_for_reading,
+    stored_rendering,
+)
 from app.meetings.models import Meeting
 
 
@@ -58,16 +63,32 @@ def agenda_print_html(meeting: Meeting) -> str:
     return render_template("pdf/agenda.html", shared_documents=shared, **context)
 
 
+def _agenda_title(meeting: Meeting) -> str:
+    return f"Föredragningslista {meeting.heading} {meeting.meeting_date}"
+
+
 def agenda_pdf(meeting: Meeting) -> bytes:
-    """The föredragningslista PDF, rendered only when the agenda changed since the last time."""
+    """The föredragningslista PDF, stored on the meeting (the kallelse, the handlingar job);
+    rendered only when the agenda changed since the last time."""
     stored = stored_rendering(
         agenda_print_html(meeting),
-        title=f"Föredragningslista {meeting.heading} {meeting.meeting_date}",
+        title=_agenda_title(meeting),
         sha256=meeting.agenda_pdf_sha256,
         fingerprint=meeting.agenda_fingerprint,
     )
     meeting.agenda_pdf_sha256, meeting.agenda_fingerprint = stored.sha256, stored.fingerprint
     return stored.pdf
+
+
+def agenda_pdf_for_reading(meeting: Meeting) -> bytes:
+    """The föredragningslista PDF for a reader: the stored one while the agenda is as it was
+    (the kallelse stores it), else rendered on the fly; nothing is written."""
+    return rendering_for_reading(
+        agenda_print_html(meeting),
+        title=_agenda_title(meeting),
+        sha256=meeting.agenda_pdf_sha256,
+        fingerprint=meeting.agenda_fingerprint,
+    )
 
 
 def agenda_fingerprint(meeting: Meeting) -> str:

@@ -32,12 +32,18 @@ from app.agenda.forms import (
 )
 from app.agenda.kallelse import is_changed_since_sent, recipients_of
 from app.agenda.models import AgendaItem, AgendaItemDocument, PlannedItem
-from app.agenda.rendering import agenda_context, agenda_pdf, stored_packet
+from app.agenda.rendering import agenda_context, agenda_pdf_for_reading, stored_packet
 from app.bodies.models import Body, Membership, MembershipKind
 from app.cases.models import Document
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
-from app.core.views import handle_form, pdf_response, run_action, stored_pdf_response
+from app.core.views import (
+    confirmed_post,
+    handle_form,
+    pdf_response,
+    run_action,
+    stored_pdf_response,
+)
 from app.decisions.models import Assignment
 from app.documents.uploads import UploadRejected, check_pdf_upload
 from app.extensions import db
@@ -69,12 +75,6 @@ def _manageable_item(item_id: int) -> AgendaItem:
     if not can_manage_body(current_user, item.meeting.body):
         abort(403)
     return item
-
-
-def _confirmed_post() -> None:
-    """Bare buttons: a POST with a valid CSRF token (CSRFProtect checks it) and nothing else."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
 
 
 # -- meetings ------------------------------------------------------------------------------
@@ -165,9 +165,9 @@ def editor(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/agenda/confirm")
 @login_required
+@confirmed_post
 def confirm(meeting_id: int):
     meeting = _manageable_meeting(meeting_id)
-    _confirmed_post()
     return run_action(
         lambda: services.confirm_agenda(current_user, meeting),
         _("The agenda is confirmed. Its item numbers are the ones the record will use."),
@@ -177,9 +177,9 @@ def confirm(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/agenda/reopen")
 @login_required
+@confirmed_post
 def reopen(meeting_id: int):
     meeting = _manageable_meeting(meeting_id)
-    _confirmed_post()
     return run_action(
         lambda: services.reopen_agenda(current_user, meeting),
         _("The agenda is preliminary again."),
@@ -253,9 +253,9 @@ def edit_item(item_id: int):
 
 @bp.post("/items/<int:item_id>/move/<direction>")
 @login_required
+@confirmed_post
 def move_item(item_id: int, direction: str):
     item = _manageable_item(item_id)
-    _confirmed_post()
     offset = {"up": -1, "down": 1}.get(direction) or abort(404)
     return run_action(
         lambda: services.move_item(current_user, item, offset),
@@ -266,9 +266,9 @@ def move_item(item_id: int, direction: str):
 
 @bp.post("/items/<int:item_id>/remove")
 @login_required
+@confirmed_post
 def remove_item(item_id: int):
     item = _manageable_item(item_id)
-    _confirmed_post()
     meeting_id = item.meeting_id
     return run_action(
         lambda: services.remove_item(current_user, item),
@@ -373,9 +373,9 @@ def _manageable_link(link_id: int) -> AgendaItemDocument:
 
 @bp.post("/item-documents/<int:link_id>/move/<direction>")
 @login_required
+@confirmed_post
 def move_document(link_id: int, direction: str):
     link = _manageable_link(link_id)
-    _confirmed_post()
     offset = {"up": -1, "down": 1}.get(direction) or abort(404)
     return run_action(
         lambda: services.move_document(current_user, link, offset),
@@ -386,9 +386,9 @@ def move_document(link_id: int, direction: str):
 
 @bp.post("/item-documents/<int:link_id>/remove")
 @login_required
+@confirmed_post
 def detach_document(link_id: int):
     link = _manageable_link(link_id)
-    _confirmed_post()
     item_id = link.item_id
     return run_action(
         lambda: services.detach_document(current_user, link),
@@ -422,8 +422,7 @@ def _readable_meeting(meeting_id: int) -> Meeting:
 @login_required
 def agenda_pdf_file(meeting_id: int):
     meeting = _readable_meeting(meeting_id)
-    pdf = agenda_pdf(meeting)
-    db.session.commit()  # the rendering was stored
+    pdf = agenda_pdf_for_reading(meeting)  # a GET writes nothing: the kallelse stores it
     return pdf_response(pdf, f"Foredragningslista {meeting.file_stem}.pdf")
 
 
@@ -452,10 +451,10 @@ def packet_pdf_file(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/kallelse")
 @login_required
+@confirmed_post
 def send(meeting_id: int):
     """The kallelse is mailed by a background job (kallelse.send_kallelse holds the rules)."""
     meeting = _manageable_meeting(meeting_id)
-    _confirmed_post()
     job = start_job(
         current_user,
         kinds.KALLELSE,
@@ -500,10 +499,10 @@ def planned(body_id: int):
 
 @bp.post("/planned/<int:planned_id>/pull/<int:meeting_id>")
 @login_required
+@confirmed_post
 def pull_planned(planned_id: int, meeting_id: int):
     meeting = _manageable_meeting(meeting_id)
     planned = db.get_or_404(PlannedItem, planned_id)
-    _confirmed_post()
     return run_action(
         lambda: services.pull_planned_item(current_user, planned, meeting),
         _("The topic was added to the agenda."),
@@ -513,10 +512,10 @@ def pull_planned(planned_id: int, meeting_id: int):
 
 @bp.post("/assignments/<int:assignment_id>/pull/<int:meeting_id>")
 @login_required
+@confirmed_post
 def pull_assignment(assignment_id: int, meeting_id: int):
     meeting = _manageable_meeting(meeting_id)
     assignment = db.get_or_404(Assignment, assignment_id)
-    _confirmed_post()
     return run_action(
         lambda: services.pull_assignment(current_user, assignment, meeting),
         _("The report-back was added to the agenda."),

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from app.accounts.permissions import can_export
 from app.backup.jobs import EXPORT, download_name, export_path
 from app.core.forms import ConfirmForm
+from app.core.views import confirmed_post
 from app.extensions import db
 from app.jobs.models import Job
 from app.jobs.services import active_job, start_job
@@ -40,10 +41,9 @@ def export():
 
 @bp.post("/admin/export")
 @login_required
+@confirmed_post
 def start_export():
     _require_admin()
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     job = active_job(EXPORT, current_user) or start_job(
         current_user, EXPORT, arguments={}, body_id=None
     )

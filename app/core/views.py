@@ -1,17 +1,19 @@
-"""The one form-handling flow every edit view uses: validate, one service call, commit, PRG."""
+"""The one form-handling flow every edit view uses: validate, one service call, commit, PRG;
+and the one check every bare button passes (``confirmed_post``)."""
 
+import functools
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from flask import Response, flash, redirect, render_template, request
+from flask import Response, abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.audit import plain_value, snapshot
 from app.core.errors import ConflictError, DomainError
-from app.core.forms import RecordForm
+from app.core.forms import ConfirmForm, RecordForm
 from app.documents.storage import read_bytes
 from app.extensions import db
 
@@ -64,6 +66,26 @@ def handle_form(
         form.version.data = record.version
     status = 422 if form.is_submitted() else 200
     return render_template(template, form=form, conflict=conflict, record=record, **context), status
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def confirmed_post(view: Callable[P, R]) -> Callable[P, R]:
+    """A bare button's POST: the CSRF-bearing ``ConfirmForm`` must validate, else 400.
+
+    Put it under ``@login_required`` (anonymous users are sent to log in first). CSRFProtect
+    has already refused a bad token before any view runs, so checking here, before the view
+    loads and authorises, changes no answer: a refusal is still 403/404 from the view."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not ConfirmForm().validate_on_submit():
+            abort(400)
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def run_action(action, success: str, redirect_to: str):

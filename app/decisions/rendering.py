@@ -16,7 +16,7 @@ from app.decisions.services import (
     paragraph_range,
     record_number,
 )
-from app.documents.stored import fingerprint_of, stored_rendering
+from app.documents.stored import fingerprint_of, rendering_for_reading, stored_rendering
 from app.extensions import db
 from app.meetings.models import Meeting
 from app.people.models import Person
@@ -129,12 +129,17 @@ def record_public_html(meeting: Meeting, view: RecordView) -> str:
     return render_template("record/_public.html", meeting=meeting, items=meeting.items, record=view)
 
 
-def record_pdf(meeting: Meeting) -> bytes:
-    """The minnesanteckningar or protokoll PDF, stored and remade only when it changed."""
+def _record_title(meeting: Meeting) -> str:
     view = record_view(meeting, [])
+    return f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}"
+
+
+def record_pdf(meeting: Meeting) -> bytes:
+    """The minnesanteckningar or protokoll PDF, stored and remade only when it changed (for
+    a state change or a POST: a GET reads ``record_pdf_for_reading``)."""
     stored = stored_rendering(
         record_print_html(meeting),
-        title=f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}",
+        title=_record_title(meeting),
         sha256=meeting.record_pdf_sha256,
         fingerprint=meeting.record_fingerprint,
     )
@@ -142,17 +147,55 @@ def record_pdf(meeting: Meeting) -> bytes:
     return stored.pdf
 
 
-def extract_pdf(actor: Any, meeting: Meeting, items: list[AgendaItem]) -> bytes:
-    """An utdrag of the chosen items, stored (an existing identical one is reused)."""
-    ordered = sorted(items, key=lambda item: item.position)
-    html = record_print_html(meeting, ordered)
-    fingerprint = fingerprint_of(html)
-    existing = (
-        db.session.query(Extract).filter_by(meeting_id=meeting.id, fingerprint=fingerprint).first()
+def record_pdf_for_reading(meeting: Meeting) -> bytes:
+    """The record PDF for a reader: the stored one while the record is as it was, else
+    rendered on the fly (a draft); nothing is written."""
+    return rendering_for_reading(
+        record_print_html(meeting),
+        title=_record_title(meeting),
+        sha256=meeting.record_pdf_sha256,
+        fingerprint=meeting.record_fingerprint,
     )
+
+
+def _extract_html(meeting: Meeting, items: list[AgendaItem]) -> tuple[list[AgendaItem], str]:
+    ordered = sorted(items, key=lambda item: item.position)
+    return ordered, record_print_html(meeting, ordered)
+
+
+def _existing_extract(meeting: Meeting, html: str) -> Extract | None:
+    return (
+        db.session.query(Extract)
+        .filter_by(meeting_id=meeting.id, fingerprint=fingerprint_of(html))
+        .first()
+    )
+
+
+def _extract_title(meeting: Meeting) -> str:
+    return f"Utdrag {meeting.heading} {meeting.meeting_date.isoformat()}"
+
+
+def extract_pdf_for_reading(meeting: Meeting, items: list[AgendaItem]) -> bytes:
+    """An utdrag of the items a reader chose: an identical stored one (made when a decision
+    was forwarded) or rendered on the fly; no row and no file is written."""
+    _ordered, html = _extract_html(meeting, items)
+    existing = _existing_extract(meeting, html)
+    return rendering_for_reading(
+        html,
+        title=_extract_title(meeting),
+        sha256=existing.sha256 if existing else None,
+        fingerprint=existing.fingerprint if existing else None,
+    )
+
+
+def extract_pdf(actor: Any, meeting: Meeting, items: list[AgendaItem]) -> bytes:
+    """An utdrag of the chosen items, stored with its Extract row (forwarding a decision, the
+    CLI); an existing identical one is reused."""
+    ordered, html = _extract_html(meeting, items)
+    existing = _existing_extract(meeting, html)
     stored = stored_rendering(
         html,
-        title=f"Utdrag {meeting.heading} {meeting.meeting_date.isoformat()}",
+        title=_extract_title(meeting),
         sha256=existing.sha256 if existing else None,
         fingerprint=existing.fingerprint if existing else None,
     )

@@ -12,7 +12,13 @@ from app.bodies.models import Body, Membership
 from app.core.audit import AuditEntry
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
-from app.core.views import handle_form, pdf_response, run_action, stored_pdf_response
+from app.core.views import (
+    confirmed_post,
+    handle_form,
+    pdf_response,
+    run_action,
+    stored_pdf_response,
+)
 from app.decisions import services
 from app.decisions.forms import (
     BALLOT_CHOICES,
@@ -31,7 +37,7 @@ from app.decisions.forms import (
 )
 from app.decisions.loading import meeting_with_details
 from app.decisions.models import BallotChoice, Motion, ProtocolNote, Recusal, Reservation, Vote
-from app.decisions.rendering import extract_pdf, record_pdf, record_view
+from app.decisions.rendering import extract_pdf_for_reading, record_pdf_for_reading, record_view
 from app.extensions import db
 from app.jobs.services import start_job
 from app.jobs.views import follow_job
@@ -65,11 +71,6 @@ def _managed_item(item_id: int) -> AgendaItem:
     if not can_manage_body(current_user, item.meeting.body):
         abort(403)
     return item
-
-
-def _posted() -> None:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
 
 
 def _readable_record(meeting_id: int) -> Meeting:
@@ -169,8 +170,7 @@ def pdf(meeting_id: int):
     open_round = justering.open_round(meeting)
     if open_round is not None:
         return redirect(url_for("justering.round_pdf", round_id=open_round.id))
-    content = record_pdf(meeting)
-    db.session.commit()
+    content = record_pdf_for_reading(meeting)  # a GET writes nothing
     return pdf_response(
         content,
         f"{record_view(meeting, []).title.capitalize()} {meeting.file_stem}.pdf",
@@ -187,8 +187,7 @@ def extract(meeting_id: int):
     items = [item for item in meeting.items if item.id in wanted and (item.is_public or inside)]
     if not items:
         abort(404)
-    content = extract_pdf(current_user if current_user.is_authenticated else None, meeting, items)
-    db.session.commit()
+    content = extract_pdf_for_reading(meeting, items)  # rendered, never stored, on a GET
     return pdf_response(
         content,
         f"Utdrag {meeting.file_stem}.pdf",
@@ -200,9 +199,9 @@ def extract(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/record/start")
 @login_required
+@confirmed_post
 def start(meeting_id: int):
     meeting = _managed_meeting(meeting_id)
-    _posted()
     return run_action(
         lambda: services.start_record(current_user, meeting),
         _(
@@ -215,9 +214,9 @@ def start(meeting_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/record/finalise")
 @login_required
+@confirmed_post
 def finalise(meeting_id: int):
     meeting = _managed_meeting(meeting_id)
-    _posted()
     # Rendering and signing take a while: a background job runs
     # justering.finalise_and_sign_minutes, which holds the rules.
     job = start_job(
@@ -347,10 +346,10 @@ def update_attendance(attendance_id: int):
 
 @bp.post("/attendance/<int:attendance_id>/remove")
 @login_required
+@confirmed_post
 def remove_attendance(attendance_id: int):
     row = db.get_or_404(Attendance, attendance_id)
     meeting = _managed_meeting(row.meeting_id)
-    _posted()
     return run_action(
         lambda: services.remove_attendance(current_user, row),
         _("Removed from the attendance list."),
@@ -608,9 +607,9 @@ def add_assignment(item_id: int):
 
 @bp.post("/items/<int:item_id>/<kind>/<int:part_id>/remove")
 @login_required
+@confirmed_post
 def remove_part(item_id: int, kind: str, part_id: int):
     item = _managed_item(item_id)
-    _posted()
     model = PARTS.get(kind) or abort(404)
     part = db.get_or_404(model, part_id)
     if part.item_id != item.id:
@@ -668,11 +667,11 @@ def report_minutes(meeting_id: int):
 
 @bp.post("/planned/<int:planned_id>/attach")
 @login_required
+@confirmed_post
 def attach_planned(planned_id: int):
     planned = db.get_or_404(PlannedItem, planned_id)
     if not can_manage_body(current_user, db.session.get(Body, planned.body_id)):
         abort(403)
-    _posted()
     item = _managed_item(request.form.get("item_id", type=int) or abort(400))
     return run_action(
         lambda: services.attach_planned_to_item(current_user, planned, item),

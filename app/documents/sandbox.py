@@ -16,6 +16,7 @@ what it imports. So the function must be a module-level function of ``app.docume
 needs no app context, and its arguments and result must pickle.
 """
 
+import contextlib
 import importlib
 import io
 import math
@@ -161,10 +162,8 @@ def _feed(stream: Any, payload: bytes) -> None:
     except (BrokenPipeError, ValueError, OSError):
         pass  # the child died or was killed before reading it all: its exit says why
     finally:
-        try:
+        with contextlib.suppress(BrokenPipeError, ValueError, OSError):
             stream.close()  # always, or the pipe is left open (a ResourceWarning)
-        except (BrokenPipeError, ValueError, OSError):
-            pass
 
 
 def _messages(child: subprocess.Popen, deadline: float, limits: Limits):

@@ -1,5 +1,9 @@
 """Rendered PDFs kept in storage: made once, served as stored, remade only when their HTML
-changes. The caller keeps the sha256 and the fingerprint on its own record."""
+changes. The caller keeps the sha256 and the fingerprint on its own record.
+
+``stored_rendering`` stores (a state change: the kallelse, finalising, a POST);
+``rendering_for_reading`` never does (a GET): the stored PDF while it is current, else one
+rendered on the fly and thrown away."""
 
 import hashlib
 from typing import NamedTuple
@@ -36,3 +40,13 @@ def stored_rendering(
         return StoredPdf(pdf, sha256, current)  # type: ignore[arg-type]
     pdf = render_pdf(html, title=title)
     return StoredPdf(pdf, store_bytes(pdf), current)
+
+
+def rendering_for_reading(
+    html: str, *, title: str, sha256: str | None, fingerprint: str | None
+) -> bytes:
+    """The PDF of ``html`` for a reader: the stored one when ``fingerprint`` still matches,
+    else rendered now and not stored (a GET writes nothing)."""
+    if fingerprint_of(html) == fingerprint and (pdf := read_if_stored(sha256)):
+        return pdf
+    return render_pdf(html, title=title)

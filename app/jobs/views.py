@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from app.accounts.permissions import can_retry_job, can_view_job
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
+from app.core.views import confirmed_post
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
 from app.jobs.services import expire_if_stale, kind_of, retry_job
@@ -79,10 +80,9 @@ def status(job_id: int):
 
 @bp.post("/jobs/<int:job_id>/retry")
 @login_required
+@confirmed_post
 def retry(job_id: int):
     job = _visible_job(job_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     if not can_retry_job(current_user, job, kind_of(job)):
         if job.status != JobStatus.FAILED:
             flash(_("Only a failed job can be tried again."), "error")

@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.accounts.permissions import can_manage_body, can_view_body, is_member
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
-from app.core.views import pdf_response, stored_pdf_response
+from app.core.views import confirmed_post, pdf_response, stored_pdf_response
 from app.decisions.rendering import record_view
 from app.extensions import db
 from app.jobs.services import active_job, start_job
@@ -51,12 +51,11 @@ def _own_signoff(signoff_id: int) -> Signoff:
 
 @bp.post("/meetings/<int:meeting_id>/justering")
 @login_required
+@confirmed_post
 def send(meeting_id: int):
     """The secretary signs and sends: a refusal is said at once; rendering and signing run as
     a background job (justering.send_to_justering holds the rules and checks them again)."""
     meeting = _managed_meeting(meeting_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     try:
         services.check_sendable(current_user, meeting)
     except DomainError as error:
@@ -108,12 +107,11 @@ def round_pdf(round_id: int):
 
 @bp.post("/justering/signoffs/<int:signoff_id>/approve")
 @login_required
+@confirmed_post
 def approve(signoff_id: int):
     """A signatory approves: a refusal is said at once; her signature is made by a background
     job (justering.approve holds the rules and checks them again)."""
     signoff = _own_signoff(signoff_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     try:
         services.check_answerable(current_user, signoff)
     except DomainError as error:

@@ -4,14 +4,16 @@ import io
 import re
 
 from pypdf import PdfReader, PdfWriter
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.agenda.models import AgendaItem
 from app.bodies.models import Body
 from app.documents.render import render_pdf
+from app.documents.storage import read_bytes
 from app.extensions import db
+from app.jobs.models import Job
 from app.meetings.models import Meeting
-from tests.agenda.helpers import meeting_on
+from tests.agenda.helpers import make_committee, meeting_on
 from tests.conftest import ELIN
 
 
@@ -68,26 +70,44 @@ def test_srb_agenda_pdf_reads_as_the_seed(app, demo, make_client, login_demo):
         position = found + len(fragment)
 
 
-def test_agenda_pdf_is_stored_and_reused_until_the_agenda_changes(
-    app, demo, make_client, login_demo
+def test_agenda_pdf_is_stored_by_the_kallelse_and_served_until_the_agenda_changes(
+    app, factory, make_client, login, smtp_server
 ):
-    _body_id, meeting_id = _srb(app)
+    """The kallelse stores the föredragningslista and the handlingar; a GET only reads: the
+    stored PDF while the agenda is as sent, else the changed agenda rendered on the fly."""
+    ids = make_committee(factory)
     elin = make_client()
-    login_demo(elin, ELIN)
-    first = elin.get(f"/meetings/{meeting_id}/foredragningslista.pdf").data
+    login(elin, "elin@example.se")
+    response = elin.submit(
+        f"/bodies/{ids['body']}/meetings/new", {"meeting_date": "2030-09-03", "mode": "on_site"}
+    )
+    meeting_id = int(re.search(r"/meetings/(\d+)/agenda", response.headers["Location"]).group(1))
+    url = f"/meetings/{meeting_id}/foredragningslista.pdf"
+    draft = elin.get(url).data
+    assert draft.startswith(b"%PDF-")
     with app.app_context():
-        sha = db.session.get(Meeting, meeting_id).agenda_pdf_sha256
-    assert elin.get(f"/meetings/{meeting_id}/foredragningslista.pdf").data == first
+        meeting = db.session.get(Meeting, meeting_id)
+        assert meeting.agenda_pdf_sha256 is None  # the draft was rendered, not stored
+    elin.submit(f"/meetings/{meeting_id}/kallelse", form_url=f"/meetings/{meeting_id}/agenda")
+    smtp_server.wait_for(3)
     with app.app_context():
+        meeting = db.session.get(Meeting, meeting_id)
+        sha = meeting.agenda_pdf_sha256
+        assert sha is not None and meeting.packet_pdf_sha256 is not None
+        sent = read_bytes(sha)
+    assert elin.get(url).data == sent
+    assert elin.get(f"/meetings/{meeting_id}/handlingar.pdf").data.startswith(b"%PDF-")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 1  # the kallelse
         item = db.session.scalar(
-            select(AgendaItem).where(AgendaItem.meeting_id == meeting_id, AgendaItem.number == 9)
+            select(AgendaItem).where(AgendaItem.meeting_id == meeting_id, AgendaItem.number == 5)
         )
         item.title = "Infrastruktur och kollektivtrafik"
         db.session.commit()
-    changed = elin.get(f"/meetings/{meeting_id}/foredragningslista.pdf").data
-    assert changed != first and "Infrastruktur och kollektivtrafik" in _text(changed)
+    changed = elin.get(url).data
+    assert changed != sent and "Infrastruktur och kollektivtrafik" in _text(changed)
     with app.app_context():
-        assert db.session.get(Meeting, meeting_id).agenda_pdf_sha256 != sha
+        assert db.session.get(Meeting, meeting_id).agenda_pdf_sha256 == sha
 
 
 def _upload(client, item_id: int, data: bytes, filename: str, title: str = ""):
