@@ -35,7 +35,7 @@ def test_existing_documents_get_the_owner_of_where_they_are_filed(tmp_path, monk
         )
         db.session.commit()
         db.engine.dispose()
-        downgrade(revision="s5e8a1c3f902")  # the columns are gone, the documents stay
+        downgrade(revision="l9s2e4c6a8b1")  # the columns are gone, the documents stay
         upgrade()
         owners = db.session.execute(sa.text(OWNERS)).all()
         db.engine.dispose()

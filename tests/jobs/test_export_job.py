@@ -19,8 +19,9 @@ ADMIN = "admin@example.se"
 
 
 @pytest.fixture
-def world(app, factory, tmp_path):
-    app.config["STORAGE_PATH"] = str(tmp_path / "storage")
+def world(app, factory, tmp_path, monkeypatch):
+    # A storage folder of this test's own, given back afterwards: one test here damages a file.
+    monkeypatch.setitem(app.config, "STORAGE_PATH", str(tmp_path / "storage"))
     ids = make_committee(factory)
     factory.user(ADMIN, is_admin=True)
     with app.app_context():
