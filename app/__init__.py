@@ -27,8 +27,6 @@ from app.core.response_cache import LOCALE_COOKIE, anonymous_request, init_respo
 from app.core.security import install_security
 from app.core.text import render_text, safe_url
 from app.core.unavailable import register_database_unavailable
-from app.decisions.reading import bp as reading_bp
-from app.decisions.views import bp as record_bp
 from app.documents.render import RenderError
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.jobs.queue import init_celery
@@ -43,6 +41,8 @@ from app.oparl.views import bp as oparl_bp
 from app.organisations.views import bp as organisations_bp
 from app.people.views import bp as people_bp
 from app.publication.views import bp as publication_bp
+from app.record.views import bp as record_bp
+from app.register.views import bp as register_bp
 from app.search.index import install_index_hooks
 from app.search.views import bp as search_bp
 from config import configs
@@ -192,7 +192,7 @@ def _register_blueprints(app: Flask) -> None:
         justering_bp,
         publication_bp,
         oparl_bp,
-        reading_bp,
+        register_bp,
         calendars_bp,
         notifications_bp,
         search_bp,

@@ -13,14 +13,14 @@ from app.agenda.rendering import agenda_pdf, packet_pdf
 from app.backup.cli import export_command, import_command
 from app.bodies.models import Body
 from app.core.errors import DomainError
-from app.decisions.rendering import extract_pdf, record_pdf
-from app.decisions.services import record_number
 from app.documents.storage import read_bytes
 from app.extensions import db
 from app.justering.services import justered_revision
 from app.justering.verification import verify_upload
 from app.meetings.models import Meeting
 from app.people.models import Person
+from app.record.rendering import extract_pdf, record_pdf
+from app.record.services import record_number
 from app.signing.backends import signing_configured
 from app.signing.cli import signing_group
 

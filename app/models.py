@@ -11,8 +11,17 @@ from app.agenda.models import (
 from app.bodies.models import Body, Membership, Term
 from app.cases.models import Case, Document
 from app.core.audit import AuditEntry
-from app.decisions.models import (
+from app.jobs.models import Job
+from app.justering.models import JusteringRound, RecordRevision, Signoff
+from app.meetings.models import Dispatch, Meeting, MeetingAdjuster
+from app.notifications.models import Subscription
+from app.oparl.models import OparlTombstone
+from app.organisations.models import Organisation, OrganisationMembership
+from app.people.models import Person
+from app.publication.models import Posting
+from app.record.models import (
     Assignment,
+    Attendance,
     Ballot,
     Decision,
     Extract,
@@ -22,14 +31,6 @@ from app.decisions.models import (
     Reservation,
     Vote,
 )
-from app.jobs.models import Job
-from app.justering.models import JusteringRound, RecordRevision, Signoff
-from app.meetings.models import Attendance, Dispatch, Meeting, MeetingAdjuster
-from app.notifications.models import Subscription
-from app.oparl.models import OparlTombstone
-from app.organisations.models import Organisation, OrganisationMembership
-from app.people.models import Person
-from app.publication.models import Posting
 from app.search.models import SearchEntry
 
 __all__ = [

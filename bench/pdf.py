@@ -31,13 +31,13 @@ from weasyprint import HTML
 from app import create_app
 from app.agenda.models import AgendaItem
 from app.agenda.rendering import agenda_pdf, agenda_print_html
-from app.decisions.rendering import record_pdf, record_print_html
-from app.decisions.services import start_record
 from app.demo import synthetic
 from app.documents.render import ARCHIVAL_OPTIONS
 from app.documents.storage import read_bytes
 from app.extensions import db
 from app.meetings.models import Meeting, MeetingStatus
+from app.record.rendering import record_pdf, record_print_html
+from app.record.services import start_record
 
 TARGET = 1.2
 

@@ -20,8 +20,8 @@ from sqlalchemy import or_, select
 
 from app import create_app
 from app.agenda.models import AgendaItem
-from app.decisions.models import Decision
 from app.extensions import db
+from app.record.models import Decision
 from app.search.index import rebuild_index
 from app.search.services import search
 

@@ -70,9 +70,9 @@ def run_backend(name: str, bodies: int, years: int, rounds: int) -> None:
     from app.accounts.models import User
     from app.agenda.models import AgendaItem
     from app.bodies.models import Membership, MembershipFunction
-    from app.decisions.models import Decision
     from app.demo.synthetic import seed_synthetic
     from app.extensions import db
+    from app.record.models import Decision
     from app.search import services
     from app.search.services import search
 

@@ -16,9 +16,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app import create_app
-from app.decisions.rendering import SignatureLine, record_print_html
 from app.documents.render import render_pdf, render_pdf_with_boxes
 from app.extensions import db
+from app.record.rendering import SignatureLine, record_print_html
 from app.signing.backends import backend_from_config
 from app.signing.keys import init_dev_signing
 from app.signing.pdf import Signatory, SignatureSlot, add_signature_fields, sign_pdf
@@ -37,9 +37,9 @@ def main(rounds: int) -> None:
     init_dev_signing(app.config["SIGNING_DIR"], password=app.config["SIGNING_PKCS12_PASSWORD"])
     with app.test_request_context():
         db.create_all()
-        from app.decisions.services import start_record
         from app.demo.cycle import srb_meeting
         from app.demo.loader import load_demo
+        from app.record.services import start_record
 
         load_demo()
         meeting = srb_meeting()

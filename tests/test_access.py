@@ -426,9 +426,8 @@ def _rules(app, method: str) -> list:
 def _arguments(justerat: dict[str, int], app) -> dict[str, object]:
     """A value for every URL argument, from the justerat world."""
     from app.agenda.models import AgendaItemDocument, PlannedItem
-    from app.decisions.models import Assignment
     from app.justering.models import Signoff
-    from app.meetings.models import Attendance
+    from app.record.models import Assignment, Attendance
 
     with app.app_context():
         first = lambda model: db.session.scalar(select(model.id).limit(1))  # noqa: E731

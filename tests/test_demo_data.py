@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 
 from app.agenda.models import AgendaItem
 from app.bodies.models import Body, Membership, MembershipFunction, MembershipKind
-from app.decisions.models import Assignment
 from app.demo.loader import load_demo, read_data
 from app.extensions import db
-from app.meetings.models import Attendance, AttendanceRole, Meeting, RecordStatus
+from app.meetings.models import Meeting, RecordStatus
 from app.organisations.models import Organisation, OrganisationKind, OrganisationMembership
 from app.people.models import Person
+from app.record.models import Assignment, Attendance, AttendanceRole
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 

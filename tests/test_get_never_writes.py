@@ -66,7 +66,7 @@ def _walk(app, routes, values, make_client: Callable, login) -> list[str]:
 @pytest.fixture
 def draft(world, app):
     """The SRB record started: a draft only the secretary's side reads."""
-    from app.decisions.services import start_record
+    from app.record.services import start_record
 
     with app.test_request_context():
         meeting = db.session.get(Meeting, world["srb_meeting"])

@@ -18,23 +18,18 @@ from sqlalchemy import event
 from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.bodies.models import Body, MembershipFunction, MembershipKind, RecordType
 from app.cases.models import Case, Confidentiality, Document
-from app.decisions.models import (
+from app.documents.storage import store_bytes
+from app.extensions import db
+from app.meetings.models import AgendaStatus, Meeting, MeetingStatus, RecordStatus
+from app.record.models import (
     Assignment,
+    Attendance,
+    AttendanceRole,
     Decision,
     Motion,
     MotionKind,
     ProtocolNote,
     Reservation,
-)
-from app.documents.storage import store_bytes
-from app.extensions import db
-from app.meetings.models import (
-    AgendaStatus,
-    Attendance,
-    AttendanceRole,
-    Meeting,
-    MeetingStatus,
-    RecordStatus,
 )
 
 SIZES = (5, 50)

@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 
 from app.agenda.models import AgendaItem
 from app.bodies.models import Body, Membership
-from app.decisions.models import Decision
 from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
+from app.record.models import Decision
 from app.search.models import SearchEntry
 from app.search.services import search
 

@@ -139,7 +139,7 @@ class AgendaItem(VersionedMixin, TimestampMixin, Base):
     decision: Mapped["Decision | None"] = relationship(  # type: ignore[name-defined]  # noqa: F821
         back_populates="item", uselist=False
     )
-    # The decision process, recorded in app.decisions (referred to by name: it sits above).
+    # The decision process, recorded in app.record (referred to by name: it sits above).
     motions: Mapped[list["Motion"]] = relationship(  # noqa: F821
         order_by="Motion.position", cascade="all, delete-orphan"
     )

@@ -34,7 +34,6 @@ from app.cases.services import register_case
 from app.core.audit import record_change
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
-from app.decisions.models import Assignment, AssignmentStatus, Decision
 from app.documents.storage import store_bytes
 from app.documents.uploads import CheckedUpload, audit_upload
 from app.extensions import db
@@ -47,6 +46,7 @@ from app.meetings.models import (
     RecordStatus,
 )
 from app.people.models import Person
+from app.record.models import Assignment, AssignmentStatus, Decision
 
 # The standing items a body gets until its secretary sets its own (seed 001, items 1-4, 14).
 DEFAULT_STANDARD_ITEMS: list[tuple[Placement, str, StandardKind | None]] = [

@@ -44,7 +44,6 @@ from app.core.views import (
     run_action,
     stored_pdf_response,
 )
-from app.decisions.models import Assignment
 from app.documents.uploads import UploadRejected, check_pdf_upload
 from app.extensions import db
 from app.jobs.models import JobStatus
@@ -52,6 +51,7 @@ from app.jobs.services import active_job, start_job
 from app.jobs.views import follow_job
 from app.meetings.models import Meeting
 from app.people.models import Person
+from app.record.models import Assignment
 
 bp = Blueprint("agenda", __name__)
 

@@ -15,7 +15,7 @@ deliberate act outside the application's routes, made inside ``gallring(session)
 Which records are kept, and why, is declared by the models themselves: each domain's models
 module calls ``register_retention`` for its own models (the audit log in app.core.audit, a
 posted anslag in app.publication.models, the parts of a final record in app.meetings,
-app.agenda and app.decisions, the justering in app.justering.models). This package imports
+app.agenda and app.record, the justering in app.justering.models). This package imports
 none of them.
 """
 

@@ -13,14 +13,14 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.agenda.models import StandardKind
 from app.bodies.models import Body
-from app.decisions.models import Decision
-from app.decisions.services import add_assignment, start_record
 from app.demo.loader import read_data
 from app.extensions import db
 from app.justering import services as justering
 from app.justering.models import SignoffRole
 from app.meetings.models import Meeting, RecordStatus
 from app.publication.services import post_anslag
+from app.record.models import Decision
+from app.record.services import add_assignment, start_record
 from app.signing import keys
 from app.signing.settings import signing_settings
 

@@ -33,12 +33,9 @@ from app.bodies.models import (
 )
 from app.cases.models import Case, Document, DocumentKind
 from app.cases.ownership import give_owner
-from app.decisions.models import Assignment, Decision
 from app.extensions import db
 from app.meetings.models import (
     AgendaStatus,
-    Attendance,
-    AttendanceRole,
     Meeting,
     MeetingAdjuster,
     MeetingMode,
@@ -51,6 +48,7 @@ from app.organisations.models import (
     OrganisationMembership,
 )
 from app.people.models import Person
+from app.record.models import Assignment, Attendance, AttendanceRole, Decision
 
 DATA_DIR = Path(__file__).parent / "data"
 DATA_FILES = ("region_vastmanland.yaml", "bergslaget.yaml")

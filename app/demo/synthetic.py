@@ -30,17 +30,10 @@ from app.bodies.models import (
     Term,
 )
 from app.core.models import utcnow
-from app.decisions.models import Decision
-from app.meetings.models import (
-    AgendaStatus,
-    Attendance,
-    AttendanceRole,
-    Meeting,
-    MeetingStatus,
-    RecordStatus,
-)
+from app.meetings.models import AgendaStatus, Meeting, MeetingStatus, RecordStatus
 from app.organisations.models import Organisation, OrganisationKind
 from app.people.models import Person
+from app.record.models import Attendance, AttendanceRole, Decision
 from app.search.index import rebuild_index
 
 MUNICIPALITIES = (

@@ -29,14 +29,6 @@ from app.core.dates import local_date, local_today
 from app.core.errors import DomainError
 from app.core.mail import MailError, OutgoingMessage, send_messages
 from app.core.models import utcnow
-from app.decisions.rendering import (
-    Attestation,
-    SignatureLine,
-    record_print_html,
-    record_public_html,
-    record_view,
-)
-from app.decisions.services import finalise_minutes, make_final, record_problems
 from app.documents.render import RenderError, render_pdf, render_pdf_with_boxes
 from app.documents.storage import read_bytes, store_bytes
 from app.extensions import db
@@ -51,6 +43,14 @@ from app.justering.models import (
 from app.meetings.models import Meeting, RecordStatus
 from app.notifications.services import notify_record_published
 from app.people.models import Person
+from app.record.rendering import (
+    Attestation,
+    SignatureLine,
+    record_print_html,
+    record_public_html,
+    record_view,
+)
+from app.record.services import finalise_minutes, make_final, record_problems
 from app.signing.backends import backend_from_config
 from app.signing.errors import SigningError
 from app.signing.pdf import Signatory, SignatureSlot, add_signature_fields, sign_pdf
@@ -359,7 +359,7 @@ def _documents_errors() -> Iterator[None]:
 
 
 def make_final_texts(meeting: Meeting) -> None:
-    """Freeze generated texts before the record is signed (see decisions.services.make_final)."""
+    """Freeze generated texts before the record is signed (see record.services.make_final)."""
     status = meeting.record_status
     make_final(meeting)
     meeting.record_status = status

@@ -9,7 +9,6 @@ from app.accounts.permissions import can_manage_body, can_view_body, is_member
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
 from app.core.views import confirmed_post, pdf_response, stored_pdf_response
-from app.decisions.rendering import record_view
 from app.extensions import db
 from app.jobs.services import active_job, start_job
 from app.jobs.views import follow_job
@@ -19,6 +18,7 @@ from app.justering.forms import CorrectionForm, RejectForm, VerifyForm
 from app.justering.models import JusteringRound, RecordRevision, Signoff
 from app.justering.verification import verify_upload
 from app.meetings.models import Meeting
+from app.record.rendering import record_view
 
 bp = Blueprint("justering", __name__)
 

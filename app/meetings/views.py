@@ -18,11 +18,12 @@ from app.agenda.models import AgendaItemDocument
 from app.agenda.sentences import proposals
 from app.agenda.services import changes_after_kallelse
 from app.core.views import stored_pdf_response
-from app.decisions.loading import meeting_with_details
 from app.extensions import db
 from app.justering import services as justering
-from app.meetings.models import AttendanceRole, Meeting, RecordStatus
+from app.meetings.models import Meeting, RecordStatus
 from app.publication import services as publication
+from app.record.loading import meeting_with_details
+from app.record.models import AttendanceRole
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 

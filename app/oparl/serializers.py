@@ -29,8 +29,6 @@ from app.bodies.models import (
 )
 from app.cases.models import Case, Document, DocumentKind
 from app.core.dates import LOCAL_TZ
-from app.decisions.models import BallotChoice, Vote
-from app.decisions.services import record_number
 from app.documents.storage import StorageError, path_for
 from app.extensions import db
 from app.justering.models import RecordRevision
@@ -41,6 +39,8 @@ from app.oparl.services import ANONYMOUS, created_of, is_served, modified_of
 from app.organisations.models import Organisation, OrganisationKind
 from app.people.models import Person
 from app.publication.services import notice_title, postings_of
+from app.record.models import BallotChoice, Vote
+from app.record.services import record_number
 
 OPARL_VERSION = "https://schema.oparl.org/1.1/"
 PREFIX = "sekretariat:"

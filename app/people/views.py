@@ -14,12 +14,13 @@ from app.accounts.permissions import (
 from app.bodies.models import Membership
 from app.core.dates import local_today
 from app.core.views import handle_form
-from app.decisions.register import list_uppdrag
 from app.extensions import db
-from app.meetings.models import Attendance, Meeting
+from app.meetings.models import Meeting
 from app.people.forms import PersonForm
 from app.people.models import Person
 from app.people.services import create_person, update_person
+from app.record.models import Attendance
+from app.register.services import list_uppdrag
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 

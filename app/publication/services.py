@@ -32,7 +32,6 @@ from app.bodies.models import Body, RecordType
 from app.core.audit import record_change
 from app.core.dates import local_today
 from app.core.errors import DomainError
-from app.decisions.services import paragraph_range
 from app.documents.render import RenderError, render_pdf
 from app.documents.storage import read_bytes, store_bytes
 from app.extensions import db
@@ -41,6 +40,7 @@ from app.justering.services import justered_on, justered_revision
 from app.meetings.models import Meeting
 from app.people.models import Person
 from app.publication.models import Posting
+from app.record.services import paragraph_range
 
 # KL 8 kap. 12 §: "senast andra dagen efter justeringen".
 POSTING_DAYS_AFTER_JUSTERING = 2

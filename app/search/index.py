@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, object_session
 from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.bodies.models import Body
 from app.cases.models import Confidentiality, Document
-from app.decisions.models import Decision
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
+from app.record.models import Decision
 from app.search.models import SearchEntry, SearchKind
 from app.search.text import stems
 

@@ -283,7 +283,7 @@ def test_planned_topic_is_pulled_into_the_agenda(app, factory, make_client, logi
 
 
 def test_open_uppdrag_due_at_the_meeting_are_offered(app, demo, make_client, login_demo):
-    from app.decisions.models import Assignment
+    from app.record.models import Assignment
 
     with app.app_context():
         assignment = db.session.scalar(

@@ -13,12 +13,12 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.bodies.models import Body
-from app.decisions.services import start_record
 from app.demo.cycle import run_srb_cycle, srb_meeting
 from app.extensions import db
 from app.justering.services import rounds_of
 from app.people.models import Person
 from app.publication.models import Posting
+from app.record.services import start_record
 from tests.browser.conftest import in_thread, log_in
 from tests.conftest import DEMO_PASSWORD, ELIN, JOHANNA
 from tests.record.helpers import add_case_item, new_meeting

@@ -42,7 +42,7 @@ def test_an_import_inside_a_function_needs_a_reason(tmp_path):
         "\n"
         "def explained():\n"
         "    # imported here: a cycle documented in docs/architecture.md\n"
-        "    from app.decisions.rendering import record_pdf\n"
+        "    from app.record.rendering import record_pdf\n"
         "    return record_pdf\n"
         "\n"
         "\n"

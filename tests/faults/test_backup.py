@@ -112,9 +112,9 @@ def _stored_hashes(app: Flask) -> dict[str, str]:
 def _renderings(app: Flask, meeting_id: int) -> dict[str, bytes]:
     """The agenda and the protokoll rendered anew (not read from storage)."""
     from app.agenda.rendering import agenda_print_html
-    from app.decisions.rendering import record_print_html
     from app.documents.render import render_pdf
     from app.meetings.models import Meeting
+    from app.record.rendering import record_print_html
 
     with app.test_request_context():
         meeting = db.session.get(Meeting, meeting_id)

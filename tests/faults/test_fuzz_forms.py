@@ -335,7 +335,7 @@ def test_fuzz_forms_while_the_agenda_is_built(app, world, admin_client):  # noqa
 
 
 def test_fuzz_forms_while_the_record_is_written(app, world, admin_client):  # noqa: F811
-    from app.decisions.services import start_record
+    from app.record.services import start_record
 
     with app.test_request_context():
         srb = _srb(world)

@@ -3,11 +3,11 @@ justerare; everyone who signs has a login."""
 
 import subprocess
 
-from app.decisions.models import Decision
-from app.decisions.services import start_record
 from app.extensions import db
 from app.meetings.models import Meeting
 from app.people.models import Person
+from app.record.models import Decision
+from app.record.services import start_record
 from tests.record.helpers import add_case_item, make_committee, new_meeting
 
 STINA = "stina@sala.se"

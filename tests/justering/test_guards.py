@@ -12,12 +12,12 @@ from app.agenda.models import AgendaItem
 from app.bodies.models import MembershipFunction
 from app.core.dates import local_today
 from app.core.errors import DomainError
-from app.decisions.services import start_record, update_record_details
 from app.extensions import db
 from app.justering import services
 from app.justering.models import SignoffRole, SignoffStatus
 from app.meetings.models import RecordStatus
 from app.people.models import Person
+from app.record.services import start_record, update_record_details
 from tests.justering.helpers import ANNA, BO, DAN, STINA, committee_with_record, meeting
 from tests.record.helpers import make_committee, new_meeting
 

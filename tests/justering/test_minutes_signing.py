@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from app.agenda.services import add_item
 from app.bodies.models import BodyKind, MembershipFunction, MembershipKind, RecordType
-from app.decisions.services import start_record
 from app.extensions import db
 from app.justering import services
 from app.justering.models import JusteringRound, RecordRevision
 from app.meetings.models import Meeting, RecordStatus
+from app.record.services import start_record
 from app.signing.verify import verify_pdf
 from tests.justering.pki import pdfa_identity, signature_fields
 from tests.record.helpers import make_committee, new_meeting, pdf_text, without_page_furniture

@@ -8,13 +8,13 @@ from datetime import date, timedelta
 from app.agenda.models import AgendaItem
 from app.agenda.services import set_adjusters
 from app.bodies.models import MembershipFunction, MembershipKind
-from app.decisions.models import Decision
-from app.decisions.services import record_number, start_record
 from app.extensions import db
 from app.justering import services
 from app.justering.models import JusteringRound, RecordRevision, SignoffRole
 from app.meetings.models import Meeting, RecordStatus
 from app.people.models import Person
+from app.record.models import Decision
+from app.record.services import record_number, start_record
 from app.signing.verify import verify_pdf
 from tests.conftest import hidden
 from tests.justering.helpers import ANNA, BO, DAN, STINA, committee_with_record, meeting

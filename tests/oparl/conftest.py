@@ -23,19 +23,12 @@ from app.bodies.models import (
     Term,
 )
 from app.cases.models import Case, Confidentiality, Document
-from app.decisions.models import Decision
 from app.documents.storage import store_bytes
 from app.extensions import db
-from app.meetings.models import (
-    AgendaStatus,
-    Attendance,
-    AttendanceRole,
-    Meeting,
-    MeetingStatus,
-    RecordStatus,
-)
+from app.meetings.models import AgendaStatus, Meeting, MeetingStatus, RecordStatus
 from app.organisations.models import Organisation
 from app.people.models import Person
+from app.record.models import Attendance, AttendanceRole, Decision
 from tests.record.helpers import HALSA, SRB, meeting_of
 
 MARKERS = (

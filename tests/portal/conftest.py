@@ -25,17 +25,10 @@ from app.bodies.models import (
     RecordType,
 )
 from app.cases.models import Case, Confidentiality, Document
-from app.decisions.models import Assignment, Decision
 from app.documents.storage import store_bytes
 from app.extensions import db
-from app.meetings.models import (
-    AgendaStatus,
-    Attendance,
-    AttendanceRole,
-    Meeting,
-    MeetingStatus,
-    RecordStatus,
-)
+from app.meetings.models import AgendaStatus, Meeting, MeetingStatus, RecordStatus
+from app.record.models import Assignment, Attendance, AttendanceRole, Decision
 
 STINA, ANNA, BO, FIA, PER, OLLE = (
     "stina@sala.se",

@@ -8,11 +8,11 @@ import socket
 from sqlalchemy import select
 
 from app.agenda.services import add_item
-from app.decisions.services import start_record
 from app.extensions import db
 from app.justering.services import justered_revision
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 from app.notifications.models import Subscription, SubscriptionTopic
+from app.record.services import start_record
 from tests.portal.conftest import ANNA, BO, FIA, OLLE, PER, STINA, page_of
 from tests.record.helpers import new_meeting
 

@@ -4,10 +4,10 @@ bodies as each reader may see them; filters by body, year and text; pages of 25.
 import re
 
 from app.agenda.models import AgendaItem
-from app.decisions.models import Decision
-from app.decisions.register import PER_PAGE
 from app.extensions import db
 from app.meetings.models import AgendaStatus, MeetingStatus, RecordStatus
+from app.record.models import Decision
+from app.register.services import PER_PAGE
 from tests.portal.conftest import (
     ANNA,
     CLOSED_DECISION,

@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from app.agenda.models import AgendaItem
 from app.bodies.models import Body
-from app.decisions.models import Assignment, AssignmentStatus
-from app.decisions.register import UppdragState, list_uppdrag, state_of
 from app.extensions import db
 from app.meetings.models import AgendaStatus, Meeting, MeetingStatus, RecordStatus
+from app.record.models import Assignment, AssignmentStatus
+from app.register.services import UppdragState, list_uppdrag, state_of
 from tests.conftest import JOHANNA
 from tests.portal.conftest import ANNA, FIA, UPPDRAG, _item, _meeting, page_of
 

@@ -2,8 +2,12 @@
 scheme and address."""
 
 import pytest
+from flask import request
 
+from app.extensions import db
 from config import ProductionConfig, TestingConfig
+from tests.apps import another_app
+from tests.conftest import CSRF_RE
 
 
 def test_production_refuses_to_start_without_its_settings(monkeypatch):
@@ -17,8 +21,6 @@ def test_production_refuses_to_start_without_its_settings(monkeypatch):
 def _remote(app) -> str:
     @app.get("/_proxy_probe")
     def probe():
-        from flask import request
-
         return f"{request.scheme} {request.remote_addr} {request.host}"
 
     response = app.test_client().get(
@@ -34,70 +36,64 @@ def _remote(app) -> str:
 
 
 def test_proxy_headers_are_trusted_only_when_configured(monkeypatch):
-    from app import create_app
-
-    plain = create_app("testing")
-    assert _remote(plain) == "http 127.0.0.1 localhost"
+    with another_app() as plain:
+        assert _remote(plain) == "http 127.0.0.1 localhost"
 
     monkeypatch.setattr(TestingConfig, "PROXY_FIX_X_FOR", 1)
     monkeypatch.setattr(TestingConfig, "PROXY_FIX_X_PROTO", 1)
-    behind = create_app("testing")
-    # X-Forwarded-Host is not trusted unless PROXY_FIX_X_HOST is set.
-    assert _remote(behind) == "https 203.0.113.7 localhost"
+    with another_app() as behind:
+        # X-Forwarded-Host is not trusted unless PROXY_FIX_X_HOST is set.
+        assert _remote(behind) == "https 203.0.113.7 localhost"
 
 
 def test_forwarded_headers_count_only_from_the_trusted_proxy(monkeypatch):
     """Production trusts one proxy hop; a client that reaches gunicorn directly (its own
     address, not the proxy's) cannot name another address with X-Forwarded-For."""
-    from app import create_app
-
     monkeypatch.setattr(TestingConfig, "PROXY_FIX_X_FOR", ProductionConfig.PROXY_FIX_X_FOR)
     monkeypatch.setattr(TestingConfig, "PROXY_FIX_X_PROTO", ProductionConfig.PROXY_FIX_X_PROTO)
-    app = create_app("testing")
+    with another_app() as app:
 
-    @app.get("/_direct_probe")
-    def direct():
-        from flask import request
+        @app.get("/_direct_probe")
+        def direct():
+            return f"{request.scheme} {request.remote_addr}"
 
-        return f"{request.scheme} {request.remote_addr}"
+        def seen_from(peer: str) -> str:
+            response = app.test_client().get(
+                "/_direct_probe",
+                headers={"X-Forwarded-For": "10.9.8.7", "X-Forwarded-Proto": "https"},
+                environ_base={"REMOTE_ADDR": peer},
+            )
+            return response.get_data(as_text=True)
 
-    def seen_from(peer: str) -> str:
-        response = app.test_client().get(
-            "/_direct_probe",
-            headers={"X-Forwarded-For": "10.9.8.7", "X-Forwarded-Proto": "https"},
-            environ_base={"REMOTE_ADDR": peer},
-        )
-        return response.get_data(as_text=True)
-
-    assert seen_from("198.51.100.23") == "http 198.51.100.23"  # straight to gunicorn
-    assert seen_from("127.0.0.1") == "https 10.9.8.7"  # through nginx on this host
-    assert seen_from("::1") == "https 10.9.8.7"
+        assert seen_from("198.51.100.23") == "http 198.51.100.23"  # straight to gunicorn
+        assert seen_from("127.0.0.1") == "https 10.9.8.7"  # through nginx on this host
+        assert seen_from("::1") == "https 10.9.8.7"
 
 
 def test_login_limits_hold_for_a_client_that_spoofs_its_address(monkeypatch):
     """The per-address login limit, with production's proxy settings, for a client that
     reaches the app directly and names a new X-Forwarded-For address on every attempt."""
-    from app import create_app
-    from app.extensions import db
-    from tests.conftest import CSRF_RE
-
     monkeypatch.setattr(TestingConfig, "PROXY_FIX_X_FOR", 1)
-    app = create_app("testing", {"LOGIN_RATE_LIMITS_ENABLED": True})
-    with app.app_context():
-        db.create_all()
-    client = app.test_client()
-    statuses = []
-    for attempt in range(40):
-        page = client.get("/login", environ_base={"REMOTE_ADDR": "198.51.100.23"})
-        token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
-        response = client.post(
-            "/login",
-            data={"email": f"nobody{attempt}@example.se", "password": "fel", "csrf_token": token},
-            headers={"X-Forwarded-For": f"203.0.113.{attempt}"},
-            environ_base={"REMOTE_ADDR": "198.51.100.23"},
-        )
-        statuses.append(response.status_code)
-    assert 429 in statuses, statuses
+    with another_app("testing", {"LOGIN_RATE_LIMITS_ENABLED": True}) as app:
+        with app.app_context():
+            db.create_all()
+        client = app.test_client()
+        statuses = []
+        for attempt in range(40):
+            page = client.get("/login", environ_base={"REMOTE_ADDR": "198.51.100.23"})
+            token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+            response = client.post(
+                "/login",
+                data={
+                    "email": f"nobody{attempt}@example.se",
+                    "password": "fel",
+                    "csrf_token": token,
+                },
+                headers={"X-Forwarded-For": f"203.0.113.{attempt}"},
+                environ_base={"REMOTE_ADDR": "198.51.100.23"},
+            )
+            statuses.append(response.status_code)
+        assert 429 in statuses, statuses
 
 
 def test_gunicorn_refuses_several_workers_with_per_worker_login_limits(tmp_path):

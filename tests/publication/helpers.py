@@ -10,12 +10,12 @@ from typing import Any
 
 from app.agenda.services import confirm_agenda
 from app.core.dates import LOCAL_TZ, local_today
-from app.decisions.services import make_final, start_record
 from app.documents.render import render_pdf
 from app.documents.storage import store_bytes
 from app.extensions import db
 from app.justering.models import RecordRevision
 from app.meetings.models import Meeting, RecordStatus
+from app.record.services import make_final, start_record
 from tests.record.helpers import add_case_item, make_committee, new_meeting
 
 _PDFS: dict[str, bytes] = {}

@@ -7,16 +7,16 @@ from app.agenda.models import AgendaItemDocument, PlannedItem
 from app.agenda.rendering import packet_pdf
 from app.cases.models import Document, DocumentKind
 from app.core.errors import DomainError
-from app.decisions.models import Extract
-from app.decisions.services import (
+from app.documents.storage import read_bytes
+from app.extensions import db
+from app.meetings.models import RecordStatus
+from app.record.models import Extract
+from app.record.services import (
     add_minutes_to_item,
     attach_planned_to_item,
     forward_decision,
     start_record,
 )
-from app.documents.storage import read_bytes
-from app.extensions import db
-from app.meetings.models import RecordStatus
 from tests.record.helpers import (
     HALSA,
     KOMPETENS,

@@ -7,16 +7,17 @@ from markupsafe import escape
 
 from app.bodies.models import BodyKind, NumberingRule, RecordType
 from app.core.errors import DomainError
-from app.decisions.rendering import record_pdf
-from app.decisions.services import (
+from app.extensions import db
+from app.meetings.models import Meeting, RecordStatus
+from app.record.models import AttendanceRole
+from app.record.rendering import record_pdf
+from app.record.services import (
     add_attendance,
     finalise_minutes,
     record_problems,
     start_record,
     update_decision,
 )
-from app.extensions import db
-from app.meetings.models import AttendanceRole, Meeting, RecordStatus
 from tests.conftest import ELIN
 from tests.record.helpers import (
     HALSA,

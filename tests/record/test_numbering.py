@@ -3,16 +3,16 @@
 from app.agenda.models import AgendaItem
 from app.agenda.services import add_item, confirm_agenda
 from app.bodies.models import NumberingRule
-from app.decisions.rendering import record_pdf
-from app.decisions.services import (
+from app.extensions import db
+from app.meetings.models import AgendaStatus, Meeting
+from app.record.rendering import record_pdf
+from app.record.services import (
     paragraph_range,
     record_number,
     record_problems,
     start_record,
     update_decision,
 )
-from app.extensions import db
-from app.meetings.models import AgendaStatus, Meeting
 from tests.record.helpers import (
     add_case_item,
     assert_in_order,

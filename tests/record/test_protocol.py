@@ -9,9 +9,11 @@ from app.agenda.models import AgendaItem
 from app.agenda.services import confirm_agenda
 from app.bodies.models import Membership, MembershipKind
 from app.core.errors import DomainError
-from app.decisions.models import BallotChoice, MotionKind
-from app.decisions.rendering import record_pdf
-from app.decisions.services import (
+from app.extensions import db
+from app.meetings.models import Meeting, MeetingStatus, RecordStatus
+from app.record.models import AttendanceRole, BallotChoice, MotionKind
+from app.record.rendering import record_pdf
+from app.record.services import (
     add_motion,
     add_recusal,
     add_reservation,
@@ -26,8 +28,6 @@ from app.decisions.services import (
     update_attendance,
     update_decision,
 )
-from app.extensions import db
-from app.meetings.models import AttendanceRole, Meeting, MeetingStatus, RecordStatus
 from tests.record.helpers import (
     add_case_item,
     assert_in_order,

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from app.agenda.models import AgendaItem
 from app.bodies.models import MembershipFunction, MembershipKind
 from app.extensions import db
-from app.meetings.models import Attendance, AttendanceRole, Meeting, RecordStatus
+from app.meetings.models import Meeting, RecordStatus
+from app.record.models import Attendance, AttendanceRole
 from tests.conftest import hidden
 
 

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.bodies.models import Body, MembershipKind
 from app.cases.models import Confidentiality, Document
-from app.decisions.models import Decision
 from app.extensions import db
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
+from app.record.models import Decision
 
 SECRETARY = "elin@example.se"
 MEMBER = "karin@example.se"

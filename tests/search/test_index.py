@@ -10,9 +10,9 @@ from app.agenda import services as agenda
 from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.bodies.models import Body
 from app.cases.models import Document
-from app.decisions import services as decisions
 from app.extensions import db
 from app.meetings.models import Meeting, MeetingStatus
+from app.record import services as decisions
 from app.search.index import ensure_index, rebuild_index
 from app.search.models import SearchEntry
 from tests.conftest import hidden

@@ -10,9 +10,9 @@ from app.accounts.permissions import can_view_decision, can_view_item, can_view_
 from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.bodies.models import Body, MembershipKind
 from app.cases.models import Confidentiality, Document
-from app.decisions.models import Decision
 from app.extensions import db
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
+from app.record.models import Decision
 from app.search.models import SearchEntry, SearchKind
 from app.search.services import readable, search
 from tests.conftest import ADMIN, EVA, JOHANNA

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from app.agenda.models import AgendaItem
 from app.bodies.models import Body, Membership
-from app.decisions.models import Motion, ProtocolNote, Vote
 from app.documents.render import render_pdf
 from app.extensions import db
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 from app.organisations.models import Organisation
 from app.people.models import Person
+from app.record.models import Motion, ProtocolNote, Vote
 from tests.conftest import ADMIN, ELIN
 from tests.security.helpers import ALL_PAYLOADS, fill_forms, saved
 

@@ -12,12 +12,12 @@ from app.agenda.models import AgendaItem
 from app.core.audit import PAGE_SIZE, AuditEntry, record_change
 from app.core.dates import local_today
 from app.core.retention import RetentionError
-from app.decisions.models import Decision
 from app.extensions import db
 from app.justering.models import RecordRevision, Signoff, SignoffStatus
 from app.meetings.models import Meeting, RecordStatus
 from app.organisations.models import Organisation, OrganisationKind
 from app.publication.models import Posting
+from app.record.models import Decision
 from tests.conftest import ADMIN, ELIN
 
 # Bookkeeping that is not a change of the records: when someone last logged in.
@@ -275,7 +275,7 @@ def test_no_route_deletes_a_legal_record(app):
 def test_a_refused_delete_is_a_clear_message(app, demo, make_client, login_demo):
     """Through the UI: removing someone from the attendance of final minutes is refused with a
     message, and the attendance stays."""
-    from app.meetings.models import Attendance
+    from app.record.models import Attendance
 
     with app.app_context():
         attendance = db.session.scalar(

@@ -19,8 +19,17 @@ from app.core.views import (
     run_action,
     stored_pdf_response,
 )
-from app.decisions import services
-from app.decisions.forms import (
+from app.extensions import db
+from app.jobs.services import start_job
+from app.jobs.views import follow_job
+from app.justering import jobs as kinds
+from app.justering import services as justering
+from app.justering.forms import CorrectionForm
+from app.meetings.models import Meeting, RecordStatus
+from app.people.models import Person
+from app.publication import services as publication
+from app.record import services
+from app.record.forms import (
     BALLOT_CHOICES,
     AddAttendanceForm,
     AssignmentForm,
@@ -35,18 +44,18 @@ from app.decisions.forms import (
     ReservationForm,
     VoteForm,
 )
-from app.decisions.loading import meeting_with_details
-from app.decisions.models import BallotChoice, Motion, ProtocolNote, Recusal, Reservation, Vote
-from app.decisions.rendering import extract_pdf_for_reading, record_pdf_for_reading, record_view
-from app.extensions import db
-from app.jobs.services import start_job
-from app.jobs.views import follow_job
-from app.justering import jobs as kinds
-from app.justering import services as justering
-from app.justering.forms import CorrectionForm
-from app.meetings.models import Attendance, AttendanceRole, Meeting, RecordStatus
-from app.people.models import Person
-from app.publication import services as publication
+from app.record.loading import meeting_with_details
+from app.record.models import (
+    Attendance,
+    AttendanceRole,
+    BallotChoice,
+    Motion,
+    ProtocolNote,
+    Recusal,
+    Reservation,
+    Vote,
+)
+from app.record.rendering import extract_pdf_for_reading, record_pdf_for_reading, record_view
 
 bp = Blueprint("record", __name__)
 

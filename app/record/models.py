@@ -1,4 +1,5 @@
-"""Decisions (beslut) and the uppdrag they give."""
+"""The record of a meeting: who attended (närvaro), decisions (beslut) and their parts,
+and the uppdrag they give."""
 
 from datetime import date, datetime
 from typing import Any
@@ -8,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agenda.models import AgendaItem
-from app.bodies.models import Body
+from app.bodies.models import Body, MembershipFunction
 from app.core.dates import local_today
 from app.core.models import (
     Base,
@@ -20,7 +21,80 @@ from app.core.models import (
 )
 from app.core.retention import register_retention
 from app.meetings.models import Meeting, final_record_reason
+from app.organisations.models import Organisation
 from app.people.models import Person
+
+
+class AttendanceRole(LabelledEnum):
+    VOTING = "voting"  # beslutande ledamöter, tjänstgörande ersättare included
+    SUBSTITUTE_NOT_SERVING = "substitute_not_serving"
+    OTHER = "other"  # övriga närvarande
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            "voting": _l("Voting members"),
+            "substitute_not_serving": _l("Substitutes not serving"),
+            "other": _l("Others present"),
+        }
+
+
+class Attendance(Base):
+    """One person's presence at a meeting, in one capacity, possibly for part of it."""
+
+    __tablename__ = "attendances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    role: Mapped[AttendanceRole] = enum_column(AttendanceRole)
+    position: Mapped[int] = mapped_column(default=0)
+    # "Christine Andersen (S) (Skinnskatteberg) ersätter Ewa Olsson-Bergstedt (SD)"
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    function: Mapped[MembershipFunction | None] = enum_column(MembershipFunction, nullable=True)
+    # Titles vary between documents, so the title as printed is kept per attendance.
+    title: Mapped[str | None] = mapped_column(String(200))
+    is_remote: Mapped[bool] = mapped_column(default=False)
+    # "från del av punkt 3": present from (part of) that item; None = the whole meeting.
+    from_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
+    to_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendances")
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    replaces: Mapped[Person | None] = relationship(foreign_keys=[replaces_id])
+    organisation: Mapped[Organisation | None] = relationship()
+    from_item: Mapped[AgendaItem | None] = relationship(foreign_keys=[from_item_id])
+    to_item: Mapped[AgendaItem | None] = relationship(foreign_keys=[to_item_id])
+
+    @property
+    def line(self) -> str:
+        """The attendance line as the minutes print it.
+
+        ``Name (Party) [(Ordförande)] [(Org)] [ersätter Name (Party)] [från del av punkt N]``;
+        övriga närvarande print as ``Name (title)``.
+        """
+        if self.role == AttendanceRole.OTHER:
+            return f"{self.person.name} ({self.title})" if self.title else self.person.name
+        parts = [self.person.name_with_party]
+        if self.function in PRINTED_FUNCTIONS:
+            parts.append(f"({PRINTED_FUNCTIONS[self.function]})")
+        if self.organisation:
+            parts.append(f"({self.organisation.short_name})")
+        if self.replaces:
+            parts.append(f"ersätter {self.replaces.name_with_party}")
+        if self.from_item:
+            parts.append(f"från del av punkt {self.from_item.display_number.lstrip('§')}")
+        if self.to_item:
+            parts.append(f"till och med punkt {self.to_item.display_number.lstrip('§')}")
+        return " ".join(parts)
+
+
+# Functions as Swedish records print them, whatever the UI language.
+PRINTED_FUNCTIONS = {
+    MembershipFunction.CHAIR: "Ordförande",
+    MembershipFunction.VICE_CHAIR: "Vice ordförande",
+}
 
 
 class Decision(VersionedMixin, TimestampMixin, Base):
@@ -270,3 +344,11 @@ def _ballot_of_final_record(session: Any, ballot: "Ballot") -> str | None:
 for _part in (Decision, Motion, Vote, Reservation, Recusal, ProtocolNote):
     register_retention(_part, delete=_part_of_final_record)
 register_retention(Ballot, delete=_ballot_of_final_record)
+
+
+register_retention(
+    Attendance,
+    delete=lambda session, attendance: final_record_reason(
+        session.get(Meeting, attendance.meeting_id)
+    ),
+)

@@ -17,8 +17,7 @@ from app.core.forms import (
     OptionalTextAreaField,
     RecordForm,
 )
-from app.decisions.models import BallotChoice, MotionKind
-from app.meetings.models import AttendanceRole
+from app.record.models import AttendanceRole, BallotChoice, MotionKind
 
 
 class DecisionForm(RecordForm):

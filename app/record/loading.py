@@ -5,8 +5,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.agenda.models import AgendaItem, AgendaItemDocument
-from app.decisions.models import (
+from app.extensions import db
+from app.meetings.models import Meeting, MeetingAdjuster
+from app.record.models import (
     Assignment,
+    Attendance,
     Ballot,
     Decision,
     Motion,
@@ -15,8 +18,6 @@ from app.decisions.models import (
     Reservation,
     Vote,
 )
-from app.extensions import db
-from app.meetings.models import Attendance, Meeting, MeetingAdjuster
 
 # Everything the meeting page, the record page and the record's print template read per item.
 ITEM_DETAILS = (

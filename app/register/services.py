@@ -27,11 +27,11 @@ from app.bodies.models import Body, Membership, MembershipFunction, MembershipKi
 from app.cases.models import Case
 from app.core.dates import local_today
 from app.core.models import LabelledEnum
-from app.decisions.models import Assignment, AssignmentStatus, Decision
-from app.decisions.services import record_number
 from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
 from app.people.models import Person
+from app.record.models import Assignment, AssignmentStatus, Decision
+from app.record.services import record_number
 
 PER_PAGE = 25
 SEATED = (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE, MembershipKind.CO_OPTED)

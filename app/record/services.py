@@ -28,8 +28,14 @@ from app.cases.models import Document, DocumentKind
 from app.core.audit import record_change, snapshot
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
-from app.decisions.models import (
+from app.documents.storage import store_bytes
+from app.extensions import db
+from app.meetings.models import AgendaStatus, Meeting, MeetingAdjuster, MeetingStatus, RecordStatus
+from app.people.models import Person
+from app.record.models import (
     Assignment,
+    Attendance,
+    AttendanceRole,
     Ballot,
     BallotChoice,
     Decision,
@@ -40,18 +46,6 @@ from app.decisions.models import (
     Reservation,
     Vote,
 )
-from app.documents.storage import store_bytes
-from app.extensions import db
-from app.meetings.models import (
-    AgendaStatus,
-    Attendance,
-    AttendanceRole,
-    Meeting,
-    MeetingAdjuster,
-    MeetingStatus,
-    RecordStatus,
-)
-from app.people.models import Person
 
 # -- starting the record -----------------------------------------------------------------------
 
@@ -627,7 +621,7 @@ def forward_decision(actor: Any, item: AgendaItem, target: Meeting) -> PlannedIt
     """Send a decision to the body the group reports to: an utdrag as beslutsunderlag of a
     planned item for the target meeting."""
     # imported here: rendering imports this module (a cycle)
-    from app.decisions.rendering import extract_pdf
+    from app.record.rendering import extract_pdf
 
     meeting = item.meeting
     parent: Body | None = meeting.body.parent
@@ -670,7 +664,7 @@ def attach_planned_to_item(actor: Any, planned: PlannedItem, item: AgendaItem) -
 def add_minutes_to_item(actor: Any, meeting: Meeting, item: AgendaItem) -> Document:
     """Finalised group minutes as beslutsunderlag of the higher body's standing item."""
     # imported here: rendering imports this module (a cycle)
-    from app.decisions.rendering import record_pdf
+    from app.record.rendering import record_pdf
 
     if meeting.record_status != RecordStatus.FINAL:
         raise DomainError(_("Only final minutes can be reported."))

@@ -6,9 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.dates import local_today
-from app.decisions import register
+from app.register import services as register
 
-bp = Blueprint("reading", __name__)
+bp = Blueprint("register", __name__)
 
 
 def _int_arg(name: str) -> int | None:
@@ -24,7 +24,7 @@ def decisions():
     )
     page = register.search_decisions(current_user, query, page=_int_arg("page") or 1)
     return render_template(
-        "decisions/register.html",
+        "register/decisions.html",
         query=query,
         page=page,
         bodies=register.register_bodies(current_user),
@@ -57,7 +57,7 @@ def uppdrag():
         *((state.value, state.label) for state in register.UppdragState),
     ]
     return render_template(
-        "decisions/uppdrag.html",
+        "register/uppdrag.html",
         entries=entries,
         status=status,
         status_choices=status_choices,

@@ -9,17 +9,17 @@ from flask import render_template
 from app.agenda.models import AgendaItem
 from app.agenda.sentences import proposal_of
 from app.bodies.models import MembershipFunction, RecordType
-from app.decisions.models import BallotChoice, Extract
-from app.decisions.services import (
+from app.documents.stored import fingerprint_of, rendering_for_reading, stored_rendering
+from app.extensions import db
+from app.meetings.models import Meeting
+from app.people.models import Person
+from app.record.models import BallotChoice, Extract
+from app.record.services import (
     has_quorum,
     ordinary_seats,
     paragraph_range,
     record_number,
 )
-from app.documents.stored import fingerprint_of, rendering_for_reading, stored_rendering
-from app.extensions import db
-from app.meetings.models import Meeting
-from app.people.models import Person
 
 
 @dataclass(frozen=True)
