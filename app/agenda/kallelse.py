@@ -2,7 +2,6 @@
 every ledamot and ersättare of the body, recorded on the meeting."""
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from sqlalchemy import select
 
 from app.agenda.rendering import agenda_fingerprint, agenda_pdf, packet_pdf
 from app.bodies.models import Membership, MembershipKind
+from app.core.actors import Actor
 from app.core.audit import record_change
 from app.core.calendar import CalendarEvent, invitation_ics, invitation_media_type
 from app.core.dates import local_to_utc, local_today
@@ -70,7 +70,9 @@ def _event(meeting: Meeting, url: str, sequence: int) -> CalendarEvent:
     )
 
 
-def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url: str) -> Dispatch:
+def send_kallelse(
+    actor: Actor | None, meeting: Meeting, *, meeting_url: str, packet_url: str
+) -> Dispatch:
     """Email the kallelse to the members and record it; a second call sends an update."""
     if meeting.status == MeetingStatus.CANCELLED:
         raise DomainError(_("The meeting is cancelled."))

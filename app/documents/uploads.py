@@ -38,6 +38,7 @@ from pypdf.generic import (
     StreamObject,
 )
 
+from app.core.actors import Actor
 from app.documents.sandbox import LimitExceeded, Limits, run_limited
 
 logger = logging.getLogger(__name__)
@@ -195,7 +196,7 @@ def check_pdf_upload(
     )
 
 
-def audit_upload(session: Any, actor: Any, document: Any, upload: CheckedUpload) -> Any:
+def audit_upload(session: Any, actor: Actor | None, document: Any, upload: CheckedUpload) -> Any:
     """An audit entry beside the stored document's own: the sha256 of the file as uploaded,
     and what was removed from it before storing (the document's sha256 is the cleaned copy's).
     """

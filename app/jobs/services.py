@@ -29,6 +29,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.core.actors import Actor
 from app.core.dates import local_stamp
 from app.core.errors import ConflictError, DomainError
 from app.core.models import utcnow
@@ -93,7 +94,7 @@ def kind_of(job: Job) -> JobKind:
 # -- starting ---------------------------------------------------------------------------------
 
 
-def start_job(actor: Any, kind: str, *, arguments: dict[str, Any], body_id: int | None) -> Job:
+def start_job(actor: Actor, kind: str, *, arguments: dict[str, Any], body_id: int | None) -> Job:
     """Record a job and hand it to a worker (or, without a broker, run it now).
 
     Commits the current session first: the worker reads the row from its own connection.
@@ -132,7 +133,7 @@ def retry_job(job: Job) -> Job:
     return job
 
 
-def active_job(kind: str, actor: Any, **arguments: Any) -> Job | None:
+def active_job(kind: str, actor: Actor, **arguments: Any) -> Job | None:
     """A queued or running job of ``kind`` that ``actor`` started, whose arguments include
     ``arguments`` (asking twice follows the first job instead of starting a second).
 

@@ -19,7 +19,6 @@ Only protokoll of public bodies are posted; minnesanteckningar have no justering
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
 
 import holidays
 from flask import render_template
@@ -29,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.bodies.models import Body, RecordType
+from app.core.actors import Actor
 from app.core.audit import record_change
 from app.core.dates import local_today
 from app.core.errors import DomainError
@@ -166,7 +166,7 @@ def default_kept_at(body: Body) -> str:
 
 
 def post_anslag(
-    actor: Any,
+    actor: Actor,
     meeting: Meeting,
     *,
     kept_at: str | None = None,
