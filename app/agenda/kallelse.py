@@ -57,11 +57,13 @@ def _event(meeting: Meeting, url: str, sequence: int) -> CalendarEvent:
     if start is not None and meeting.end_time is not None:
         # Both times are Stockholm wall-clock times (starts_at is their UTC instant).
         end = local_to_utc(meeting.meeting_date, meeting.end_time)
+        if end <= start:
+            end = start + timedelta(hours=1)
     return CalendarEvent(
         uid=f"meeting-{meeting.id}@{host}",
         summary=f"{meeting.heading}",
         start=start or datetime.combine(meeting.meeting_date, datetime.min.time()).astimezone(),
-        end=end if end is None or end > start else start + timedelta(hours=1),
+        end=end,
         location=meeting.place or None,
         description=f"Kallelse och handlingar: {url}",
         url=url,
@@ -97,7 +99,7 @@ def send_kallelse(
         event,
         organizer_email=current_app.config["MAIL_DEFAULT_SENDER"].split("<")[-1].rstrip(">"),
         organizer_name=meeting.body.name,
-        attendees=[(p.name, p.email) for p in with_email],
+        attendees=[(p.name, p.email or "") for p in with_email],  # all have one
     )
     text = _kallelse_text(meeting, meeting_url, packet_url, is_update)
     filename = f"Foredragningslista {meeting.heading} {meeting.meeting_date.isoformat()}.pdf"
@@ -106,7 +108,7 @@ def send_kallelse(
         send_messages(
             [
                 OutgoingMessage(
-                    to=[person.email],
+                    to=[person.email or ""],  # all have one
                     subject=subject,
                     text=text,
                     attachments=[

@@ -474,9 +474,9 @@ def strip_active_content(root: Any, *, remove: bool) -> list[str]:
                 walk(value)
 
     def clean_dictionary(obj: DictionaryObject) -> None:
-        if "/OpenAction" in obj and isinstance(obj["/OpenAction"].get_object(), DictionaryObject):
+        if "/OpenAction" in obj:
             action = obj["/OpenAction"].get_object()
-            if _unsafe_action(action):
+            if isinstance(action, DictionaryObject) and _unsafe_action(action):
                 drop(obj, "/OpenAction", f"/OpenAction {action.get('/S')}")
         if "/AA" in obj:
             drop(obj, "/AA", "/AA")

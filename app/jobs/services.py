@@ -209,7 +209,7 @@ def expire_if_stale(job: Job) -> bool:
         )
         .values(status=JobStatus.FAILED, error=error, step=_("Stopped"), finished_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE: a CursorResult
     db.session.commit()
     db.session.refresh(job)
     if changed:
@@ -354,7 +354,7 @@ def run_job(job_id: int, *, live: bool) -> None:
             conflicts += 1
             db.session.rollback()
             log.info("job %s conflicted with a simultaneous change; run again", job_id)
-            job = db.session.get(Job, job_id)
+            job = db.session.get_one(Job, job_id)
         except Exception as error:
             _failed(kind, job_id, error)
             return
@@ -363,7 +363,7 @@ def run_job(job_id: int, *, live: bool) -> None:
 def _failed(kind: JobKind, job_id: int, error: Exception) -> None:
     db.session.rollback()
     message = explain(kind, error)
-    job = db.session.get(Job, job_id)
+    job = db.session.get_one(Job, job_id)
     job.status = JobStatus.FAILED
     job.error = message
     job.step = _("Stopped")

@@ -508,6 +508,7 @@ def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRo
             for s in justering.signoffs
         ]
     else:
+        assert meeting.secretary is not None  # minnesanteckningar: _require_secretary saw her
         signers = [
             SignatureLine(field="sekreterare", label="Sekreterare", name=meeting.secretary.name)
         ]
@@ -538,12 +539,12 @@ def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRo
 
 def finalise_and_sign_minutes(actor: Actor | None, meeting: Meeting) -> RecordRevision:
     """Minnesanteckningar: the secretary checks, finalises and signs alone."""
-    _require_secretary(actor, meeting)
+    secretary = _require_secretary(actor, meeting)
     finalise_minutes(actor, meeting)  # checks the record and freezes it
     revision = _open_revision(actor, meeting)
     signoff = Signoff(
-        person=meeting.secretary,
-        person_id=meeting.secretary.id,
+        person=secretary,
+        person_id=secretary.id,
         role=SignoffRole.SECRETARY,
         position=0,
         field_name="sekreterare",
@@ -553,9 +554,7 @@ def finalise_and_sign_minutes(actor: Actor | None, meeting: Meeting) -> RecordRe
         signed = sign_pdf(
             pdf,
             field="sekreterare",
-            signatory=Signatory(
-                name=meeting.secretary.name, role="Sekreterare", email=meeting.secretary.email
-            ),
+            signatory=Signatory(name=secretary.name, role="Sekreterare", email=secretary.email),
             backend=backend_from_config(),
             reason="Vid minnesanteckningarna",
             signed_at=utcnow(),

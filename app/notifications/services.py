@@ -90,7 +90,9 @@ def set_subscriptions(
 # -- notices ---------------------------------------------------------------------------------------
 
 
-def _subscribers(body: Body, topic: SubscriptionTopic, may_read: Callable[[User], bool]):
+def _subscribers(
+    body: Body, topic: SubscriptionTopic, may_read: Callable[[User], bool]
+) -> list[User]:
     users = db.session.scalars(
         select(User)
         .join(Subscription, Subscription.user_id == User.id)

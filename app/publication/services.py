@@ -23,7 +23,7 @@ from functools import lru_cache
 import holidays
 from flask import render_template
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -187,6 +187,7 @@ def post_anslag(
     if problems:
         raise DomainError(problems[0])
     revision = justered_revision(meeting)
+    assert revision is not None  # posting_problems: the protokoll is justerat
     justered = justered_on(revision)
     if posted_on < justered:
         raise DomainError(
@@ -361,7 +362,7 @@ def is_current(posting: Posting, today: date | None = None) -> bool:
 # -- the anslagstavla ------------------------------------------------------------------------------
 
 
-def _public_postings():
+def _public_postings() -> Select[tuple[Posting]]:
     return (
         select(Posting)
         .join(Posting.meeting)

@@ -332,7 +332,7 @@ def update_attendance(actor: Actor, attendance: Attendance, **values: Any) -> At
     if values.get("from_item_id") and values.get("to_item_id"):
         first = db.session.get(AgendaItem, values["from_item_id"])
         last = db.session.get(AgendaItem, values["to_item_id"])
-        if last.position < first.position:
+        if last is not None and first is not None and last.position < first.position:
             raise DomainError(_("The last item comes before the first."), field="to_item_id")
     before = snapshot(attendance)
     for key, value in values.items():
