@@ -30,12 +30,14 @@ demo: db
 	$(FLASK) seed-demo
 
 # The import rules (docs/architecture.md): import-linter's contracts in pyproject.toml, and no
-# import inside a function without a reason (scripts/check-function-imports.py).
+# import inside a function without a reason (scripts/check-function-imports.py). The types:
+# mypy on the modules pyproject.toml [tool.mypy] lists (docs/architecture.md "Types").
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/check-function-imports.py
+	$(VENV)/bin/mypy
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

@@ -14,6 +14,7 @@ from app.accounts.passwords import (
     password_problem,
     verify_password,
 )
+from app.core.actors import Actor
 from app.core.errors import DomainError
 from app.core.models import utcnow
 from app.core.services import add_record, change_record
@@ -42,7 +43,7 @@ def _validate(values: dict[str, Any], user: User | None = None) -> None:
             raise DomainError(_("This person already has an account."), field="person_id")
 
 
-def create_user(actor: Any, *, password: str, **values: Any) -> User:
+def create_user(actor: Actor, *, password: str, **values: Any) -> User:
     """Create a login account; the password is stored as an argon2id hash."""
     _validate(values)
     _check_password(password or "", values["email"])
@@ -50,7 +51,7 @@ def create_user(actor: Any, *, password: str, **values: Any) -> User:
 
 
 def update_user(
-    actor: Any, user: User, version: int | None, *, password: str | None, **values: Any
+    actor: Actor, user: User, version: int | None, *, password: str | None, **values: Any
 ) -> User:
     _validate(values, user)
     if password:

@@ -2,7 +2,6 @@
 every ledamot and ersättare of the body, recorded on the meeting."""
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from sqlalchemy import select
 
 from app.agenda.rendering import agenda_fingerprint, agenda_pdf, packet_pdf
 from app.bodies.models import Membership, MembershipKind
+from app.core.actors import Actor
 from app.core.audit import record_change
 from app.core.calendar import CalendarEvent, invitation_ics, invitation_media_type
 from app.core.dates import local_to_utc, local_today
@@ -57,11 +57,13 @@ def _event(meeting: Meeting, url: str, sequence: int) -> CalendarEvent:
     if start is not None and meeting.end_time is not None:
         # Both times are Stockholm wall-clock times (starts_at is their UTC instant).
         end = local_to_utc(meeting.meeting_date, meeting.end_time)
+        if end <= start:
+            end = start + timedelta(hours=1)
     return CalendarEvent(
         uid=f"meeting-{meeting.id}@{host}",
         summary=f"{meeting.heading}",
         start=start or datetime.combine(meeting.meeting_date, datetime.min.time()).astimezone(),
-        end=end if end is None or end > start else start + timedelta(hours=1),
+        end=end,
         location=meeting.place or None,
         description=f"Kallelse och handlingar: {url}",
         url=url,
@@ -70,7 +72,9 @@ def _event(meeting: Meeting, url: str, sequence: int) -> CalendarEvent:
     )
 
 
-def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url: str) -> Dispatch:
+def send_kallelse(
+    actor: Actor | None, meeting: Meeting, *, meeting_url: str, packet_url: str
+) -> Dispatch:
     """Email the kallelse to the members and record it; a second call sends an update."""
     if meeting.status == MeetingStatus.CANCELLED:
         raise DomainError(_("The meeting is cancelled."))
@@ -95,7 +99,7 @@ def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url:
         event,
         organizer_email=current_app.config["MAIL_DEFAULT_SENDER"].split("<")[-1].rstrip(">"),
         organizer_name=meeting.body.name,
-        attendees=[(p.name, p.email) for p in with_email],
+        attendees=[(p.name, p.email or "") for p in with_email],  # all have one
     )
     text = _kallelse_text(meeting, meeting_url, packet_url, is_update)
     filename = f"Foredragningslista {meeting.heading} {meeting.meeting_date.isoformat()}.pdf"
@@ -104,7 +108,7 @@ def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url:
         send_messages(
             [
                 OutgoingMessage(
-                    to=[person.email],
+                    to=[person.email or ""],  # all have one
                     subject=subject,
                     text=text,
                     attachments=[

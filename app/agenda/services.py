@@ -31,6 +31,7 @@ from app.bodies.models import Body
 from app.cases.models import Case, Confidentiality, Document, DocumentKind
 from app.cases.ownership import give_owner
 from app.cases.services import register_case
+from app.core.actors import Actor
 from app.core.audit import record_change
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
@@ -77,7 +78,7 @@ def standard_items_of(body: Body) -> list[StandardItem]:
 
 
 def set_standard_items(
-    actor: Any, body: Body, rows: list[tuple[Placement, str, StandardKind | None]]
+    actor: Actor, body: Body, rows: list[tuple[Placement, str, StandardKind | None]]
 ) -> None:
     """Replace the body's standing items; new agendas start from them."""
     kinds = [kind for _placement, _title, kind in rows if kind is not None]
@@ -105,7 +106,7 @@ def _check_times(start_time: time | None, end_time: time | None) -> None:
 
 
 def schedule_meeting(
-    actor: Any,
+    actor: Actor,
     body: Body,
     *,
     meeting_date: date,
@@ -146,14 +147,14 @@ def schedule_meeting(
     return meeting
 
 
-def update_meeting(actor: Any, meeting: Meeting, version: int | None, **values: Any) -> Meeting:
+def update_meeting(actor: Actor, meeting: Meeting, version: int | None, **values: Any) -> Meeting:
     _check_times(values.get("start_time"), values.get("end_time"))
     if meeting.status == MeetingStatus.HELD:
         raise DomainError(_("The meeting has been held; its details can no longer change."))
     return change_record(actor, meeting, version, values)
 
 
-def set_adjusters(actor: Any, meeting: Meeting, people: list[Person]) -> None:
+def set_adjusters(actor: Actor, meeting: Meeting, people: list[Person]) -> None:
     """Choose the justerare; the Justering item's sentence follows."""
     meeting.adjusters.clear()
     db.session.flush()
@@ -179,7 +180,7 @@ def _renumber(meeting: Meeting) -> None:
             item.number = position
 
 
-def _resolve_case(meeting: Meeting, case_number: str | None, actor: Any) -> Case | None:
+def _resolve_case(meeting: Meeting, case_number: str | None, actor: Actor) -> Case | None:
     if not case_number:
         return None
     organisation = meeting.body.organisation
@@ -192,7 +193,7 @@ def _resolve_case(meeting: Meeting, case_number: str | None, actor: Any) -> Case
 
 
 def add_item(
-    actor: Any,
+    actor: Actor,
     meeting: Meeting,
     *,
     title: str,
@@ -218,7 +219,7 @@ def add_item(
 
 
 def update_item(
-    actor: Any,
+    actor: Actor,
     item: AgendaItem,
     version: int | None,
     *,
@@ -231,7 +232,7 @@ def update_item(
     return change_record(actor, item, version, values)
 
 
-def move_item(actor: Any, item: AgendaItem, offset: int) -> None:
+def move_item(actor: Actor, item: AgendaItem, offset: int) -> None:
     """Move an item up (-1) or down (+1) the agenda."""
     meeting = item.meeting
     _require_preliminary(meeting)
@@ -244,7 +245,7 @@ def move_item(actor: Any, item: AgendaItem, offset: int) -> None:
         record_change(db.session, actor, "move", item)
 
 
-def remove_item(actor: Any, item: AgendaItem) -> None:
+def remove_item(actor: Actor, item: AgendaItem) -> None:
     """Take an item off a preliminary agenda (a confirmed one marks items utgår instead)."""
     meeting = item.meeting
     _require_preliminary(meeting)
@@ -263,7 +264,7 @@ def remove_item(actor: Any, item: AgendaItem) -> None:
     _renumber(meeting)
 
 
-def confirm_agenda(actor: Any, meeting: Meeting) -> None:
+def confirm_agenda(actor: Actor, meeting: Meeting) -> None:
     """Fastställ the agenda: the numbers shown now are the ones the record will use."""
     if meeting.agenda_status == AgendaStatus.CONFIRMED:
         return
@@ -272,7 +273,7 @@ def confirm_agenda(actor: Any, meeting: Meeting) -> None:
     record_change(db.session, actor, "confirm agenda", meeting)
 
 
-def reopen_agenda(actor: Any, meeting: Meeting) -> None:
+def reopen_agenda(actor: Actor, meeting: Meeting) -> None:
     if meeting.status == MeetingStatus.HELD:
         raise DomainError(_("The meeting has been held; its agenda cannot be reopened."))
     meeting.agenda_status = AgendaStatus.PRELIMINARY
@@ -296,7 +297,7 @@ def _require_open_record(meeting: Meeting) -> None:
 
 
 def _note_change_after_kallelse(
-    actor: Any, item: AgendaItem, document: Document, kind: DocumentChangeKind
+    actor: Actor, item: AgendaItem, document: Document, kind: DocumentChangeKind
 ) -> None:
     """After the kallelse the members are told what changed in their handlingar: who, when,
     what (shown on the meeting page)."""
@@ -329,7 +330,7 @@ def changes_after_kallelse(meeting: Meeting) -> list[AgendaDocumentChange]:
     )
 
 
-def attachable_documents(actor: Any, item: AgendaItem) -> list[Document]:
+def attachable_documents(actor: Actor, item: AgendaItem) -> list[Document]:
     """The documents already in the system that the secretary may put on ``item``: those she
     may read herself (``can_attach_document``), not on the item yet, by title."""
     body = item.meeting.body
@@ -349,7 +350,7 @@ def attachable_documents(actor: Any, item: AgendaItem) -> list[Document]:
 
 
 def attach_upload(
-    actor: Any,
+    actor: Actor,
     item: AgendaItem,
     upload: CheckedUpload,
     *,
@@ -379,7 +380,7 @@ def attach_upload(
     return document
 
 
-def attach_document(actor: Any, item: AgendaItem, document: Document) -> AgendaItemDocument:
+def attach_document(actor: Actor, item: AgendaItem, document: Document) -> AgendaItemDocument:
     """Put ``document`` last on the item. A document already in the system only if the actor
     may read it (``can_attach_document``); one made just now for the item (an upload, an
     utdrag) gets the meeting's body as its owner."""
@@ -398,7 +399,7 @@ def attach_document(actor: Any, item: AgendaItem, document: Document) -> AgendaI
     return link
 
 
-def detach_document(actor: Any, link: AgendaItemDocument) -> None:
+def detach_document(actor: Actor, link: AgendaItemDocument) -> None:
     item = link.item
     _require_open_record(item.meeting)
     item.documents.remove(link)
@@ -409,7 +410,7 @@ def detach_document(actor: Any, link: AgendaItemDocument) -> None:
     record_change(db.session, actor, "detach", item)
 
 
-def move_document(actor: Any, link: AgendaItemDocument, offset: int) -> None:
+def move_document(actor: Actor, link: AgendaItemDocument, offset: int) -> None:
     _require_open_record(link.item.meeting)
     links = link.item.documents
     index = links.index(link)
@@ -441,7 +442,7 @@ def notices_text(item: AgendaItem) -> str:
     )
 
 
-def set_notices(actor: Any, item: AgendaItem, rows: list[tuple[str | None, str]]) -> None:
+def set_notices(actor: Actor, item: AgendaItem, rows: list[tuple[str | None, str]]) -> None:
     item.notices.clear()
     db.session.flush()
     for position, (case_number, title) in enumerate(rows):
@@ -452,7 +453,7 @@ def set_notices(actor: Any, item: AgendaItem, rows: list[tuple[str | None, str]]
 
 
 def plan_item(
-    actor: Any,
+    actor: Actor,
     body: Body,
     *,
     title: str,
@@ -485,7 +486,7 @@ def offered_planned_items(meeting: Meeting) -> list[PlannedItem]:
     )
 
 
-def pull_planned_item(actor: Any, planned: PlannedItem, meeting: Meeting) -> AgendaItem:
+def pull_planned_item(actor: Actor, planned: PlannedItem, meeting: Meeting) -> AgendaItem:
     if planned.item_id is not None:
         raise DomainError(_("The topic is already on an agenda."))
     if planned.body_id != meeting.body_id:
@@ -514,7 +515,7 @@ def offered_assignments(meeting: Meeting) -> list[Assignment]:
     ]
 
 
-def pull_assignment(actor: Any, assignment: Assignment, meeting: Meeting) -> AgendaItem:
+def pull_assignment(actor: Actor, assignment: Assignment, meeting: Meeting) -> AgendaItem:
     if assignment.reported_item_id is not None:
         raise DomainError(_("The uppdrag is already on an agenda."))
     origin = assignment.decision.item

@@ -177,7 +177,7 @@ def export_archive(target: str | Path) -> Summary:
                 raise BackupError(f"the stored file {path.name} is damaged (its hash is {digest})")
             members[f"files/{digest}"] = digest
             _add(archive, f"files/{digest}", data)
-        manifest = {
+        manifest: dict[str, Any] = {
             "format": FORMAT,
             "application": "sekretariat",
             "alembic_revision": current_revision(connection),
@@ -341,6 +341,7 @@ def _end_unfinished_jobs(connection: Connection) -> None:
     least) has no worker in the restored installation: it ends as failed, saying why, and can
     be started again from its page."""
     jobs = Job.__table__
+    assert isinstance(jobs, Table)
     connection.execute(
         update(jobs)
         .where(jobs.c.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.bodies.models import Body, Membership, MembershipKind, Term
+from app.core.actors import Actor
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
 from app.extensions import db
@@ -31,12 +32,12 @@ def _validate_body(values: dict[str, Any], body: Body | None = None) -> None:
         parent = parent.parent
 
 
-def create_body(actor: Any, **values: Any) -> Body:
+def create_body(actor: Actor, **values: Any) -> Body:
     _validate_body(values)
     return add_record(actor, Body(**values))
 
 
-def update_body(actor: Any, body: Body, version: int | None, **values: Any) -> Body:
+def update_body(actor: Actor, body: Body, version: int | None, **values: Any) -> Body:
     _validate_body(values, body)
     return change_record(actor, body, version, values)
 
@@ -50,12 +51,12 @@ def _validate_term(body: Body, values: dict[str, Any], term: Term | None = None)
         raise DomainError(_("This body already has a term with this label."), field="label")
 
 
-def create_term(actor: Any, body: Body, **values: Any) -> Term:
+def create_term(actor: Actor, body: Body, **values: Any) -> Term:
     _validate_term(body, values)
     return add_record(actor, Term(body=body, **values))
 
 
-def update_term(actor: Any, term: Term, version: int | None, **values: Any) -> Term:
+def update_term(actor: Actor, term: Term, version: int | None, **values: Any) -> Term:
     _validate_term(term.body, values, term)
     return change_record(actor, term, version, values)
 
@@ -94,14 +95,14 @@ def _overlaps(other: Membership, start: Any, end: Any) -> bool:
     )
 
 
-def create_membership(actor: Any, body: Body, **values: Any) -> Membership:
+def create_membership(actor: Actor, body: Body, **values: Any) -> Membership:
     """Seat a person in a body for a term: ordinarie, ersättare, adjungerad or official."""
     _validate_membership(body, values)
     return add_record(actor, Membership(body=body, **values))
 
 
 def update_membership(
-    actor: Any, membership: Membership, version: int | None, **values: Any
+    actor: Actor, membership: Membership, version: int | None, **values: Any
 ) -> Membership:
     _validate_membership(membership.body, values, membership)
     return change_record(actor, membership, version, values)

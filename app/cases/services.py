@@ -1,11 +1,10 @@
 """Rules for cases: a diarienummer follows its organisation's format and is unique there."""
 
-from typing import Any
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.cases.models import Case
+from app.core.actors import Actor
 from app.core.errors import DomainError
 from app.core.services import add_record
 from app.extensions import db
@@ -13,7 +12,7 @@ from app.organisations.models import Organisation
 
 
 def register_case(
-    actor: Any, organisation: Organisation, case_number: str, title: str | None = None
+    actor: Actor, organisation: Organisation, case_number: str, title: str | None = None
 ) -> Case:
     """Register a case in an organisation's registry, or fail with a message saying why."""
     case_number = case_number.strip()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Select, String, func, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.actors import Actor
 from app.core.models import Base, utcnow
 from app.core.retention import columns_changed, register_retention
 
@@ -51,7 +52,11 @@ def snapshot(record: Base) -> dict[str, Any]:
 
 
 def record_change(
-    session: Any, actor: Any, action: str, record: Base, before: dict[str, Any] | None = None
+    session: Any,
+    actor: Actor | None,
+    action: str,
+    record: Base,
+    before: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Add an audit entry for ``record``; services call this after flushing their change."""
     session.flush()

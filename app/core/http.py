@@ -44,7 +44,7 @@ def bounded_int(value: str) -> int:
 class QueryArgs(ImmutableMultiDict):
     """Query arguments whose ``get(name, type=int)`` is bounded (see ``bounded_int``)."""
 
-    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]
         return super().get(key, default, bounded_int if type is int else type)
 
 
@@ -68,7 +68,7 @@ class Request(FlaskRequest):
     parameter_storage_class = QueryArgs
 
     @cached_property
-    def args(self) -> MultiDict[str, str]:  # type: ignore[override]
+    def args(self) -> MultiDict[str, str]:
         return _without_nul(super().args)
 
 

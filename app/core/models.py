@@ -96,7 +96,7 @@ class VersionedMixin:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 def render_migration_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

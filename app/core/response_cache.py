@@ -26,11 +26,12 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, Response, current_app, g, has_app_context, request
 from flask.signals import request_finished
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 # The anonymous reader's language (app/accounts/views.py sets it; app.select_locale reads it).
 LOCALE_COOKIE = "locale"
@@ -147,7 +148,7 @@ def _serve_cached() -> Response | None:
     return response
 
 
-def _store(sender: Flask, response: Response, **_extra) -> None:
+def _store(sender: Flask, response: Response, **_extra: Any) -> None:
     """request_finished (after the session is saved, so Set-Cookie is final): keep the answer."""
     key = g.pop("response_cache_key", None)
     if key is None or not anonymous_request():
@@ -170,12 +171,12 @@ def _store(sender: Flask, response: Response, **_extra) -> None:
 # -- invalidation: a commit that wrote anything clears this worker's cache --------------------
 
 
-def _note_write(session: Session, _flush_context) -> None:
+def _note_write(session: Session, _flush_context: Any) -> None:
     if session.new or session.dirty or session.deleted:
         session.info["response_cache_stale"] = True
 
 
-def _note_statement(state) -> None:
+def _note_statement(state: ORMExecuteState) -> None:
     """Bulk ``update()``/``delete()``/``insert()`` through the session bypass the flush."""
     if state.is_update or state.is_delete or state.is_insert:
         state.session.info["response_cache_stale"] = True
@@ -188,7 +189,7 @@ def _after_commit(session: Session) -> None:
             cache.clear()
 
 
-def _forget(session: Session, _previous_transaction=None) -> None:
+def _forget(session: Session, _previous_transaction: Any = None) -> None:
     session.info.pop("response_cache_stale", None)
 
 

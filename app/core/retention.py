@@ -42,6 +42,8 @@ _installed = False
 class RetentionError(DomainError):
     """A record with legal weight was to be deleted or rewritten."""
 
+    detail: str  # for logs and tests (set by _refuse)
+
     @staticmethod
     def default_message() -> str:
         return str(

@@ -8,6 +8,9 @@ The pages carry no inline script or style (templates have no ``<script>``, ``<st
 typed can never run as script even if it slipped past the sanitiser.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -49,7 +52,7 @@ def login_account_key() -> str:
     return "account:" + (request.form.get("email") or "").strip().lower()
 
 
-def login_limits(view):
+def login_limits(view: Callable[..., Any]) -> Callable[..., Any]:
     """The login view's limits: POSTs only (showing the form costs nothing). The limits are
     read from the configuration on each request."""
     per_account = limiter.shared_limit(

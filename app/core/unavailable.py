@@ -33,7 +33,7 @@ def _discard_session() -> None:
         log.warning("could not reset the database pool", exc_info=True)
 
 
-def database_unavailable(error: Exception):
+def database_unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
     log.error("database unavailable: %s", error)
     _discard_session()
     # The page must not need the database: the reader is shown as anonymous (her account
@@ -47,7 +47,7 @@ def database_unavailable(error: Exception):
     return page, 503, {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
 
 
-def lost_connection(error: DBAPIError):
+def lost_connection(error: DBAPIError) -> tuple[str, int, dict[str, str]]:
     """Any other driver error is a 503 only when SQLAlchemy saw the connection die (SQLite's
     "closed database" is a ProgrammingError); the rest are bugs, for the 500 handler."""
     if error.connection_invalidated:

@@ -157,7 +157,7 @@ def build_packet_here(
         writer = PdfWriter()
         front_reader = _read(front, front_title)
         writer.append(front_reader, import_outline=False)
-        writer.add_outline_item(front_title, 0)
+        writer.add_outline_item(title=front_title, page_number=0)
         for section in sections:
             if not section.documents:
                 continue
@@ -166,8 +166,8 @@ def build_packet_here(
                 start = len(writer.pages)
                 writer.append(_read(document.pdf, document.title), import_outline=False)
                 if parent is None:
-                    parent = writer.add_outline_item(section.title, start)
-                writer.add_outline_item(document.title, start, parent=parent)
+                    parent = writer.add_outline_item(title=section.title, page_number=start)
+                writer.add_outline_item(title=document.title, page_number=start, parent=parent)
                 done += 1
                 report("documents", done, total)
 

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,7 +166,7 @@ def _feed(stream: Any, payload: bytes) -> None:
             stream.close()  # always, or the pipe is left open (a ResourceWarning)
 
 
-def _messages(child: subprocess.Popen, deadline: float, limits: Limits):
+def _messages(child: subprocess.Popen[bytes], deadline: float, limits: Limits) -> Iterator[Any]:
     """The child's frames as they arrive, until it closes its end; LimitExceeded("time") at
     the deadline."""
     stream = child.stdout
@@ -219,7 +219,7 @@ def child_main() -> None:
     # From the parent, which is trusted (the reverse direction is not: see _ChildUnpickler).
     call = pickle.load(sys.stdin.buffer)  # noqa: S301
     module, name, args, kwargs, limits, wants_progress = call
-    function = importlib.import_module(module)
+    function: Any = importlib.import_module(module)
     for part in name.split("."):
         function = getattr(function, part)
     # Prepared before the limit: answering "out of memory" must not need memory.

@@ -38,6 +38,7 @@ from pypdf.generic import (
     StreamObject,
 )
 
+from app.core.actors import Actor
 from app.documents.sandbox import LimitExceeded, Limits, run_limited
 
 logger = logging.getLogger(__name__)
@@ -195,7 +196,7 @@ def check_pdf_upload(
     )
 
 
-def audit_upload(session: Any, actor: Any, document: Any, upload: CheckedUpload) -> Any:
+def audit_upload(session: Any, actor: Actor | None, document: Any, upload: CheckedUpload) -> Any:
     """An audit entry beside the stored document's own: the sha256 of the file as uploaded,
     and what was removed from it before storing (the document's sha256 is the cleaned copy's).
     """
@@ -473,9 +474,9 @@ def strip_active_content(root: Any, *, remove: bool) -> list[str]:
                 walk(value)
 
     def clean_dictionary(obj: DictionaryObject) -> None:
-        if "/OpenAction" in obj and isinstance(obj["/OpenAction"].get_object(), DictionaryObject):
+        if "/OpenAction" in obj:
             action = obj["/OpenAction"].get_object()
-            if _unsafe_action(action):
+            if isinstance(action, DictionaryObject) and _unsafe_action(action):
                 drop(obj, "/OpenAction", f"/OpenAction {action.get('/S')}")
         if "/AA" in obj:
             drop(obj, "/AA", "/AA")

@@ -29,6 +29,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.core.actors import Actor
 from app.core.dates import local_stamp
 from app.core.errors import ConflictError, DomainError
 from app.core.models import utcnow
@@ -93,7 +94,7 @@ def kind_of(job: Job) -> JobKind:
 # -- starting ---------------------------------------------------------------------------------
 
 
-def start_job(actor: Any, kind: str, *, arguments: dict[str, Any], body_id: int | None) -> Job:
+def start_job(actor: Actor, kind: str, *, arguments: dict[str, Any], body_id: int | None) -> Job:
     """Record a job and hand it to a worker (or, without a broker, run it now).
 
     Commits the current session first: the worker reads the row from its own connection.
@@ -132,7 +133,7 @@ def retry_job(job: Job) -> Job:
     return job
 
 
-def active_job(kind: str, actor: Any, **arguments: Any) -> Job | None:
+def active_job(kind: str, actor: Actor, **arguments: Any) -> Job | None:
     """A queued or running job of ``kind`` that ``actor`` started, whose arguments include
     ``arguments`` (asking twice follows the first job instead of starting a second).
 
@@ -208,7 +209,7 @@ def expire_if_stale(job: Job) -> bool:
         )
         .values(status=JobStatus.FAILED, error=error, step=_("Stopped"), finished_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # an UPDATE: a CursorResult
     db.session.commit()
     db.session.refresh(job)
     if changed:
@@ -353,7 +354,7 @@ def run_job(job_id: int, *, live: bool) -> None:
             conflicts += 1
             db.session.rollback()
             log.info("job %s conflicted with a simultaneous change; run again", job_id)
-            job = db.session.get(Job, job_id)
+            job = db.session.get_one(Job, job_id)
         except Exception as error:
             _failed(kind, job_id, error)
             return
@@ -362,7 +363,7 @@ def run_job(job_id: int, *, live: bool) -> None:
 def _failed(kind: JobKind, job_id: int, error: Exception) -> None:
     db.session.rollback()
     message = explain(kind, error)
-    job = db.session.get(Job, job_id)
+    job = db.session.get_one(Job, job_id)
     job.status = JobStatus.FAILED
     job.error = message
     job.step = _("Stopped")

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
@@ -24,6 +23,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.bodies.models import RecordType
+from app.core.actors import Actor
 from app.core.audit import record_change, snapshot
 from app.core.dates import local_date, local_today
 from app.core.errors import DomainError
@@ -208,7 +208,7 @@ def _field_names(roles: list[SignoffRole]) -> list[str]:
 # -- sending -------------------------------------------------------------------------------------
 
 
-def _require_secretary(actor: Any, meeting: Meeting) -> Person:
+def _require_secretary(actor: Actor | None, meeting: Meeting) -> Person:
     """The secretary's own signature is made when she sends (or finalises) the record."""
     secretary = meeting.secretary
     if secretary is None:
@@ -224,7 +224,7 @@ def _require_secretary(actor: Any, meeting: Meeting) -> Person:
     return secretary
 
 
-def _open_revision(actor: Any, meeting: Meeting) -> RecordRevision:
+def _open_revision(actor: Actor | None, meeting: Meeting) -> RecordRevision:
     revision = current_revision(meeting)
     if revision is None or revision.justered_at is not None:
         revision = RecordRevision(
@@ -261,7 +261,7 @@ def _prepared_pdf(meeting: Meeting, revision: RecordRevision, signoffs: list[Sig
     return add_signature_fields(pdf, slots)
 
 
-def _sign(justering: JusteringRound, signoff: Signoff, user: Any, reason: str) -> None:
+def _sign(justering: JusteringRound, signoff: Signoff, user: Actor | None, reason: str) -> None:
     """Sign the round's PDF in the signoff's field; every signature is audited."""
     before = snapshot(signoff)
     now = utcnow()
@@ -282,7 +282,7 @@ def _sign(justering: JusteringRound, signoff: Signoff, user: Any, reason: str) -
     record_change(db.session, user, "sign", signoff, before)
 
 
-def _new_round(actor: Any, meeting: Meeting, revision: RecordRevision) -> JusteringRound:
+def _new_round(actor: Actor | None, meeting: Meeting, revision: RecordRevision) -> JusteringRound:
     people = signatories(meeting)
     fields = _field_names([role for role, _person in people])
     signoffs = [
@@ -310,7 +310,7 @@ class Sent:
     mail_problem: str | None = None
 
 
-def check_sendable(actor: Any, meeting: Meeting) -> None:
+def check_sendable(actor: Actor | None, meeting: Meeting) -> None:
     """Why ``actor`` cannot send the protokoll to justering now (DomainError), if she cannot.
 
     Asked before the signing is handed to a background job, so that a refusal is said at
@@ -327,7 +327,9 @@ def check_sendable(actor: Any, meeting: Meeting) -> None:
     signatories(meeting)  # the chair is marked
 
 
-def send_to_justering(actor: Any, meeting: Meeting, *, review_url: Callable[[int], str]) -> Sent:
+def send_to_justering(
+    actor: Actor | None, meeting: Meeting, *, review_url: Callable[[int], str]
+) -> Sent:
     """The secretary signs the protokoll and asks the chair and the justerare to approve it.
 
     ``review_url(round_id)`` is the link in the notification. People who
@@ -409,7 +411,7 @@ def _send(messages: list[OutgoingMessage]) -> str | None:
 # -- approving and rejecting ---------------------------------------------------------------------
 
 
-def _own_signoff(user: Any, signoff: Signoff) -> None:
+def _own_signoff(user: Actor | None, signoff: Signoff) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
         raise NotYourSignature
     if getattr(user, "person_id", None) != signoff.person_id:
@@ -425,14 +427,14 @@ def _own_signoff(user: Any, signoff: Signoff) -> None:
         raise DomainError(_("You have already answered."))
 
 
-def check_answerable(user: Any, signoff: Signoff) -> None:
+def check_answerable(user: Actor | None, signoff: Signoff) -> None:
     """Why ``user`` cannot answer ``signoff`` now: NotYourSignature, or a DomainError (the
     round is closed, she has answered). Asked before an approval is handed to a background
     job; ``approve`` and ``reject`` ask again. Changes nothing."""
     _own_signoff(user, signoff)
 
 
-def approve(user: Any, signoff: Signoff) -> JusteringRound:
+def approve(user: Actor | None, signoff: Signoff) -> JusteringRound:
     """The signatory approves: her signature goes into her field. The last one completes."""
     _own_signoff(user, signoff)
     justering = signoff.round
@@ -444,7 +446,7 @@ def approve(user: Any, signoff: Signoff) -> JusteringRound:
     return justering
 
 
-def reject(user: Any, signoff: Signoff, *, comment: str) -> JusteringRound:
+def reject(user: Actor, signoff: Signoff, *, comment: str) -> JusteringRound:
     """The signatory rejects with a comment: the round closes and the secretary corrects."""
     _own_signoff(user, signoff)
     comment = (comment or "").strip()
@@ -506,6 +508,7 @@ def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRo
             for s in justering.signoffs
         ]
     else:
+        assert meeting.secretary is not None  # minnesanteckningar: _require_secretary saw her
         signers = [
             SignatureLine(field="sekreterare", label="Sekreterare", name=meeting.secretary.name)
         ]
@@ -534,14 +537,14 @@ def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRo
     notify_record_published(meeting, is_correction=revision.is_correction)  # never raises
 
 
-def finalise_and_sign_minutes(actor: Any, meeting: Meeting) -> RecordRevision:
+def finalise_and_sign_minutes(actor: Actor | None, meeting: Meeting) -> RecordRevision:
     """Minnesanteckningar: the secretary checks, finalises and signs alone."""
-    _require_secretary(actor, meeting)
+    secretary = _require_secretary(actor, meeting)
     finalise_minutes(actor, meeting)  # checks the record and freezes it
     revision = _open_revision(actor, meeting)
     signoff = Signoff(
-        person=meeting.secretary,
-        person_id=meeting.secretary.id,
+        person=secretary,
+        person_id=secretary.id,
         role=SignoffRole.SECRETARY,
         position=0,
         field_name="sekreterare",
@@ -551,9 +554,7 @@ def finalise_and_sign_minutes(actor: Any, meeting: Meeting) -> RecordRevision:
         signed = sign_pdf(
             pdf,
             field="sekreterare",
-            signatory=Signatory(
-                name=meeting.secretary.name, role="Sekreterare", email=meeting.secretary.email
-            ),
+            signatory=Signatory(name=secretary.name, role="Sekreterare", email=secretary.email),
             backend=backend_from_config(),
             reason="Vid minnesanteckningarna",
             signed_at=utcnow(),
@@ -566,7 +567,7 @@ def finalise_and_sign_minutes(actor: Any, meeting: Meeting) -> RecordRevision:
 # -- rättelse ------------------------------------------------------------------------------------
 
 
-def start_correction(actor: Any, meeting: Meeting, *, reason: str) -> RecordRevision:
+def start_correction(actor: Actor, meeting: Meeting, *, reason: str) -> RecordRevision:
     """Open a rättelse of a final record: a new revision that is signed like the first."""
     if meeting.record_status != RecordStatus.FINAL:
         raise DomainError(_("Only a final record can be corrected; a draft is simply edited."))

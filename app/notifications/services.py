@@ -23,6 +23,7 @@ from app.accounts.permissions import (
     visible_bodies_clause,
 )
 from app.bodies.models import Body, RecordType
+from app.core.actors import Actor
 from app.core.audit import record_change
 from app.core.errors import DomainError
 from app.core.mail import MailError, OutgoingMessage, send_messages
@@ -55,7 +56,7 @@ def subscriptions_of(user: Any) -> set[tuple[int, SubscriptionTopic]]:
 
 
 def set_subscriptions(
-    actor: Any, user: User, wanted: set[tuple[int, SubscriptionTopic]]
+    actor: Actor, user: User, wanted: set[tuple[int, SubscriptionTopic]]
 ) -> tuple[int, int]:
     """Make ``user``'s subscriptions exactly ``wanted``; returns (added, removed).
 
@@ -89,7 +90,9 @@ def set_subscriptions(
 # -- notices ---------------------------------------------------------------------------------------
 
 
-def _subscribers(body: Body, topic: SubscriptionTopic, may_read: Callable[[User], bool]):
+def _subscribers(
+    body: Body, topic: SubscriptionTopic, may_read: Callable[[User], bool]
+) -> list[User]:
     users = db.session.scalars(
         select(User)
         .join(Subscription, Subscription.user_id == User.id)

@@ -143,6 +143,7 @@ def served(
 ) -> Select:
     """The objects of ``kind`` the API serves, optionally those of one organisation (OParl
     Body) or of one body (OParl Organization) only. Unordered."""
+    statement: Select[Any]
     if kind == ObjectKind.BODY:
         statement = select(Organisation)
         if organisation_id is not None:

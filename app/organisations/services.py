@@ -6,6 +6,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.core.actors import Actor
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
 from app.extensions import db
@@ -29,14 +30,14 @@ def _validate(values: dict[str, Any], organisation: Organisation | None = None) 
         raise DomainError(_("An organisation cannot be part of itself."), field="parent_id")
 
 
-def create_organisation(actor: Any, **values: Any) -> Organisation:
+def create_organisation(actor: Actor, **values: Any) -> Organisation:
     """Register an organisation that bodies belong to and people represent."""
     _validate(values)
     return add_record(actor, Organisation(**values))
 
 
 def update_organisation(
-    actor: Any, organisation: Organisation, version: int | None, **values: Any
+    actor: Actor, organisation: Organisation, version: int | None, **values: Any
 ) -> Organisation:
     _validate(values, organisation)
     return change_record(actor, organisation, version, values)

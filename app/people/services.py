@@ -4,6 +4,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from app.core.actors import Actor
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
 from app.people.models import PARTIES, Person
@@ -16,11 +17,11 @@ def _validate(values: dict[str, Any]) -> None:
         values["email"] = values["email"].lower()
 
 
-def create_person(actor: Any, **values: Any) -> Person:
+def create_person(actor: Actor, **values: Any) -> Person:
     _validate(values)
     return add_record(actor, Person(**values))
 
 
-def update_person(actor: Any, person: Person, version: int | None, **values: Any) -> Person:
+def update_person(actor: Actor, person: Person, version: int | None, **values: Any) -> Person:
     _validate(values)
     return change_record(actor, person, version, values)

@@ -19,16 +19,16 @@ Only protokoll of public bodies are posted; minnesanteckningar have no justering
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
 
 import holidays
 from flask import render_template
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
 from app.bodies.models import Body, RecordType
+from app.core.actors import Actor
 from app.core.audit import record_change
 from app.core.dates import local_today
 from app.core.errors import DomainError
@@ -166,7 +166,7 @@ def default_kept_at(body: Body) -> str:
 
 
 def post_anslag(
-    actor: Any,
+    actor: Actor,
     meeting: Meeting,
     *,
     kept_at: str | None = None,
@@ -187,6 +187,7 @@ def post_anslag(
     if problems:
         raise DomainError(problems[0])
     revision = justered_revision(meeting)
+    assert revision is not None  # posting_problems: the protokoll is justerat
     justered = justered_on(revision)
     if posted_on < justered:
         raise DomainError(
@@ -361,7 +362,7 @@ def is_current(posting: Posting, today: date | None = None) -> bool:
 # -- the anslagstavla ------------------------------------------------------------------------------
 
 
-def _public_postings():
+def _public_postings() -> Select[tuple[Posting]]:
     return (
         select(Posting)
         .join(Posting.meeting)

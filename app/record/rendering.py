@@ -9,6 +9,7 @@ from flask import render_template
 from app.agenda.models import AgendaItem
 from app.agenda.sentences import proposal_of
 from app.bodies.models import MembershipFunction, RecordType
+from app.core.actors import Actor
 from app.documents.stored import fingerprint_of, rendering_for_reading, stored_rendering
 from app.extensions import db
 from app.meetings.models import Meeting
@@ -188,7 +189,7 @@ def extract_pdf_for_reading(meeting: Meeting, items: list[AgendaItem]) -> bytes:
     )
 
 
-def extract_pdf(actor: Any, meeting: Meeting, items: list[AgendaItem]) -> bytes:
+def extract_pdf(actor: Actor | None, meeting: Meeting, items: list[AgendaItem]) -> bytes:
     """An utdrag of the chosen items, stored with its Extract row (forwarding a decision, the
     CLI); an existing identical one is reused."""
     ordered, html = _extract_html(meeting, items)

@@ -25,6 +25,7 @@ from app.bodies.models import (
     RecordType,
 )
 from app.cases.models import Document, DocumentKind
+from app.core.actors import Actor
 from app.core.audit import record_change, snapshot
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
@@ -50,7 +51,7 @@ from app.record.models import (
 # -- starting the record -----------------------------------------------------------------------
 
 
-def start_record(actor: Any, meeting: Meeting) -> None:
+def start_record(actor: Actor, meeting: Meeting) -> None:
     """Open the record: attendance from the memberships, § numbers, prefilled decisions."""
     if meeting.record_status == RecordStatus.FINAL:
         raise DomainError(_("The record is final."))
@@ -248,7 +249,7 @@ def _require_draft(meeting: Meeting) -> None:
 
 
 def update_record_details(
-    actor: Any,
+    actor: Actor,
     meeting: Meeting,
     *,
     secretary: Person | None,
@@ -291,7 +292,12 @@ def update_record_details(
 
 
 def add_attendance(
-    actor: Any, meeting: Meeting, *, person: Person, role: AttendanceRole, title: str | None = None
+    actor: Actor,
+    meeting: Meeting,
+    *,
+    person: Person,
+    role: AttendanceRole,
+    title: str | None = None,
 ) -> Attendance:
     _require_draft(meeting)
     if any(a.person_id == person.id for a in meeting.attendances):
@@ -307,7 +313,7 @@ def add_attendance(
     return attendance
 
 
-def update_attendance(actor: Any, attendance: Attendance, **values: Any) -> Attendance:
+def update_attendance(actor: Actor, attendance: Attendance, **values: Any) -> Attendance:
     """Change a row: role, whom a substitute replaces, from/to item, distans, title."""
     meeting = attendance.meeting
     _require_draft(meeting)
@@ -326,7 +332,7 @@ def update_attendance(actor: Any, attendance: Attendance, **values: Any) -> Atte
     if values.get("from_item_id") and values.get("to_item_id"):
         first = db.session.get(AgendaItem, values["from_item_id"])
         last = db.session.get(AgendaItem, values["to_item_id"])
-        if last.position < first.position:
+        if last is not None and first is not None and last.position < first.position:
             raise DomainError(_("The last item comes before the first."), field="to_item_id")
     before = snapshot(attendance)
     for key, value in values.items():
@@ -335,7 +341,7 @@ def update_attendance(actor: Any, attendance: Attendance, **values: Any) -> Atte
     return attendance
 
 
-def remove_attendance(actor: Any, attendance: Attendance) -> None:
+def remove_attendance(actor: Actor, attendance: Attendance) -> None:
     meeting = attendance.meeting
     _require_draft(meeting)
     meeting.attendances.remove(attendance)
@@ -353,7 +359,7 @@ def decision_of(item: AgendaItem) -> Decision:
     return item.decision
 
 
-def update_decision(actor: Any, item: AgendaItem, version: int | None, **values: Any) -> Decision:
+def update_decision(actor: Actor, item: AgendaItem, version: int | None, **values: Any) -> Decision:
     """Sammanfattning, Beslut, propositionsordning and "Beslutet skickas till" of an item."""
     _require_draft(item.meeting)
     withdrawn = values.pop("is_withdrawn", None)
@@ -374,7 +380,7 @@ def _person_in_meeting(meeting: Meeting, person_id: int) -> Person:
 
 
 def add_motion(
-    actor: Any, item: AgendaItem, *, kind: MotionKind, person_id: int, text: str | None
+    actor: Actor, item: AgendaItem, *, kind: MotionKind, person_id: int, text: str | None
 ) -> Motion:
     _require_draft(item.meeting)
     person = _person_in_meeting(item.meeting, person_id)
@@ -385,7 +391,7 @@ def add_motion(
 
 
 def add_vote(
-    actor: Any,
+    actor: Actor,
     item: AgendaItem,
     *,
     question: str,
@@ -424,7 +430,7 @@ def add_vote(
 
 
 def add_reservation(
-    actor: Any, item: AgendaItem, *, person_id: int, reason: str | None
+    actor: Actor, item: AgendaItem, *, person_id: int, reason: str | None
 ) -> Reservation:
     """Only a member who took part in the decision may reserve herself against it."""
     _require_draft(item.meeting)
@@ -442,7 +448,7 @@ def add_reservation(
 
 
 def add_recusal(
-    actor: Any, item: AgendaItem, *, person_id: int, substitute_id: int | None
+    actor: Actor, item: AgendaItem, *, person_id: int, substitute_id: int | None
 ) -> Recusal:
     """Jäv: the member leaves this item; an ersättare present may serve for it."""
     meeting = item.meeting
@@ -480,7 +486,7 @@ def add_recusal(
 
 
 def add_protocol_note(
-    actor: Any, item: AgendaItem, *, person_id: int | None, text: str
+    actor: Actor, item: AgendaItem, *, person_id: int | None, text: str
 ) -> ProtocolNote:
     _require_draft(item.meeting)
     person = _person_in_meeting(item.meeting, person_id) if person_id else None
@@ -491,7 +497,7 @@ def add_protocol_note(
 
 
 def add_assignment(
-    actor: Any,
+    actor: Actor,
     item: AgendaItem,
     *,
     description: str,
@@ -520,7 +526,7 @@ def add_assignment(
     return add_record(actor, assignment)
 
 
-def remove_part(actor: Any, item: AgendaItem, part: Any) -> None:
+def remove_part(actor: Actor, item: AgendaItem, part: Any) -> None:
     """Remove a motion, vote, reservation, jäv or protokollsanteckning from a draft record."""
     _require_draft(item.meeting)
     db.session.delete(part)
@@ -556,7 +562,7 @@ def record_problems(meeting: Meeting) -> list[str]:
     return problems
 
 
-def finalise_minutes(actor: Any, meeting: Meeting) -> None:
+def finalise_minutes(actor: Actor | None, meeting: Meeting) -> None:
     """Minnesanteckningar are final when the secretary signs them ("Vid minnesanteckningarna")."""
     if meeting.body.record_type != RecordType.NOTES:
         raise DomainError(_("A protokoll is made final by justering."))
@@ -589,7 +595,7 @@ def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def _fill_or_attach(actor: Any, item: AgendaItem, document: Document) -> Document:
+def _fill_or_attach(actor: Actor, item: AgendaItem, document: Document) -> Document:
     """Attach ``document`` to ``item``; a file-less placeholder with that title is filled in."""
     for link in item.documents:
         placeholder = link.document
@@ -617,7 +623,7 @@ def _pdf_document(title: str, kind: DocumentKind, pdf: bytes) -> Document:
     )
 
 
-def forward_decision(actor: Any, item: AgendaItem, target: Meeting) -> PlannedItem:
+def forward_decision(actor: Actor, item: AgendaItem, target: Meeting) -> PlannedItem:
     """Send a decision to the body the group reports to: an utdrag as beslutsunderlag of a
     planned item for the target meeting."""
     # imported here: rendering imports this module (a cycle)
@@ -649,7 +655,7 @@ def forward_decision(actor: Any, item: AgendaItem, target: Meeting) -> PlannedIt
     return add_record(actor, planned)
 
 
-def attach_planned_to_item(actor: Any, planned: PlannedItem, item: AgendaItem) -> None:
+def attach_planned_to_item(actor: Actor, planned: PlannedItem, item: AgendaItem) -> None:
     """Use a forwarded decision on an item already on the agenda (its utdrag is attached)."""
     if planned.item_id is not None:
         raise DomainError(_("The topic is already on an agenda."))
@@ -661,7 +667,7 @@ def attach_planned_to_item(actor: Any, planned: PlannedItem, item: AgendaItem) -
     record_change(db.session, actor, "attach planned", item)
 
 
-def add_minutes_to_item(actor: Any, meeting: Meeting, item: AgendaItem) -> Document:
+def add_minutes_to_item(actor: Actor, meeting: Meeting, item: AgendaItem) -> Document:
     """Finalised group minutes as beslutsunderlag of the higher body's standing item."""
     # imported here: rendering imports this module (a cycle)
     from app.record.rendering import record_pdf

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date
 
 from flask_babel import pgettext
-from sqlalchemy import Select, and_, extract, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, extract, false, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from app.accounts.permissions import can_view_item, readable_decisions_clause
@@ -259,7 +259,7 @@ def bodies_of(person: Person, today: date | None = None) -> PersonBodies:
     )
 
 
-def _concerning(bodies: PersonBodies):
+def _concerning(bodies: PersonBodies) -> ColumnElement[bool]:
     """Uppdrag given to a body she sits in, or worded for people of the body that gave it:
     "ledamöter och ersättare" (every seat), "presidiet" (only when she is in the presidium).
     Other wordings ("förvaltningen", an official's title) concern no member."""

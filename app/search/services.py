@@ -24,6 +24,8 @@ from typing import Any
 from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
     Select,
     String,
     and_,
@@ -69,7 +71,7 @@ TITLE_WEIGHT = 4.0
 KIND_WEIGHTS = {SearchKind.DECISION: 1.5, SearchKind.ITEM: 1.2, SearchKind.DOCUMENT: 0.8}
 
 
-def _kind_weight():
+def _kind_weight() -> ColumnElement[float]:
     return case(
         *((SearchEntry.kind == kind, weight) for kind, weight in KIND_WEIGHTS.items()), else_=1.0
     )
@@ -151,7 +153,7 @@ class Match:
 
 def _sqlite_match(query: Query) -> Match:
     fts = sql_table("search_fts", column("rowid"))
-    expression = bindparam("fts_query", query.fts5())
+    expression: BindParameter[str] = bindparam("fts_query", query.fts5())
 
     def restrict(statement: Select) -> Select:
         return statement.join(fts, fts.c.rowid == SearchEntry.id).where(
@@ -181,7 +183,7 @@ def _sqlite_match(query: Query) -> Match:
 
 
 def _postgresql_match(query: Query) -> Match:
-    tsv = literal_column("search_entries.tsv")
+    tsv: ColumnElement[Any] = literal_column("search_entries.tsv")
     tsquery = func.websearch_to_tsquery(cast("swedish", REGCONFIG), query.text)
     # ts_rank (term frequency) rather than ts_rank_cd (cover density): both read every
     # match's tsvector, ts_rank about a fifth quicker over thousands of matches. Divided by
@@ -208,7 +210,7 @@ BACKENDS: dict[str, Callable[[Query], Match]] = {
 # -- the search ------------------------------------------------------------------------------
 
 
-def visible_clause(user: object):
+def visible_clause(user: object) -> ColumnElement[bool]:
     """The index rows ``user`` may see, by the rules of app.accounts.permissions (over
     AgendaItem, Meeting, Body and Document joined to the row: see ``readable``)."""
     return or_(
@@ -223,7 +225,7 @@ def readable(statement: Select, user: object) -> Select:
     return statement.select_from(SearchEntry).where(visible_row(user))
 
 
-def visible_row(user: object):
+def visible_row(user: object) -> ColumnElement[bool]:
     """Whether ``user`` may see an index row, as a clause over SearchEntry.
 
     What the public may see is the row's own ``public`` flag (kept in step with the records,
@@ -288,11 +290,11 @@ def search(user: object, text: str, filters: Filters | None = None, page: int = 
     sample = match.restrict(_filtered(readable(select(SearchEntry.kind), user), filters))
     if filters.kind is not None:
         sample = sample.where(SearchEntry.kind == filters.kind)
-    sample = sample.limit(COUNT_CAP + 1).subquery()
+    counted = sample.limit(COUNT_CAP + 1).subquery()
     results.counts = {
         SearchKind(kind): count
         for kind, count in db.session.execute(
-            select(sample.c.kind, func.count()).group_by(sample.c.kind)
+            select(counted.c.kind, func.count()).group_by(counted.c.kind)
         )
     }
     if not results.total:
@@ -353,7 +355,7 @@ def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[i
         # kind and date as the driver gives them (no conversion per row; the date an ISO
         # string, ordered as the date). Dates are never null (app.search.index writes the
         # meeting's).
-        statement = match.candidates(
+        statement = match.candidates(  # type: ignore[misc]  # not None: see the loop
             limit,
             (
                 type_coerce(SearchEntry.kind, String),

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
@@ -239,7 +239,9 @@ class EmbeddedFont(GlyphAccumulatorFactory):
     signature); the font is read once here instead.
     """
 
-    def create_font_engine(self, writer: BasePdfFileWriter, obj_stream=None) -> GlyphAccumulator:
+    def create_font_engine(
+        self, writer: BasePdfFileWriter, obj_stream: Any = None
+    ) -> GlyphAccumulator:
         if obj_stream is None and writer.stream_xrefs and self.create_objstream_if_needed:
             obj_stream = writer.prepare_object_stream()
         return GlyphAccumulator(
