@@ -12,13 +12,13 @@ from app.accounts.permissions import (
     can_view_item_document,
     can_view_meeting,
     can_view_record,
-    is_member,
+    gets_signed_original,
 )
 from app.agenda.models import AgendaItemDocument
 from app.agenda.sentences import proposals
 from app.agenda.services import changes_after_kallelse
+from app.core.loading import HIDDEN, load, loaded
 from app.core.views import stored_pdf_response
-from app.extensions import db
 from app.justering import services as justering
 from app.meetings.models import Meeting, RecordStatus
 from app.publication import services as publication
@@ -28,16 +28,9 @@ from app.record.models import AttendanceRole
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
-def _viewable(meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_view_meeting(current_user, meeting):
-        abort(404)  # a non-public body's existence is not disclosed
-    return meeting
-
-
 @bp.get("/<int:meeting_id>")
-def show(meeting_id: int):
-    meeting = _viewable(meeting_id)
+@loaded("meeting_id", Meeting, can_view_meeting, refusal=HIDDEN)  # existence not disclosed
+def show(meeting: Meeting):
     meeting = meeting_with_details(meeting.id)  # items, decisions, attendance: a fixed count
     manager = can_manage_body(current_user, meeting.body)
     show_record = can_view_record(current_user, meeting)
@@ -50,7 +43,7 @@ def show(meeting_id: int):
         item.id: [link for link in item.documents if can_view_item_document(current_user, link)]
         for item in items
     }
-    inside = manager or is_member(current_user, meeting.body)
+    inside = gets_signed_original(current_user, meeting)
     # What changed in the handlingar after the kallelse: who, when, what (a title only where
     # the reader may read the document).
     changes = [
@@ -83,12 +76,10 @@ def show(meeting_id: int):
 
 
 @bp.get("/<int:meeting_id>/documents/<int:link_id>")
-def document(meeting_id: int, link_id: int):
+@loaded("meeting_id", Meeting, can_view_meeting, refusal=HIDDEN)
+def document(meeting: Meeting, link_id: int):
     """A beslutsunderlag as the meeting page links it, for whoever the page shows it to."""
-    meeting = _viewable(meeting_id)
-    link = db.get_or_404(AgendaItemDocument, link_id)
-    if link.item.meeting_id != meeting.id or not can_view_item_document(current_user, link):
-        abort(404)
-    if not link.document.has_file:
+    link = load(AgendaItemDocument, link_id, can_view_item_document, refusal=HIDDEN)
+    if link.item.meeting_id != meeting.id or not link.document.has_file:
         abort(404)
     return stored_pdf_response(link.document.sha256, link.document.filename or "dokument.pdf")

@@ -5,13 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.accounts import permissions
 from app.accounts.models import User
-from app.accounts.permissions import can_manage_body, can_view_body, can_view_record, is_member
 from app.agenda.models import AgendaItem, PlannedItem
 from app.bodies.models import Body, Membership
 from app.core.audit import AuditEntry
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
+from app.core.loading import HIDDEN, load, loaded
 from app.core.views import (
     confirmed_post,
     handle_form,
@@ -68,40 +69,17 @@ PARTS = {
 }
 
 
-def _managed_meeting(meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_manage_body(current_user, meeting.body):
-        abort(403)
-    return meeting
-
-
-def _managed_item(item_id: int) -> AgendaItem:
-    item = db.get_or_404(AgendaItem, item_id)
-    if not can_manage_body(current_user, item.meeting.body):
-        abort(403)
-    return item
-
-
-def _readable_record(meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_view_record(current_user, meeting) or meeting.record_status == RecordStatus.NONE:
-        abort(404)
-    return meeting
-
-
 # -- reading -----------------------------------------------------------------------------------
 
 
 @bp.get("/meetings/<int:meeting_id>/record")
-def show(meeting_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
-    manager = can_manage_body(current_user, meeting.body)
+@loaded("meeting_id", Meeting, permissions.can_open_record, refusal=HIDDEN)
+def show(meeting: Meeting):
+    manager = permissions.can_manage_meeting(current_user, meeting)
     justered = justering.justered_revision(meeting)
     if not manager and justered is not None:
         # Readers read the justerat record as it was signed, also while a rättelse is made.
-        if not can_view_body(current_user, meeting.body):
-            abort(404)
-        member = is_member(current_user, meeting.body)
+        member = permissions.gets_signed_original(current_user, meeting)
         return render_template(
             "record/show.html",
             meeting=meeting,
@@ -112,8 +90,6 @@ def show(meeting_id: int):
             member=member,
             revisions=justering.justered_revisions(meeting),
         )
-    if not manager:
-        meeting = _readable_record(meeting_id)
     meeting = meeting_with_details(meeting.id)  # items, decisions, attendance: a fixed count
     items = list(meeting.items) if manager else [i for i in meeting.items if i.is_public]
     context = {
@@ -122,7 +98,7 @@ def show(meeting_id: int):
         "record": record_view(meeting, items),
         "manager": manager,
         "revisions": justering.justered_revisions(meeting),
-        "member": manager or is_member(current_user, meeting.body),
+        "member": permissions.gets_signed_original(current_user, meeting),
     }
     if manager:
         context["rounds"] = justering.rounds_of(meeting)
@@ -157,25 +133,21 @@ def show(meeting_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/record.pdf")
-def pdf(meeting_id: int):
+@loaded("meeting_id", Meeting, permissions.can_open_record, refusal=HIDDEN)
+def pdf(meeting: Meeting):
     """The record as PDF: a draft for the secretary; once signed, the signed original for the
     secretary's side and the members, the public copy for everyone else."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    manager = can_manage_body(current_user, meeting.body)
+    manager = permissions.can_manage_meeting(current_user, meeting)
     justered = justering.justered_revision(meeting)
     if justered is not None and (meeting.record_status == RecordStatus.FINAL or not manager):
-        if not can_view_body(current_user, meeting.body):
-            abort(404)
-        internal = manager or is_member(current_user, meeting.body)
+        internal = permissions.gets_signed_original(current_user, meeting)
         sha = justered.signed_pdf_sha256 if internal else justered.public_pdf_sha256
         return stored_pdf_response(
             sha,
             f"{record_view(meeting, []).title.capitalize()} {meeting.file_stem}.pdf",
         )
-    if not manager:
-        meeting = _readable_record(meeting_id)
-    if meeting.record_status == RecordStatus.NONE:
-        abort(404)
+    if not permissions.can_read_record(current_user, meeting):
+        abort(404)  # not started, or (for readers) not final: no PDF to give
     open_round = justering.open_round(meeting)
     if open_round is not None:
         return redirect(url_for("justering.round_pdf", round_id=open_round.id))
@@ -187,12 +159,10 @@ def pdf(meeting_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/utdrag.pdf")
-def extract(meeting_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_manage_body(current_user, meeting.body):
-        meeting = _readable_record(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_view_record, refusal=HIDDEN)
+def extract(meeting: Meeting):
     wanted = {int(v) for v in request.args.getlist("item") if v.isdigit()}
-    inside = can_manage_body(current_user, meeting.body) or is_member(current_user, meeting.body)
+    inside = permissions.can_read_non_public_items(current_user, meeting)
     items = [item for item in meeting.items if item.id in wanted and (item.is_public or inside)]
     if not items:
         abort(404)
@@ -209,8 +179,8 @@ def extract(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/record/start")
 @login_required
 @confirmed_post
-def start(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def start(meeting: Meeting):
     return run_action(
         lambda: services.start_record(current_user, meeting),
         _(
@@ -224,8 +194,8 @@ def start(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/record/finalise")
 @login_required
 @confirmed_post
-def finalise(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def finalise(meeting: Meeting):
     # Rendering and signing take a while: a background job runs
     # justering.finalise_and_sign_minutes, which holds the rules.
     job = start_job(
@@ -259,8 +229,8 @@ def _details_form(meeting: Meeting, data=None) -> RecordDetailsForm:
 
 @bp.post("/meetings/<int:meeting_id>/record/details")
 @login_required
-def details(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def details(meeting: Meeting):
     form = _details_form(meeting, request.form)
     back = url_for(".show", meeting_id=meeting.id)
     if not form.validate():
@@ -315,8 +285,8 @@ def _attendance_form(meeting: Meeting, attendance: Attendance) -> AttendanceForm
 
 @bp.get("/meetings/<int:meeting_id>/attendance")
 @login_required
-def attendance(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def attendance(meeting: Meeting):
     add = AddAttendanceForm(prefix="add")
     present = {a.person_id for a in meeting.attendances}
     add.person_id.set_choices(
@@ -334,9 +304,9 @@ def attendance(meeting_id: int):
 
 @bp.post("/attendance/<int:attendance_id>")
 @login_required
-def update_attendance(attendance_id: int):
-    row = db.get_or_404(Attendance, attendance_id)
-    meeting = _managed_meeting(row.meeting_id)
+@loaded("attendance_id", Attendance, permissions.can_manage_attendance, into="row")
+def update_attendance(row: Attendance):
+    meeting = row.meeting
     form = _attendance_form(meeting, row)
     target = url_for(".attendance", meeting_id=meeting.id) + f"#a{row.id}"
     if not form.validate_on_submit():
@@ -356,9 +326,9 @@ def update_attendance(attendance_id: int):
 @bp.post("/attendance/<int:attendance_id>/remove")
 @login_required
 @confirmed_post
-def remove_attendance(attendance_id: int):
-    row = db.get_or_404(Attendance, attendance_id)
-    meeting = _managed_meeting(row.meeting_id)
+@loaded("attendance_id", Attendance, permissions.can_manage_attendance, into="row")
+def remove_attendance(row: Attendance):
+    meeting = row.meeting
     return run_action(
         lambda: services.remove_attendance(current_user, row),
         _("Removed from the attendance list."),
@@ -368,8 +338,8 @@ def remove_attendance(attendance_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/attendance/add")
 @login_required
-def add_attendance(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def add_attendance(meeting: Meeting):
     form = AddAttendanceForm(prefix="add")
     form.person_id.set_choices([(p.id, p.name) for p in db.session.scalars(select(Person))])
     target = url_for(".attendance", meeting_id=meeting.id)
@@ -444,8 +414,8 @@ def _history(item: AgendaItem) -> list[AuditEntry]:
 
 @bp.route("/items/<int:item_id>/record", methods=["GET", "POST"])
 @login_required
-def edit_item(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def edit_item(item: AgendaItem):
     meeting = item.meeting
     if meeting.record_status == RecordStatus.NONE:
         flash(_("Start the record first."), "error")
@@ -512,8 +482,8 @@ def _part_post(item: AgendaItem, kind: str, action):
 
 @bp.post("/items/<int:item_id>/motions")
 @login_required
-def add_motion(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_motion(item: AgendaItem):
     return _part_post(
         item,
         "motion",
@@ -525,8 +495,8 @@ def add_motion(item_id: int):
 
 @bp.post("/items/<int:item_id>/votes")
 @login_required
-def add_vote(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_vote(item: AgendaItem):
 
     def action(form: VoteForm) -> None:
         choices = {}
@@ -558,8 +528,8 @@ def add_vote(item_id: int):
 
 @bp.post("/items/<int:item_id>/reservations")
 @login_required
-def add_reservation(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_reservation(item: AgendaItem):
     return _part_post(
         item,
         "reservation",
@@ -571,8 +541,8 @@ def add_reservation(item_id: int):
 
 @bp.post("/items/<int:item_id>/recusals")
 @login_required
-def add_recusal(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_recusal(item: AgendaItem):
     return _part_post(
         item,
         "recusal",
@@ -584,8 +554,8 @@ def add_recusal(item_id: int):
 
 @bp.post("/items/<int:item_id>/notes")
 @login_required
-def add_note(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_note(item: AgendaItem):
     return _part_post(
         item,
         "note",
@@ -597,8 +567,8 @@ def add_note(item_id: int):
 
 @bp.post("/items/<int:item_id>/assignments")
 @login_required
-def add_assignment(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_assignment(item: AgendaItem):
     return _part_post(
         item,
         "assignment",
@@ -617,12 +587,11 @@ def add_assignment(item_id: int):
 @bp.post("/items/<int:item_id>/<kind>/<int:part_id>/remove")
 @login_required
 @confirmed_post
-def remove_part(item_id: int, kind: str, part_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def remove_part(item: AgendaItem, kind: str, part_id: int):
     model = PARTS.get(kind) or abort(404)
-    part = db.get_or_404(model, part_id)
-    if part.item_id != item.id:
-        abort(404)
+    # A part of another item is, seen from this one, not there.
+    part = load(model, part_id, lambda _user, part: part.item_id == item.id, refusal=HIDDEN)
     return run_action(
         lambda: services.remove_part(current_user, item, part),
         _("Removed."),
@@ -635,8 +604,8 @@ def remove_part(item_id: int, kind: str, part_id: int):
 
 @bp.post("/items/<int:item_id>/forward")
 @login_required
-def forward(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def forward(item: AgendaItem):
     form = ForwardForm(prefix="forward")
     form.meeting_id.set_choices([(m.id, "") for m in db.session.scalars(select(Meeting))])
     target = url_for(".edit_item", item_id=item.id)
@@ -656,17 +625,15 @@ def forward(item_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/report-minutes")
 @login_required
-def report_minutes(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def report_minutes(meeting: Meeting):
     form = ReportMinutesForm(prefix="report")
     form.item_id.set_choices([(i.id, "") for i in db.session.scalars(select(AgendaItem))])
     target = url_for(".show", meeting_id=meeting.id)
     if not form.validate_on_submit():
         flash(_("Choose an item."), "error")
         return redirect(target)
-    item = db.session.get(AgendaItem, form.item_id.data)
-    if not can_manage_body(current_user, item.meeting.body):
-        abort(403)
+    item = load(AgendaItem, form.item_id.data, permissions.can_manage_item)
     return run_action(
         lambda: services.add_minutes_to_item(current_user, meeting, item),
         _("The minutes were added as beslutsunderlag."),
@@ -677,11 +644,10 @@ def report_minutes(meeting_id: int):
 @bp.post("/planned/<int:planned_id>/attach")
 @login_required
 @confirmed_post
-def attach_planned(planned_id: int):
-    planned = db.get_or_404(PlannedItem, planned_id)
-    if not can_manage_body(current_user, db.session.get(Body, planned.body_id)):
-        abort(403)
-    item = _managed_item(request.form.get("item_id", type=int) or abort(400))
+@loaded("planned_id", PlannedItem, permissions.can_manage_planned)
+def attach_planned(planned: PlannedItem):
+    item_id = request.form.get("item_id", type=int) or abort(400)
+    item = load(AgendaItem, item_id, permissions.can_manage_item)
     return run_action(
         lambda: services.attach_planned_to_item(current_user, planned, item),
         _("The forwarded decision was attached to the item."),
