@@ -1,15 +1,13 @@
-from itertools import groupby
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.accounts import permissions
-from app.accounts.permissions import can_administer, can_subscribe, visible_bodies_clause
+from app.accounts.permissions import can_administer
 from app.bodies.forms import BodyForm, MembershipForm, TermForm
-from app.bodies.models import Body, Membership, MembershipKind, Term
+from app.bodies.models import Body, Membership, Term
+from app.bodies.pages import bodies_by_organisation, body_page
 from app.bodies.services import (
     create_body,
     create_membership,
@@ -21,8 +19,6 @@ from app.bodies.services import (
 from app.core.loading import HIDDEN, load, loaded
 from app.core.views import handle_form
 from app.extensions import db
-from app.meetings.models import Meeting
-from app.notifications.services import subscriptions_of
 from app.organisations.models import Organisation
 from app.people.models import Person
 
@@ -31,14 +27,9 @@ bp = Blueprint("bodies", __name__, url_prefix="/bodies")
 
 @bp.get("/")
 def index():
-    bodies = db.session.scalars(
-        select(Body)
-        .join(Body.organisation)
-        .where(visible_bodies_clause(current_user))
-        .order_by(Organisation.name, Body.name)
-    ).all()
-    by_organisation = [(o, list(bs)) for o, bs in groupby(bodies, key=lambda b: b.organisation)]
-    return render_template("bodies/index.html", by_organisation=by_organisation)
+    return render_template(
+        "bodies/index.html", by_organisation=bodies_by_organisation(current_user)
+    )
 
 
 @bp.get("/<int:body_id>")
@@ -48,46 +39,8 @@ def show(body: Body):
     if term_id := request.args.get("term", type=int):
         # Another body's term is, on this body's page, not there.
         term = load(Term, term_id, lambda _user, term: term.body_id == body.id, refusal=HIDDEN)
-    term = term or body.current_term()
-    memberships = []
-    if term is not None:
-        memberships = db.session.scalars(
-            select(Membership)
-            .where(Membership.term_id == term.id)
-            .options(selectinload(Membership.person), selectinload(Membership.organisation))
-            .join(Membership.person)
-            .order_by(
-                Membership.substitute_order.is_(None), Membership.substitute_order, Person.name
-            )
-        ).all()
-    seats = {
-        kind: [m for m in memberships if m.kind == kind]
-        for kind in MembershipKind
-        if any(m.kind == kind for m in memberships)
-    }
-    meetings = db.session.scalars(
-        select(Meeting)
-        .where(Meeting.body_id == body.id)
-        .order_by(Meeting.meeting_date.desc(), Meeting.start_time.desc())
-    ).all()
-    by_year = [(y, list(ms)) for y, ms in groupby(meetings, key=lambda m: m.meeting_date.year)]
-    children = [c for c in body.children if permissions.can_view_body(current_user, c)]
-    subscribable = can_subscribe(current_user, body)
-    return render_template(
-        "bodies/show.html",
-        body=body,
-        term=term,
-        seats=seats,
-        meetings_by_year=by_year,
-        children=children,
-        can_manage=permissions.can_manage_body(current_user, body),
-        can_subscribe=subscribable,
-        subscribed=[
-            topic for body_id, topic in subscriptions_of(current_user) if body_id == body.id
-        ]
-        if subscribable
-        else [],
-    )
+    page = body_page(current_user, body, term)
+    return render_template("bodies/show.html", **page.context())
 
 
 def _body_form(body: Body | None = None) -> BodyForm:

@@ -6,11 +6,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.accounts import permissions
-from app.accounts.models import User
 from app.agenda.models import AgendaItem, PlannedItem
-from app.bodies.models import Body, Membership
-from app.core.audit import AuditEntry
-from app.core.errors import DomainError
+from app.bodies.models import Membership
 from app.core.forms import ConfirmForm
 from app.core.loading import HIDDEN, load, loaded
 from app.core.views import (
@@ -28,10 +25,8 @@ from app.justering import services as justering
 from app.justering.forms import CorrectionForm
 from app.meetings.models import Meeting, RecordStatus
 from app.people.models import Person
-from app.publication import services as publication
-from app.record import services
+from app.record import pages, services
 from app.record.forms import (
-    BALLOT_CHOICES,
     AddAttendanceForm,
     AssignmentForm,
     AttendanceForm,
@@ -44,12 +39,11 @@ from app.record.forms import (
     ReportMinutesForm,
     ReservationForm,
     VoteForm,
+    ballots_form,
 )
-from app.record.loading import meeting_with_details
 from app.record.models import (
     Attendance,
     AttendanceRole,
-    BallotChoice,
     Motion,
     ProtocolNote,
     Recusal,
@@ -75,61 +69,30 @@ PARTS = {
 @bp.get("/meetings/<int:meeting_id>/record")
 @loaded("meeting_id", Meeting, permissions.can_open_record, refusal=HIDDEN)
 def show(meeting: Meeting):
-    manager = permissions.can_manage_meeting(current_user, meeting)
-    justered = justering.justered_revision(meeting)
-    if not manager and justered is not None:
-        # Readers read the justerat record as it was signed, also while a rättelse is made.
-        member = permissions.gets_signed_original(current_user, meeting)
-        return render_template(
-            "record/show.html",
-            meeting=meeting,
-            record=record_view(meeting, []),
-            frozen=justered.record_html if member else justered.public_html,
-            in_correction=meeting.record_status != RecordStatus.FINAL,
-            manager=False,
-            member=member,
-            revisions=justering.justered_revisions(meeting),
+    page = pages.record_page(current_user, meeting)
+    return render_template("record/show.html", **page.context(), **_work_forms(page))
+
+
+def _work_forms(page: pages.RecordPage) -> dict:
+    """The forms of the secretary's work on the record page."""
+    if not page.manager:
+        return {}
+    meeting = page.meeting
+    forms: dict = {"correction_form": CorrectionForm()}
+    if page.details_editable:
+        forms["details_form"] = _details_form(meeting)
+    if page.anslag:
+        forms["anslag_url"] = url_for("publication.anslag", meeting_id=meeting.id)
+    if page.report_targets is not None:
+        report = ReportMinutesForm(prefix="report")
+        report.item_id.set_choices(
+            [
+                (i.id, f"{i.meeting.meeting_date.isoformat()} {i.display_number} {i.title}")
+                for i in page.report_targets
+            ]
         )
-    meeting = meeting_with_details(meeting.id)  # items, decisions, attendance: a fixed count
-    items = list(meeting.items) if manager else [i for i in meeting.items if i.is_public]
-    context = {
-        "meeting": meeting,
-        "items": items,
-        "record": record_view(meeting, items),
-        "manager": manager,
-        "revisions": justering.justered_revisions(meeting),
-        "member": permissions.gets_signed_original(current_user, meeting),
-    }
-    if manager:
-        context["rounds"] = justering.rounds_of(meeting)
-        context["open_round"] = justering.open_round(meeting)
-        context["revision"] = justering.current_revision(meeting)
-        context["deadline"] = justering.deadline_status(meeting)
-        context["correction_form"] = CorrectionForm()
-        if meeting.record_status == RecordStatus.DRAFT:
-            context["details_form"] = _details_form(meeting)
-        if publication.can_post(meeting) or publication.postings_of(meeting):
-            context["anslag_url"] = url_for("publication.anslag", meeting_id=meeting.id)
-        context["problems"] = (
-            services.record_problems(meeting) if meeting.record_status != RecordStatus.NONE else []
-        )
-        parent = meeting.body.parent
-        if parent is not None and meeting.record_status == RecordStatus.FINAL:
-            report = ReportMinutesForm(prefix="report")
-            later = db.session.scalars(
-                select(AgendaItem)
-                .join(AgendaItem.meeting)
-                .where(Meeting.body_id == parent.id, Meeting.meeting_date >= meeting.meeting_date)
-                .order_by(Meeting.meeting_date, AgendaItem.position)
-            )
-            report.item_id.set_choices(
-                [
-                    (i.id, f"{i.meeting.meeting_date.isoformat()} {i.display_number} {i.title}")
-                    for i in later
-                ]
-            )
-            context["report"] = report
-    return render_template("record/show.html", **context)
+        forms["report"] = report
+    return forms
 
 
 @bp.get("/meetings/<int:meeting_id>/record.pdf")
@@ -363,14 +326,9 @@ def _people_choices(people: list[Person]) -> list[tuple[int, str]]:
     return [(p.id, p.name_with_party) for p in people]
 
 
-def _part_forms(item: AgendaItem) -> dict:
-    meeting = item.meeting
-    present = [a.person for a in meeting.attendances]
-    voting = [a.person for a in meeting.attendances if a.role == AttendanceRole.VOTING]
-    substitutes = [
-        a.person for a in meeting.attendances if a.role == AttendanceRole.SUBSTITUTE_NOT_SERVING
-    ]
-    serving = services.serving_at(meeting, item)
+def _part_forms(parts: dict) -> dict:
+    """The forms that add a part to an item's record, choosing from ``parts``
+    (``pages.item_parts``, or the ``ItemPage``'s values of the same names)."""
     forms = {
         "motion": MotionForm(prefix="motion"),
         "vote": VoteForm(prefix="vote"),
@@ -379,37 +337,58 @@ def _part_forms(item: AgendaItem) -> dict:
         "note": ProtocolNoteForm(prefix="note"),
         "assignment": AssignmentForm(prefix="assignment"),
     }
-    forms["motion"].person_id.set_choices(_people_choices(present))
-    forms["reservation"].person_id.set_choices(_people_choices(serving))
-    forms["recusal"].person_id.set_choices(_people_choices(voting))
-    forms["recusal"].substitute_id.set_choices(_people_choices(substitutes))
-    forms["note"].person_id.set_choices(_people_choices(present))
-    forms["assignment"].assignee_body_id.set_choices(
-        [(b.id, b.name) for b in db.session.scalars(select(Body).order_by(Body.name))]
-    )
-    later = db.session.scalars(
-        select(Meeting)
-        .where(Meeting.body_id == meeting.body_id, Meeting.meeting_date > meeting.meeting_date)
-        .order_by(Meeting.meeting_date)
-    )
+    forms["motion"].person_id.set_choices(_people_choices(parts["present"]))
+    forms["reservation"].person_id.set_choices(_people_choices(parts["serving"]))
+    forms["recusal"].person_id.set_choices(_people_choices(parts["voting"]))
+    forms["recusal"].substitute_id.set_choices(_people_choices(parts["substitutes"]))
+    forms["note"].person_id.set_choices(_people_choices(parts["present"]))
+    forms["assignment"].assignee_body_id.set_choices([(b.id, b.name) for b in parts["bodies"]])
     forms["assignment"].due_meeting_id.set_choices(
-        [(m.id, m.meeting_date.isoformat()) for m in later]
+        [(m.id, m.meeting_date.isoformat()) for m in parts["later_meetings"]]
     )
-    return {"forms": forms, "serving": serving}
+    return forms
 
 
-def _history(item: AgendaItem) -> list[AuditEntry]:
-    ids = [("AgendaItem", item.id)]
-    if item.decision is not None:
-        ids.append(("Decision", item.decision.id))
-    entries = []
-    for object_type, object_id in ids:
-        entries += db.session.scalars(
-            select(AuditEntry).where(
-                AuditEntry.object_type == object_type, AuditEntry.object_id == object_id
-            )
-        ).all()
-    return sorted(entries, key=lambda e: e.at, reverse=True)
+def _item_page(item: AgendaItem, **posted) -> dict:
+    """Everything the item's record page renders: ``posted`` (the vote form and its ballots,
+    as typed) stand in for the empty forms of the same names."""
+    page = pages.item_page(item)
+    meeting = page.meeting
+    forms = _part_forms(vars(page))
+    if "vote" in posted:
+        forms["vote"] = posted["vote"]
+    forward = None
+    if page.forward_targets is not None:
+        forward = ForwardForm(prefix="forward")
+        forward.meeting_id.set_choices(
+            [(m.id, f"{m.heading} {m.meeting_date.isoformat()}") for m in page.forward_targets]
+        )
+    return {
+        "record": item.decision,
+        "item": item,
+        "meeting": meeting,
+        "view": page.view,
+        "quorum": page.quorum,
+        "history": page.history,
+        "actors": page.actors,
+        "confirm": ConfirmForm(),
+        "forward": forward,
+        "forms": forms,
+        "ballots": posted.get("ballots") or ballots_form(page.serving, formdata=None),
+        "serving": page.serving,
+        "title": _("Record of item %(number)s", number=services.record_number(item)),
+        "cancel_url": url_for(".show", meeting_id=meeting.id),
+    }
+
+
+def _decision_form(item: AgendaItem, **kwargs) -> DecisionForm:
+    decision = item.decision
+    form = DecisionForm(obj=decision, **kwargs)
+    if request.method == "GET" or kwargs.get("formdata", True) is None:
+        form.is_withdrawn.data = item.is_withdrawn
+        if decision is None or not decision.notes:
+            form.notes.data = (decision.notes if decision else None) or item.summary
+    return form
 
 
 @bp.route("/items/<int:item_id>/record", methods=["GET", "POST"])
@@ -423,53 +402,19 @@ def edit_item(item: AgendaItem):
     if meeting.record_status == RecordStatus.FINAL:
         flash(_("The record is final and can no longer change."), "error")
         return redirect(url_for(".show", meeting_id=meeting.id))
-    decision = item.decision
-    form = DecisionForm(obj=decision)
-    if request.method == "GET":
-        form.is_withdrawn.data = item.is_withdrawn
-        if decision is None or not decision.notes:
-            form.notes.data = (decision.notes if decision else None) or item.summary
-    parts = _part_forms(item)
-    forward = None
-    if meeting.body.parent is not None:
-        forward = ForwardForm(prefix="forward")
-        targets = db.session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.body_id == meeting.body.parent_id,
-                Meeting.meeting_date >= meeting.meeting_date,
-            )
-            .order_by(Meeting.meeting_date)
-        )
-        forward.meeting_id.set_choices(
-            [(m.id, f"{m.heading} {m.meeting_date.isoformat()}") for m in targets]
-        )
-
+    form = _decision_form(item)
     return handle_form(
         form,
         lambda data: services.update_decision(current_user, item, form.version.data, **data),
-        template="record/item.html",
-        record=decision,
-        item=item,
-        meeting=meeting,
-        view=record_view(meeting, [item]),
-        quorum=services.has_quorum(meeting, item),
-        ballot_choices=BALLOT_CHOICES,
-        history=_history(item),
-        actors={u.id: u for u in db.session.scalars(select(User))},
-        confirm=ConfirmForm(),
-        forward=forward,
-        title=_("Record of item %(number)s", number=services.record_number(item)),
-        cancel_url=url_for(".show", meeting_id=meeting.id),
         success_url=lambda d: url_for(".show", meeting_id=meeting.id) + f"#item-{item.id}",
         success_message=_("The record of the item was saved."),
-        **parts,
+        template="record/item.html",
+        **_item_page(item),
     )
 
 
 def _part_post(item: AgendaItem, kind: str, action):
-    forms = _part_forms(item)["forms"]
-    form = forms[kind]
+    form = _part_forms(pages.item_parts(item))[kind]
     target = url_for(".edit_item", item_id=item.id) + f"#{kind}"
     if not form.validate_on_submit():
         errors = "; ".join(
@@ -497,33 +442,32 @@ def add_motion(item: AgendaItem):
 @login_required
 @loaded("item_id", AgendaItem, permissions.can_manage_item)
 def add_vote(item: AgendaItem):
-
-    def action(form: VoteForm) -> None:
-        choices = {}
-        for person in services.serving_at(item.meeting, item):
-            value = request.form.get(f"ballot-{person.id}")
-            if value:
-                try:
-                    choices[person.id] = BallotChoice(value)
-                except ValueError:
-                    raise DomainError(
-                        _("Choose how %(name)s voted from the list.", name=person.name)
-                    ) from None
-        services.add_vote(
+    """A vote: what yes and no stand for, each serving member's vote (open) or the counts
+    (closed). A wrong value is shown on the item's page with everything typed kept."""
+    form = VoteForm(prefix="vote")
+    ballots = ballots_form(services.serving_at(item.meeting, item))
+    if not (form.validate_on_submit() & ballots.validate()):  # both, to mark every error
+        flash(_("Please correct the errors marked below."), "error")
+        decision_form = _decision_form(item, formdata=None)
+        page = _item_page(item, vote=form, ballots=ballots)
+        return render_template("record/item.html", form=decision_form, conflict=None, **page), 422
+    return run_action(
+        lambda: services.add_vote(
             current_user,
             item,
             question=form.question.data,
             is_open=form.is_open.data,
-            choices=choices,
+            choices=ballots.choices(),
             counts=(
                 form.closed_yes.data or 0,
                 form.closed_no.data or 0,
                 form.closed_abstain.data or 0,
             ),
             outcome=form.outcome.data,
-        )
-
-    return _part_post(item, "vote", action)
+        ),
+        _("Saved."),
+        url_for(".edit_item", item_id=item.id) + "#vote",
+    )
 
 
 @bp.post("/items/<int:item_id>/reservations")
