@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.accounts import permissions
 from app.accounts.models import User
 from app.agenda.models import AgendaItem
-from app.bodies.models import Body
+from app.bodies.models import Body, Membership
 from app.core.audit import AuditEntry
 from app.extensions import db
 from app.justering import services as justering
@@ -185,3 +185,24 @@ def _history(item: AgendaItem) -> list[AuditEntry]:
             )
         ).all()
     return sorted(entries, key=lambda e: e.at, reverse=True)
+
+
+# -- the attendance list ---------------------------------------------------------------------
+
+
+def people_not_present(meeting: Meeting) -> list[Person]:
+    """Everyone who can be added to the attendance list, by name."""
+    present = {a.person_id for a in meeting.attendances}
+    people = db.session.scalars(select(Person).order_by(Person.name))
+    return [p for p in people if p.id not in present]
+
+
+def replaceable_people(meeting: Meeting) -> list[Person]:
+    """Whom someone on the attendance list may replace (ersätter): those on the list and
+    everyone with a seat in the body, by name."""
+    seated = {a.person.id: a.person for a in meeting.attendances}
+    for membership in db.session.scalars(
+        select(Membership).where(Membership.body_id == meeting.body_id)
+    ):
+        seated.setdefault(membership.person_id, membership.person)
+    return sorted(seated.values(), key=lambda p: p.name)

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from app.accounts import permissions
 from app.agenda.models import AgendaItem, PlannedItem
-from app.bodies.models import Membership
 from app.core.forms import ConfirmForm
 from app.core.loading import HIDDEN, load, loaded
 from app.core.views import (
@@ -224,21 +223,12 @@ def details(meeting: Meeting):
 # -- attendance ---------------------------------------------------------------------------------
 
 
-def _attendance_form(meeting: Meeting, attendance: Attendance) -> AttendanceForm:
+def _attendance_form(
+    meeting: Meeting, attendance: Attendance, replaceable: list[Person]
+) -> AttendanceForm:
     form = AttendanceForm(prefix=f"a{attendance.id}", obj=attendance)
-    others = [a.person for a in meeting.attendances if a.id != attendance.id]
-    seated = {p.id: p for p in others}
-
-    for membership in db.session.scalars(
-        select(Membership).where(Membership.body_id == meeting.body_id)
-    ):
-        seated.setdefault(membership.person_id, membership.person)
     form.replaces_id.set_choices(
-        [
-            (p.id, p.name_with_party)
-            for p in sorted(seated.values(), key=lambda p: p.name)
-            if p.id != attendance.person_id
-        ]
+        [(p.id, p.name_with_party) for p in replaceable if p.id != attendance.person_id]
     )
     item_choices = [(i.id, f"{i.display_number} {i.title}") for i in meeting.items]
     form.from_item_id.set_choices(item_choices)
@@ -251,15 +241,14 @@ def _attendance_form(meeting: Meeting, attendance: Attendance) -> AttendanceForm
 @loaded("meeting_id", Meeting, permissions.can_manage_meeting)
 def attendance(meeting: Meeting):
     add = AddAttendanceForm(prefix="add")
-    present = {a.person_id for a in meeting.attendances}
     add.person_id.set_choices(
         [
             (p.id, p.name_with_party + (f" – {p.title}" if p.title else ""))
-            for p in db.session.scalars(select(Person).order_by(Person.name))
-            if p.id not in present
+            for p in pages.people_not_present(meeting)
         ]
     )
-    rows = [(a, _attendance_form(meeting, a)) for a in meeting.attendances]
+    replaceable = pages.replaceable_people(meeting)
+    rows = [(a, _attendance_form(meeting, a, replaceable)) for a in meeting.attendances]
     return render_template(
         "record/attendance.html", meeting=meeting, rows=rows, add=add, confirm=ConfirmForm()
     )
@@ -270,7 +259,7 @@ def attendance(meeting: Meeting):
 @loaded("attendance_id", Attendance, permissions.can_manage_attendance, into="row")
 def update_attendance(row: Attendance):
     meeting = row.meeting
-    form = _attendance_form(meeting, row)
+    form = _attendance_form(meeting, row, pages.replaceable_people(meeting))
     target = url_for(".attendance", meeting_id=meeting.id) + f"#a{row.id}"
     if not form.validate_on_submit():
         flash(_("Please correct the errors marked below."), "error")
@@ -374,7 +363,9 @@ def _item_page(item: AgendaItem, **posted) -> dict:
         "confirm": ConfirmForm(),
         "forward": forward,
         "forms": forms,
-        "ballots": posted.get("ballots") or ballots_form(page.serving, formdata=None),
+        "ballots": posted["ballots"]
+        if "ballots" in posted
+        else ballots_form(page.serving, formdata=None),
         "serving": page.serving,
         "title": _("Record of item %(number)s", number=services.record_number(item)),
         "cancel_url": url_for(".show", meeting_id=meeting.id),
@@ -447,6 +438,8 @@ def add_vote(item: AgendaItem):
     form = VoteForm(prefix="vote")
     ballots = ballots_form(services.serving_at(item.meeting, item))
     if not (form.validate_on_submit() & ballots.validate()):  # both, to mark every error
+        if item.meeting.record_status in (RecordStatus.NONE, RecordStatus.FINAL):
+            return redirect(url_for(".edit_item", item_id=item.id))  # which says why not
         flash(_("Please correct the errors marked below."), "error")
         decision_form = _decision_form(item, formdata=None)
         page = _item_page(item, vote=form, ballots=ballots)
