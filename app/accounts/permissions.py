@@ -13,13 +13,15 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import aliased
 
-from app.agenda.models import AgendaItem
-from app.bodies.models import Body, Membership, MembershipFunction, MembershipKind
+from app.agenda.models import AgendaItem, PlannedItem
+from app.bodies.models import Body, Membership, MembershipFunction, MembershipKind, Term
 from app.cases.models import Confidentiality, Document
 from app.core.dates import local_today
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
+from app.justering.models import JusteringRound, RecordRevision, Signoff
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
+from app.record.models import Attendance
 
 SEATED_KINDS = (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE, MembershipKind.CO_OPTED)
 
@@ -254,11 +256,6 @@ def readable_decisions_clause(user: object):
     )
 
 
-def can_view_assignment(user: object, assignment: "Assignment") -> bool:  # noqa: F821
-    """An uppdrag is read where the decision that gave it is read."""
-    return can_view_decision(user, assignment.decision)
-
-
 def can_subscribe(user: object, body: Body) -> bool:
     """Anyone logged in may ask for email notices of a body she may see."""
     if hasattr(user, "_get_current_object"):
@@ -356,3 +353,80 @@ def can_retry_job(user: object, job: Job, kind: Any) -> bool:
     the original action's rule, which each kind of job names (``kind.may_start``; the caller
     passes the job's kind, app.jobs.services.kind_of, which its domain package registered)."""
     return job.status == JobStatus.FAILED and can_view_job(user, job) and kind.may_start(user, job)
+
+
+# -- record-level checks for app.core.loading (views-d) ----------------------------------------
+# Each is (user, record) -> bool, for @loaded / load in the views of bodies, meetings, record
+# and justering.
+
+
+def can_manage_meeting(user: object, meeting: Meeting) -> bool:
+    """A meeting's agenda, attendance and record are the work of its body's secretaries."""
+    return can_manage_body(user, meeting.body)
+
+
+def can_manage_item(user: object, item: AgendaItem) -> bool:
+    return can_manage_meeting(user, item.meeting)
+
+
+def can_manage_attendance(user: object, attendance: Attendance) -> bool:
+    return can_manage_meeting(user, attendance.meeting)
+
+
+def can_manage_planned(user: object, planned: PlannedItem) -> bool:
+    """A planned topic (a forwarded decision waiting) is the work of its body's secretaries."""
+    return can_manage_body(user, db.session.get(Body, planned.body_id))
+
+
+def can_manage_term(user: object, term: Term) -> bool:
+    return can_manage_body(user, term.body)
+
+
+def can_manage_membership(user: object, membership: Membership) -> bool:
+    return can_manage_body(user, membership.body)
+
+
+def can_read_record(user: object, meeting: Meeting) -> bool:
+    """The record as it stands (page, PDF): once started, for whoever ``can_view_record``."""
+    return meeting.record_status != RecordStatus.NONE and can_view_record(user, meeting)
+
+
+def has_justered_record(meeting: Meeting) -> bool:
+    """Whether a revision of the record is justerat (signed by all)."""
+    justered = select(RecordRevision.id).where(
+        RecordRevision.meeting_id == meeting.id, RecordRevision.justered_at.is_not(None)
+    )
+    return db.session.scalar(justered.limit(1)) is not None
+
+
+def can_open_record(user: object, meeting: Meeting) -> bool:
+    """The record page and PDF: the secretary's side always (a draft, or one not started, too);
+    readers a record they ``can_read_record``, and a justerat record wherever they see the body,
+    also while a rättelse of it is drafted."""
+    if can_view_record(user, meeting):
+        return True
+    return can_view_body(user, meeting.body) and has_justered_record(meeting)
+
+
+def gets_signed_original(user: object, meeting: Meeting) -> bool:
+    """The signed original of a justerat record (its PDF, its page as signed) stays internal:
+    the body's secretaries (and admins) and its members. Everyone else gets the public copy."""
+    return can_manage_body(user, meeting.body) or is_member(user, meeting.body)
+
+
+def can_read_non_public_items(user: object, meeting: Meeting) -> bool:
+    """Items marked non-public, in an utdrag: the body's secretaries and members."""
+    return can_manage_body(user, meeting.body) or is_member(user, meeting.body)
+
+
+def can_view_round(user: object, justering: JusteringRound) -> bool:
+    """A justering round: the secretary's side and the round's own signatories; nobody else."""
+    if can_manage_body(user, justering.meeting.body):
+        return True
+    person_id = getattr(user, "person_id", None)
+    return person_id is not None and any(s.person_id == person_id for s in justering.signoffs)
+
+
+def is_own_signoff(user: object, signoff: Signoff) -> bool:
+    """A signatory answers (approves, rejects) only her own signoff."""
+    return getattr(user, "person_id", None) == signoff.person_id

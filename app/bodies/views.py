@@ -1,20 +1,13 @@
-from itertools import groupby
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from app.accounts.permissions import (
-    can_administer,
-    can_manage_body,
-    can_subscribe,
-    can_view_body,
-    visible_bodies_clause,
-)
+from app.accounts import permissions
+from app.accounts.permissions import can_administer
 from app.bodies.forms import BodyForm, MembershipForm, TermForm
-from app.bodies.models import Body, Membership, MembershipKind, Term
+from app.bodies.models import Body, Membership, Term
+from app.bodies.pages import bodies_by_organisation, body_page
 from app.bodies.services import (
     create_body,
     create_membership,
@@ -23,90 +16,31 @@ from app.bodies.services import (
     update_membership,
     update_term,
 )
+from app.core.loading import HIDDEN, load, loaded
 from app.core.views import handle_form
 from app.extensions import db
-from app.meetings.models import Meeting
-from app.notifications.services import subscriptions_of
 from app.organisations.models import Organisation
 from app.people.models import Person
 
 bp = Blueprint("bodies", __name__, url_prefix="/bodies")
 
 
-def _load_viewable(body_id: int) -> Body:
-    body = db.get_or_404(Body, body_id)
-    if not can_view_body(current_user, body):
-        abort(404)  # a non-public body's existence is not disclosed
-    return body
-
-
-def _load_manageable(body_id: int) -> Body:
-    body = db.get_or_404(Body, body_id)
-    if not can_manage_body(current_user, body):
-        abort(403)
-    return body
-
-
 @bp.get("/")
 def index():
-    bodies = db.session.scalars(
-        select(Body)
-        .join(Body.organisation)
-        .where(visible_bodies_clause(current_user))
-        .order_by(Organisation.name, Body.name)
-    ).all()
-    by_organisation = [(o, list(bs)) for o, bs in groupby(bodies, key=lambda b: b.organisation)]
-    return render_template("bodies/index.html", by_organisation=by_organisation)
+    return render_template(
+        "bodies/index.html", by_organisation=bodies_by_organisation(current_user)
+    )
 
 
 @bp.get("/<int:body_id>")
-def show(body_id: int):
-    body = _load_viewable(body_id)
+@loaded("body_id", Body, permissions.can_view_body, refusal=HIDDEN)  # existence not disclosed
+def show(body: Body):
     term = None
-    if request.args.get("term", type=int):
-        term = db.session.get(Term, request.args.get("term", type=int))
-        if term is None or term.body_id != body.id:
-            abort(404)
-    term = term or body.current_term()
-    memberships = []
-    if term is not None:
-        memberships = db.session.scalars(
-            select(Membership)
-            .where(Membership.term_id == term.id)
-            .options(selectinload(Membership.person), selectinload(Membership.organisation))
-            .join(Membership.person)
-            .order_by(
-                Membership.substitute_order.is_(None), Membership.substitute_order, Person.name
-            )
-        ).all()
-    seats = {
-        kind: [m for m in memberships if m.kind == kind]
-        for kind in MembershipKind
-        if any(m.kind == kind for m in memberships)
-    }
-    meetings = db.session.scalars(
-        select(Meeting)
-        .where(Meeting.body_id == body.id)
-        .order_by(Meeting.meeting_date.desc(), Meeting.start_time.desc())
-    ).all()
-    by_year = [(y, list(ms)) for y, ms in groupby(meetings, key=lambda m: m.meeting_date.year)]
-    children = [child for child in body.children if can_view_body(current_user, child)]
-    subscribable = can_subscribe(current_user, body)
-    return render_template(
-        "bodies/show.html",
-        body=body,
-        term=term,
-        seats=seats,
-        meetings_by_year=by_year,
-        children=children,
-        can_manage=can_manage_body(current_user, body),
-        can_subscribe=subscribable,
-        subscribed=[
-            topic for body_id, topic in subscriptions_of(current_user) if body_id == body.id
-        ]
-        if subscribable
-        else [],
-    )
+    if term_id := request.args.get("term", type=int):
+        # Another body's term is, on this body's page, not there.
+        term = load(Term, term_id, lambda _user, term: term.body_id == body.id, refusal=HIDDEN)
+    page = body_page(current_user, body, term)
+    return render_template("bodies/show.html", **page.context())
 
 
 def _body_form(body: Body | None = None) -> BodyForm:
@@ -140,8 +74,8 @@ def new():
 
 @bp.route("/<int:body_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(body_id: int):
-    body = _load_manageable(body_id)
+@loaded("body_id", Body, permissions.can_manage_body)
+def edit(body: Body):
     form = _body_form(body)
     return handle_form(
         form,
@@ -157,8 +91,8 @@ def edit(body_id: int):
 
 @bp.route("/<int:body_id>/terms/new", methods=["GET", "POST"])
 @login_required
-def new_term(body_id: int):
-    body = _load_manageable(body_id)
+@loaded("body_id", Body, permissions.can_manage_body)
+def new_term(body: Body):
     return handle_form(
         TermForm(),
         lambda data: create_term(current_user, body, **data),
@@ -172,9 +106,8 @@ def new_term(body_id: int):
 
 @bp.route("/terms/<int:term_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_term(term_id: int):
-    term = db.get_or_404(Term, term_id)
-    _load_manageable(term.body_id)
+@loaded("term_id", Term, permissions.can_manage_term)
+def edit_term(term: Term):
     form = TermForm(obj=term)
     return handle_form(
         form,
@@ -204,8 +137,8 @@ def _membership_form(body: Body, membership: Membership | None = None) -> Member
 
 @bp.route("/<int:body_id>/memberships/new", methods=["GET", "POST"])
 @login_required
-def new_membership(body_id: int):
-    body = _load_manageable(body_id)
+@loaded("body_id", Body, permissions.can_manage_body)
+def new_membership(body: Body):
     if not body.terms:
         flash(_("Add a term before seating members."), "info")
         return redirect(url_for(".new_term", body_id=body.id))
@@ -222,9 +155,9 @@ def new_membership(body_id: int):
 
 @bp.route("/memberships/<int:membership_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_membership(membership_id: int):
-    membership = db.get_or_404(Membership, membership_id)
-    body = _load_manageable(membership.body_id)
+@loaded("membership_id", Membership, permissions.can_manage_membership)
+def edit_membership(membership: Membership):
+    body = membership.body
     form = _membership_form(body, membership)
     return handle_form(
         form,

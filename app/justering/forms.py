@@ -1,3 +1,5 @@
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SubmitField, TextAreaField
@@ -6,7 +8,16 @@ from wtforms.validators import DataRequired, Length
 from app.core.forms import Form, strip
 
 
-class RejectForm(Form):
+class _AnswerForm(Form):
+    """A form that edits no versioned record, run by ``app.core.views.handle_form``: its data,
+    without the token and the button, is what the service takes."""
+
+    def data_for_service(self) -> dict[str, Any]:
+        skip = {"csrf_token", "submit"}
+        return {name: field.data for name, field in self._fields.items() if name not in skip}
+
+
+class RejectForm(_AnswerForm):
     comment = TextAreaField(
         _l("What must be changed"),
         filters=[strip],
@@ -15,7 +26,7 @@ class RejectForm(Form):
     submit = SubmitField(_l("Reject and send back to the secretary"))
 
 
-class CorrectionForm(Form):
+class CorrectionForm(_AnswerForm):
     reason = TextAreaField(
         _l("Reason for the rättelse"),
         filters=[strip],

@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.accounts.permissions import can_manage_body, can_view_body, is_member
+from app.accounts import permissions
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
-from app.core.views import confirmed_post, pdf_response, stored_pdf_response
+from app.core.loading import loaded
+from app.core.views import confirmed_post, handle_form, pdf_response, stored_pdf_response
 from app.extensions import db
 from app.jobs.services import active_job, start_job
 from app.jobs.views import follow_job
@@ -23,39 +24,13 @@ from app.record.rendering import record_view
 bp = Blueprint("justering", __name__)
 
 
-def _managed_meeting(meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_manage_body(current_user, meeting.body):
-        abort(403)
-    return meeting
-
-
-def _visible_round(round_id: int) -> JusteringRound:
-    """The secretary's side and the round's own signatories see a round; nobody else."""
-    justering = db.get_or_404(JusteringRound, round_id)
-    person_id = getattr(current_user, "person_id", None)
-    if not (
-        can_manage_body(current_user, justering.meeting.body)
-        or any(s.person_id == person_id for s in justering.signoffs)
-    ):
-        abort(403)
-    return justering
-
-
-def _own_signoff(signoff_id: int) -> Signoff:
-    signoff = db.get_or_404(Signoff, signoff_id)
-    if getattr(current_user, "person_id", None) != signoff.person_id:
-        abort(403)
-    return signoff
-
-
 @bp.post("/meetings/<int:meeting_id>/justering")
 @login_required
 @confirmed_post
-def send(meeting_id: int):
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def send(meeting: Meeting):
     """The secretary signs and sends: a refusal is said at once; rendering and signing run as
     a background job (justering.send_to_justering holds the rules and checks them again)."""
-    meeting = _managed_meeting(meeting_id)
     try:
         services.check_sendable(current_user, meeting)
     except DomainError as error:
@@ -74,31 +49,34 @@ def send(meeting_id: int):
 
 @bp.get("/justering/<int:round_id>")
 @login_required
-def review(round_id: int, reject_form: RejectForm | None = None):
-    justering = _visible_round(round_id)
-    meeting = justering.meeting
-    mine = next(
-        (s for s in justering.signoffs if s.person_id == getattr(current_user, "person_id", None)),
-        None,
-    )
-    items = list(meeting.items)
+@loaded("round_id", JusteringRound, permissions.can_view_round, into="justering")
+def review(justering: JusteringRound):
     return render_template(
-        "justering/review.html",
-        justering=justering,
-        meeting=meeting,
-        items=items,
-        record=record_view(meeting, items),
-        mine=mine,
-        deadline=services.deadline_status(meeting),
-        reject_form=reject_form or RejectForm(),
-        confirm=ConfirmForm(),
+        "justering/review.html", reject_form=RejectForm(), **_review_context(justering)
     )
+
+
+def _review_context(justering: JusteringRound) -> dict:
+    """The round's page: the record as sent, and the reader's own signoff if she has one."""
+    meeting = justering.meeting
+    items = list(meeting.items)
+    return {
+        "justering": justering,
+        "meeting": meeting,
+        "items": items,
+        "view": record_view(meeting, items),
+        "mine": next(
+            (s for s in justering.signoffs if permissions.is_own_signoff(current_user, s)), None
+        ),
+        "deadline": services.deadline_status(meeting),
+        "confirm": ConfirmForm(),
+    }
 
 
 @bp.get("/justering/<int:round_id>.pdf")
 @login_required
-def round_pdf(round_id: int):
-    justering = _visible_round(round_id)
+@loaded("round_id", JusteringRound, permissions.can_view_round, into="justering")
+def round_pdf(justering: JusteringRound):
     return pdf_response(
         services.round_pdf(justering),
         f"Protokoll {justering.meeting.file_stem} justering {justering.number}.pdf",
@@ -108,10 +86,10 @@ def round_pdf(round_id: int):
 @bp.post("/justering/signoffs/<int:signoff_id>/approve")
 @login_required
 @confirmed_post
-def approve(signoff_id: int):
+@loaded("signoff_id", Signoff, permissions.is_own_signoff)
+def approve(signoff: Signoff):
     """A signatory approves: a refusal is said at once; her signature is made by a background
     job (justering.approve holds the rules and checks them again)."""
-    signoff = _own_signoff(signoff_id)
     try:
         services.check_answerable(current_user, signoff)
     except DomainError as error:
@@ -134,61 +112,49 @@ def _simultaneous() -> str:
 
 @bp.post("/justering/signoffs/<int:signoff_id>/reject")
 @login_required
-def reject(signoff_id: int):
-    signoff = _own_signoff(signoff_id)
+@loaded("signoff_id", Signoff, permissions.is_own_signoff)
+def reject(signoff: Signoff):
     form = RejectForm()
-    if form.validate_on_submit():
+
+    def save(data: dict) -> None:
         try:
-            services.reject(current_user, signoff, comment=form.comment.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            services.reject(current_user, signoff, **data)
+            db.session.flush()  # a signatory who answered at the same moment shows here
         except StaleDataError:
-            db.session.rollback()
-            flash(_simultaneous(), "error")
-        else:
-            flash(_("The protokoll is sent back to the secretary with your comment."), "success")
-            return redirect(url_for(".review", round_id=signoff.round_id))
-    else:
-        flash(_("Please correct the errors marked below."), "error")
-    return review(signoff.round_id, reject_form=form), 422
+            raise DomainError(_simultaneous()) from None
+
+    return handle_form(
+        form,
+        save,
+        template="justering/review.html",
+        success_url=lambda _result: url_for(".review", round_id=signoff.round_id),
+        success_message=_("The protokoll is sent back to the secretary with your comment."),
+        reject_form=form,
+        **_review_context(signoff.round),
+    )
 
 
 @bp.route("/meetings/<int:meeting_id>/rattelse", methods=["GET", "POST"])
 @login_required
-def correction(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
-    form = CorrectionForm()
-    if form.validate_on_submit():
-        try:
-            services.start_correction(current_user, meeting, reason=form.reason.data)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.field == "reason":
-                form.reason.errors = [*form.reason.errors, error.message]
-            else:
-                flash(error.message, "error")
-        else:
-            flash(
-                _("The rättelse is open: correct the record and send it to justering again."),
-                "success",
-            )
-            return redirect(url_for("record.show", meeting_id=meeting.id))
-    elif form.is_submitted():
-        flash(_("Please correct the errors marked below."), "error")
-    status = 422 if form.is_submitted() else 200
-    return render_template("justering/correction.html", meeting=meeting, form=form), status
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def correction(meeting: Meeting):
+    return handle_form(
+        CorrectionForm(),
+        lambda data: services.start_correction(current_user, meeting, **data),
+        template="justering/correction.html",
+        success_url=lambda _result: url_for("record.show", meeting_id=meeting.id),
+        success_message=_(
+            "The rättelse is open: correct the record and send it to justering again."
+        ),
+        meeting=meeting,
+    )
 
 
 @bp.get("/meetings/<int:meeting_id>/record/<int:number>/original.pdf")
 @login_required
-def signed_original(meeting_id: int, number: int):
+@loaded("meeting_id", Meeting, permissions.gets_signed_original)
+def signed_original(meeting: Meeting, number: int):
     """The signed original stays internal: the secretary's side and the body's members."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not (can_manage_body(current_user, meeting.body) or is_member(current_user, meeting.body)):
-        abort(403)
     revision = db.session.query(RecordRevision).filter_by(meeting_id=meeting.id, number=number)
     revision = revision.first()
     if revision is None or not revision.signed_pdf_sha256 or revision.justered_at is None:
@@ -219,7 +185,7 @@ def verify():
     readable = (
         archived is not None
         # A justerat record is readable by all who see its body, also during a rättelse.
-        and can_view_body(current_user, archived.meeting.body)
+        and permissions.can_view_body(current_user, archived.meeting.body)
     )
     status = 422 if form.is_submitted() and result is None else 200
     return render_template(

@@ -1,3 +1,5 @@
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -8,7 +10,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core.forms import (
     Form,
@@ -17,6 +19,7 @@ from app.core.forms import (
     OptionalTextAreaField,
     RecordForm,
 )
+from app.people.models import Person
 from app.record.models import AttendanceRole, BallotChoice, MotionKind
 
 
@@ -72,6 +75,45 @@ class VoteForm(Form):
 
 
 BALLOT_CHOICES = [("", "—"), *[(c.value, c.printed) for c in BallotChoice]]
+
+
+class BallotsForm(Form):
+    """How each serving member voted in an open vote: one choice per member, posted as
+    ``ballot-<person id>`` beside the ``VoteForm`` (whose token it shares). Built per vote by
+    ``ballots_form``."""
+
+    class Meta:
+        csrf = False
+
+    def choices(self) -> dict[int, BallotChoice]:
+        """The person id and vote of each member whose vote was chosen."""
+        return {int(f.short_name): BallotChoice(f.data) for f in self if f.data}
+
+
+def _ballot_chosen(form: Form, field: SelectField) -> None:
+    if field.data and field.data not in {value for value, _label in BALLOT_CHOICES}:
+        raise ValidationError(_l("Choose how %(name)s voted from the list.", name=field.label.text))
+
+
+def ballots_form(serving: list[Person], **kwargs: Any) -> BallotsForm:
+    """A ``BallotsForm`` with a choice for each of ``serving`` (labelled with her name);
+    ``kwargs`` go to the form (``formdata=None`` for an empty one on a page posted to)."""
+
+    class Ballots(BallotsForm):
+        pass
+
+    for person in serving:
+        setattr(
+            Ballots,
+            str(person.id),
+            SelectField(
+                person.name_with_party,
+                choices=lambda: BALLOT_CHOICES,  # (a list of tuples is deprecated)
+                validate_choice=False,  # _ballot_chosen says whose vote is wrong
+                validators=[_ballot_chosen],
+            ),
+        )
+    return Ballots(prefix="ballot", **kwargs)
 
 
 class ReservationForm(Form):

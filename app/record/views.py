@@ -5,13 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.accounts.models import User
-from app.accounts.permissions import can_manage_body, can_view_body, can_view_record, is_member
+from app.accounts import permissions
 from app.agenda.models import AgendaItem, PlannedItem
-from app.bodies.models import Body, Membership
-from app.core.audit import AuditEntry
-from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
+from app.core.loading import HIDDEN, load, loaded
 from app.core.views import (
     confirmed_post,
     handle_form,
@@ -27,10 +24,8 @@ from app.justering import services as justering
 from app.justering.forms import CorrectionForm
 from app.meetings.models import Meeting, RecordStatus
 from app.people.models import Person
-from app.publication import services as publication
-from app.record import services
+from app.record import pages, services
 from app.record.forms import (
-    BALLOT_CHOICES,
     AddAttendanceForm,
     AssignmentForm,
     AttendanceForm,
@@ -43,12 +38,11 @@ from app.record.forms import (
     ReportMinutesForm,
     ReservationForm,
     VoteForm,
+    ballots_form,
 )
-from app.record.loading import meeting_with_details
 from app.record.models import (
     Attendance,
     AttendanceRole,
-    BallotChoice,
     Motion,
     ProtocolNote,
     Recusal,
@@ -68,114 +62,54 @@ PARTS = {
 }
 
 
-def _managed_meeting(meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_manage_body(current_user, meeting.body):
-        abort(403)
-    return meeting
-
-
-def _managed_item(item_id: int) -> AgendaItem:
-    item = db.get_or_404(AgendaItem, item_id)
-    if not can_manage_body(current_user, item.meeting.body):
-        abort(403)
-    return item
-
-
-def _readable_record(meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_view_record(current_user, meeting) or meeting.record_status == RecordStatus.NONE:
-        abort(404)
-    return meeting
-
-
 # -- reading -----------------------------------------------------------------------------------
 
 
 @bp.get("/meetings/<int:meeting_id>/record")
-def show(meeting_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
-    manager = can_manage_body(current_user, meeting.body)
-    justered = justering.justered_revision(meeting)
-    if not manager and justered is not None:
-        # Readers read the justerat record as it was signed, also while a rättelse is made.
-        if not can_view_body(current_user, meeting.body):
-            abort(404)
-        member = is_member(current_user, meeting.body)
-        return render_template(
-            "record/show.html",
-            meeting=meeting,
-            record=record_view(meeting, []),
-            frozen=justered.record_html if member else justered.public_html,
-            in_correction=meeting.record_status != RecordStatus.FINAL,
-            manager=False,
-            member=member,
-            revisions=justering.justered_revisions(meeting),
+@loaded("meeting_id", Meeting, permissions.can_open_record, refusal=HIDDEN)
+def show(meeting: Meeting):
+    page = pages.record_page(current_user, meeting)
+    return render_template("record/show.html", **page.context(), **_work_forms(page))
+
+
+def _work_forms(page: pages.RecordPage) -> dict:
+    """The forms of the secretary's work on the record page."""
+    if not page.manager:
+        return {}
+    meeting = page.meeting
+    forms: dict = {"correction_form": CorrectionForm()}
+    if page.details_editable:
+        forms["details_form"] = _details_form(meeting)
+    if page.anslag:
+        forms["anslag_url"] = url_for("publication.anslag", meeting_id=meeting.id)
+    if page.report_targets is not None:
+        report = ReportMinutesForm(prefix="report")
+        report.item_id.set_choices(
+            [
+                (i.id, f"{i.meeting.meeting_date.isoformat()} {i.display_number} {i.title}")
+                for i in page.report_targets
+            ]
         )
-    if not manager:
-        meeting = _readable_record(meeting_id)
-    meeting = meeting_with_details(meeting.id)  # items, decisions, attendance: a fixed count
-    items = list(meeting.items) if manager else [i for i in meeting.items if i.is_public]
-    context = {
-        "meeting": meeting,
-        "items": items,
-        "record": record_view(meeting, items),
-        "manager": manager,
-        "revisions": justering.justered_revisions(meeting),
-        "member": manager or is_member(current_user, meeting.body),
-    }
-    if manager:
-        context["rounds"] = justering.rounds_of(meeting)
-        context["open_round"] = justering.open_round(meeting)
-        context["revision"] = justering.current_revision(meeting)
-        context["deadline"] = justering.deadline_status(meeting)
-        context["correction_form"] = CorrectionForm()
-        if meeting.record_status == RecordStatus.DRAFT:
-            context["details_form"] = _details_form(meeting)
-        if publication.can_post(meeting) or publication.postings_of(meeting):
-            context["anslag_url"] = url_for("publication.anslag", meeting_id=meeting.id)
-        context["problems"] = (
-            services.record_problems(meeting) if meeting.record_status != RecordStatus.NONE else []
-        )
-        parent = meeting.body.parent
-        if parent is not None and meeting.record_status == RecordStatus.FINAL:
-            report = ReportMinutesForm(prefix="report")
-            later = db.session.scalars(
-                select(AgendaItem)
-                .join(AgendaItem.meeting)
-                .where(Meeting.body_id == parent.id, Meeting.meeting_date >= meeting.meeting_date)
-                .order_by(Meeting.meeting_date, AgendaItem.position)
-            )
-            report.item_id.set_choices(
-                [
-                    (i.id, f"{i.meeting.meeting_date.isoformat()} {i.display_number} {i.title}")
-                    for i in later
-                ]
-            )
-            context["report"] = report
-    return render_template("record/show.html", **context)
+        forms["report"] = report
+    return forms
 
 
 @bp.get("/meetings/<int:meeting_id>/record.pdf")
-def pdf(meeting_id: int):
+@loaded("meeting_id", Meeting, permissions.can_open_record, refusal=HIDDEN)
+def pdf(meeting: Meeting):
     """The record as PDF: a draft for the secretary; once signed, the signed original for the
     secretary's side and the members, the public copy for everyone else."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    manager = can_manage_body(current_user, meeting.body)
+    manager = permissions.can_manage_meeting(current_user, meeting)
     justered = justering.justered_revision(meeting)
     if justered is not None and (meeting.record_status == RecordStatus.FINAL or not manager):
-        if not can_view_body(current_user, meeting.body):
-            abort(404)
-        internal = manager or is_member(current_user, meeting.body)
+        internal = permissions.gets_signed_original(current_user, meeting)
         sha = justered.signed_pdf_sha256 if internal else justered.public_pdf_sha256
         return stored_pdf_response(
             sha,
             f"{record_view(meeting, []).title.capitalize()} {meeting.file_stem}.pdf",
         )
-    if not manager:
-        meeting = _readable_record(meeting_id)
-    if meeting.record_status == RecordStatus.NONE:
-        abort(404)
+    if not permissions.can_read_record(current_user, meeting):
+        abort(404)  # not started, or (for readers) not final: no PDF to give
     open_round = justering.open_round(meeting)
     if open_round is not None:
         return redirect(url_for("justering.round_pdf", round_id=open_round.id))
@@ -187,12 +121,10 @@ def pdf(meeting_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/utdrag.pdf")
-def extract(meeting_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_manage_body(current_user, meeting.body):
-        meeting = _readable_record(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_view_record, refusal=HIDDEN)
+def extract(meeting: Meeting):
     wanted = {int(v) for v in request.args.getlist("item") if v.isdigit()}
-    inside = can_manage_body(current_user, meeting.body) or is_member(current_user, meeting.body)
+    inside = permissions.can_read_non_public_items(current_user, meeting)
     items = [item for item in meeting.items if item.id in wanted and (item.is_public or inside)]
     if not items:
         abort(404)
@@ -209,8 +141,8 @@ def extract(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/record/start")
 @login_required
 @confirmed_post
-def start(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def start(meeting: Meeting):
     return run_action(
         lambda: services.start_record(current_user, meeting),
         _(
@@ -224,8 +156,8 @@ def start(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/record/finalise")
 @login_required
 @confirmed_post
-def finalise(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def finalise(meeting: Meeting):
     # Rendering and signing take a while: a background job runs
     # justering.finalise_and_sign_minutes, which holds the rules.
     job = start_job(
@@ -259,8 +191,8 @@ def _details_form(meeting: Meeting, data=None) -> RecordDetailsForm:
 
 @bp.post("/meetings/<int:meeting_id>/record/details")
 @login_required
-def details(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def details(meeting: Meeting):
     form = _details_form(meeting, request.form)
     back = url_for(".show", meeting_id=meeting.id)
     if not form.validate():
@@ -291,21 +223,12 @@ def details(meeting_id: int):
 # -- attendance ---------------------------------------------------------------------------------
 
 
-def _attendance_form(meeting: Meeting, attendance: Attendance) -> AttendanceForm:
+def _attendance_form(
+    meeting: Meeting, attendance: Attendance, replaceable: list[Person]
+) -> AttendanceForm:
     form = AttendanceForm(prefix=f"a{attendance.id}", obj=attendance)
-    others = [a.person for a in meeting.attendances if a.id != attendance.id]
-    seated = {p.id: p for p in others}
-
-    for membership in db.session.scalars(
-        select(Membership).where(Membership.body_id == meeting.body_id)
-    ):
-        seated.setdefault(membership.person_id, membership.person)
     form.replaces_id.set_choices(
-        [
-            (p.id, p.name_with_party)
-            for p in sorted(seated.values(), key=lambda p: p.name)
-            if p.id != attendance.person_id
-        ]
+        [(p.id, p.name_with_party) for p in replaceable if p.id != attendance.person_id]
     )
     item_choices = [(i.id, f"{i.display_number} {i.title}") for i in meeting.items]
     form.from_item_id.set_choices(item_choices)
@@ -315,18 +238,17 @@ def _attendance_form(meeting: Meeting, attendance: Attendance) -> AttendanceForm
 
 @bp.get("/meetings/<int:meeting_id>/attendance")
 @login_required
-def attendance(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def attendance(meeting: Meeting):
     add = AddAttendanceForm(prefix="add")
-    present = {a.person_id for a in meeting.attendances}
     add.person_id.set_choices(
         [
             (p.id, p.name_with_party + (f" – {p.title}" if p.title else ""))
-            for p in db.session.scalars(select(Person).order_by(Person.name))
-            if p.id not in present
+            for p in pages.people_not_present(meeting)
         ]
     )
-    rows = [(a, _attendance_form(meeting, a)) for a in meeting.attendances]
+    replaceable = pages.replaceable_people(meeting)
+    rows = [(a, _attendance_form(meeting, a, replaceable)) for a in meeting.attendances]
     return render_template(
         "record/attendance.html", meeting=meeting, rows=rows, add=add, confirm=ConfirmForm()
     )
@@ -334,10 +256,10 @@ def attendance(meeting_id: int):
 
 @bp.post("/attendance/<int:attendance_id>")
 @login_required
-def update_attendance(attendance_id: int):
-    row = db.get_or_404(Attendance, attendance_id)
-    meeting = _managed_meeting(row.meeting_id)
-    form = _attendance_form(meeting, row)
+@loaded("attendance_id", Attendance, permissions.can_manage_attendance, into="row")
+def update_attendance(row: Attendance):
+    meeting = row.meeting
+    form = _attendance_form(meeting, row, pages.replaceable_people(meeting))
     target = url_for(".attendance", meeting_id=meeting.id) + f"#a{row.id}"
     if not form.validate_on_submit():
         flash(_("Please correct the errors marked below."), "error")
@@ -356,9 +278,9 @@ def update_attendance(attendance_id: int):
 @bp.post("/attendance/<int:attendance_id>/remove")
 @login_required
 @confirmed_post
-def remove_attendance(attendance_id: int):
-    row = db.get_or_404(Attendance, attendance_id)
-    meeting = _managed_meeting(row.meeting_id)
+@loaded("attendance_id", Attendance, permissions.can_manage_attendance, into="row")
+def remove_attendance(row: Attendance):
+    meeting = row.meeting
     return run_action(
         lambda: services.remove_attendance(current_user, row),
         _("Removed from the attendance list."),
@@ -368,8 +290,8 @@ def remove_attendance(attendance_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/attendance/add")
 @login_required
-def add_attendance(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def add_attendance(meeting: Meeting):
     form = AddAttendanceForm(prefix="add")
     form.person_id.set_choices([(p.id, p.name) for p in db.session.scalars(select(Person))])
     target = url_for(".attendance", meeting_id=meeting.id)
@@ -393,14 +315,9 @@ def _people_choices(people: list[Person]) -> list[tuple[int, str]]:
     return [(p.id, p.name_with_party) for p in people]
 
 
-def _part_forms(item: AgendaItem) -> dict:
-    meeting = item.meeting
-    present = [a.person for a in meeting.attendances]
-    voting = [a.person for a in meeting.attendances if a.role == AttendanceRole.VOTING]
-    substitutes = [
-        a.person for a in meeting.attendances if a.role == AttendanceRole.SUBSTITUTE_NOT_SERVING
-    ]
-    serving = services.serving_at(meeting, item)
+def _part_forms(parts: dict) -> dict:
+    """The forms that add a part to an item's record, choosing from ``parts``
+    (``pages.item_parts``, or the ``ItemPage``'s values of the same names)."""
     forms = {
         "motion": MotionForm(prefix="motion"),
         "vote": VoteForm(prefix="vote"),
@@ -409,43 +326,66 @@ def _part_forms(item: AgendaItem) -> dict:
         "note": ProtocolNoteForm(prefix="note"),
         "assignment": AssignmentForm(prefix="assignment"),
     }
-    forms["motion"].person_id.set_choices(_people_choices(present))
-    forms["reservation"].person_id.set_choices(_people_choices(serving))
-    forms["recusal"].person_id.set_choices(_people_choices(voting))
-    forms["recusal"].substitute_id.set_choices(_people_choices(substitutes))
-    forms["note"].person_id.set_choices(_people_choices(present))
-    forms["assignment"].assignee_body_id.set_choices(
-        [(b.id, b.name) for b in db.session.scalars(select(Body).order_by(Body.name))]
-    )
-    later = db.session.scalars(
-        select(Meeting)
-        .where(Meeting.body_id == meeting.body_id, Meeting.meeting_date > meeting.meeting_date)
-        .order_by(Meeting.meeting_date)
-    )
+    forms["motion"].person_id.set_choices(_people_choices(parts["present"]))
+    forms["reservation"].person_id.set_choices(_people_choices(parts["serving"]))
+    forms["recusal"].person_id.set_choices(_people_choices(parts["voting"]))
+    forms["recusal"].substitute_id.set_choices(_people_choices(parts["substitutes"]))
+    forms["note"].person_id.set_choices(_people_choices(parts["present"]))
+    forms["assignment"].assignee_body_id.set_choices([(b.id, b.name) for b in parts["bodies"]])
     forms["assignment"].due_meeting_id.set_choices(
-        [(m.id, m.meeting_date.isoformat()) for m in later]
+        [(m.id, m.meeting_date.isoformat()) for m in parts["later_meetings"]]
     )
-    return {"forms": forms, "serving": serving}
+    return forms
 
 
-def _history(item: AgendaItem) -> list[AuditEntry]:
-    ids = [("AgendaItem", item.id)]
-    if item.decision is not None:
-        ids.append(("Decision", item.decision.id))
-    entries = []
-    for object_type, object_id in ids:
-        entries += db.session.scalars(
-            select(AuditEntry).where(
-                AuditEntry.object_type == object_type, AuditEntry.object_id == object_id
-            )
-        ).all()
-    return sorted(entries, key=lambda e: e.at, reverse=True)
+def _item_page(item: AgendaItem, **posted) -> dict:
+    """Everything the item's record page renders: ``posted`` (the vote form and its ballots,
+    as typed) stand in for the empty forms of the same names."""
+    page = pages.item_page(item)
+    meeting = page.meeting
+    forms = _part_forms(vars(page))
+    if "vote" in posted:
+        forms["vote"] = posted["vote"]
+    forward = None
+    if page.forward_targets is not None:
+        forward = ForwardForm(prefix="forward")
+        forward.meeting_id.set_choices(
+            [(m.id, f"{m.heading} {m.meeting_date.isoformat()}") for m in page.forward_targets]
+        )
+    return {
+        "record": item.decision,
+        "item": item,
+        "meeting": meeting,
+        "view": page.view,
+        "quorum": page.quorum,
+        "history": page.history,
+        "actors": page.actors,
+        "confirm": ConfirmForm(),
+        "forward": forward,
+        "forms": forms,
+        "ballots": posted["ballots"]
+        if "ballots" in posted
+        else ballots_form(page.serving, formdata=None),
+        "serving": page.serving,
+        "title": _("Record of item %(number)s", number=services.record_number(item)),
+        "cancel_url": url_for(".show", meeting_id=meeting.id),
+    }
+
+
+def _decision_form(item: AgendaItem, **kwargs) -> DecisionForm:
+    decision = item.decision
+    form = DecisionForm(obj=decision, **kwargs)
+    if request.method == "GET" or kwargs.get("formdata", True) is None:
+        form.is_withdrawn.data = item.is_withdrawn
+        if decision is None or not decision.notes:
+            form.notes.data = (decision.notes if decision else None) or item.summary
+    return form
 
 
 @bp.route("/items/<int:item_id>/record", methods=["GET", "POST"])
 @login_required
-def edit_item(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def edit_item(item: AgendaItem):
     meeting = item.meeting
     if meeting.record_status == RecordStatus.NONE:
         flash(_("Start the record first."), "error")
@@ -453,53 +393,19 @@ def edit_item(item_id: int):
     if meeting.record_status == RecordStatus.FINAL:
         flash(_("The record is final and can no longer change."), "error")
         return redirect(url_for(".show", meeting_id=meeting.id))
-    decision = item.decision
-    form = DecisionForm(obj=decision)
-    if request.method == "GET":
-        form.is_withdrawn.data = item.is_withdrawn
-        if decision is None or not decision.notes:
-            form.notes.data = (decision.notes if decision else None) or item.summary
-    parts = _part_forms(item)
-    forward = None
-    if meeting.body.parent is not None:
-        forward = ForwardForm(prefix="forward")
-        targets = db.session.scalars(
-            select(Meeting)
-            .where(
-                Meeting.body_id == meeting.body.parent_id,
-                Meeting.meeting_date >= meeting.meeting_date,
-            )
-            .order_by(Meeting.meeting_date)
-        )
-        forward.meeting_id.set_choices(
-            [(m.id, f"{m.heading} {m.meeting_date.isoformat()}") for m in targets]
-        )
-
+    form = _decision_form(item)
     return handle_form(
         form,
         lambda data: services.update_decision(current_user, item, form.version.data, **data),
-        template="record/item.html",
-        record=decision,
-        item=item,
-        meeting=meeting,
-        view=record_view(meeting, [item]),
-        quorum=services.has_quorum(meeting, item),
-        ballot_choices=BALLOT_CHOICES,
-        history=_history(item),
-        actors={u.id: u for u in db.session.scalars(select(User))},
-        confirm=ConfirmForm(),
-        forward=forward,
-        title=_("Record of item %(number)s", number=services.record_number(item)),
-        cancel_url=url_for(".show", meeting_id=meeting.id),
         success_url=lambda d: url_for(".show", meeting_id=meeting.id) + f"#item-{item.id}",
         success_message=_("The record of the item was saved."),
-        **parts,
+        template="record/item.html",
+        **_item_page(item),
     )
 
 
 def _part_post(item: AgendaItem, kind: str, action):
-    forms = _part_forms(item)["forms"]
-    form = forms[kind]
+    form = _part_forms(pages.item_parts(item))[kind]
     target = url_for(".edit_item", item_id=item.id) + f"#{kind}"
     if not form.validate_on_submit():
         errors = "; ".join(
@@ -512,8 +418,8 @@ def _part_post(item: AgendaItem, kind: str, action):
 
 @bp.post("/items/<int:item_id>/motions")
 @login_required
-def add_motion(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_motion(item: AgendaItem):
     return _part_post(
         item,
         "motion",
@@ -525,41 +431,42 @@ def add_motion(item_id: int):
 
 @bp.post("/items/<int:item_id>/votes")
 @login_required
-def add_vote(item_id: int):
-    item = _managed_item(item_id)
-
-    def action(form: VoteForm) -> None:
-        choices = {}
-        for person in services.serving_at(item.meeting, item):
-            value = request.form.get(f"ballot-{person.id}")
-            if value:
-                try:
-                    choices[person.id] = BallotChoice(value)
-                except ValueError:
-                    raise DomainError(
-                        _("Choose how %(name)s voted from the list.", name=person.name)
-                    ) from None
-        services.add_vote(
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_vote(item: AgendaItem):
+    """A vote: what yes and no stand for, each serving member's vote (open) or the counts
+    (closed). A wrong value is shown on the item's page with everything typed kept."""
+    form = VoteForm(prefix="vote")
+    ballots = ballots_form(services.serving_at(item.meeting, item))
+    if not (form.validate_on_submit() & ballots.validate()):  # both, to mark every error
+        if item.meeting.record_status in (RecordStatus.NONE, RecordStatus.FINAL):
+            return redirect(url_for(".edit_item", item_id=item.id))  # which says why not
+        flash(_("Please correct the errors marked below."), "error")
+        decision_form = _decision_form(item, formdata=None)
+        page = _item_page(item, vote=form, ballots=ballots)
+        return render_template("record/item.html", form=decision_form, conflict=None, **page), 422
+    return run_action(
+        lambda: services.add_vote(
             current_user,
             item,
             question=form.question.data,
             is_open=form.is_open.data,
-            choices=choices,
+            choices=ballots.choices(),
             counts=(
                 form.closed_yes.data or 0,
                 form.closed_no.data or 0,
                 form.closed_abstain.data or 0,
             ),
             outcome=form.outcome.data,
-        )
-
-    return _part_post(item, "vote", action)
+        ),
+        _("Saved."),
+        url_for(".edit_item", item_id=item.id) + "#vote",
+    )
 
 
 @bp.post("/items/<int:item_id>/reservations")
 @login_required
-def add_reservation(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_reservation(item: AgendaItem):
     return _part_post(
         item,
         "reservation",
@@ -571,8 +478,8 @@ def add_reservation(item_id: int):
 
 @bp.post("/items/<int:item_id>/recusals")
 @login_required
-def add_recusal(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_recusal(item: AgendaItem):
     return _part_post(
         item,
         "recusal",
@@ -584,8 +491,8 @@ def add_recusal(item_id: int):
 
 @bp.post("/items/<int:item_id>/notes")
 @login_required
-def add_note(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_note(item: AgendaItem):
     return _part_post(
         item,
         "note",
@@ -597,8 +504,8 @@ def add_note(item_id: int):
 
 @bp.post("/items/<int:item_id>/assignments")
 @login_required
-def add_assignment(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def add_assignment(item: AgendaItem):
     return _part_post(
         item,
         "assignment",
@@ -617,12 +524,11 @@ def add_assignment(item_id: int):
 @bp.post("/items/<int:item_id>/<kind>/<int:part_id>/remove")
 @login_required
 @confirmed_post
-def remove_part(item_id: int, kind: str, part_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def remove_part(item: AgendaItem, kind: str, part_id: int):
     model = PARTS.get(kind) or abort(404)
-    part = db.get_or_404(model, part_id)
-    if part.item_id != item.id:
-        abort(404)
+    # A part of another item is, seen from this one, not there.
+    part = load(model, part_id, lambda _user, part: part.item_id == item.id, refusal=HIDDEN)
     return run_action(
         lambda: services.remove_part(current_user, item, part),
         _("Removed."),
@@ -635,8 +541,8 @@ def remove_part(item_id: int, kind: str, part_id: int):
 
 @bp.post("/items/<int:item_id>/forward")
 @login_required
-def forward(item_id: int):
-    item = _managed_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def forward(item: AgendaItem):
     form = ForwardForm(prefix="forward")
     form.meeting_id.set_choices([(m.id, "") for m in db.session.scalars(select(Meeting))])
     target = url_for(".edit_item", item_id=item.id)
@@ -656,17 +562,15 @@ def forward(item_id: int):
 
 @bp.post("/meetings/<int:meeting_id>/report-minutes")
 @login_required
-def report_minutes(meeting_id: int):
-    meeting = _managed_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def report_minutes(meeting: Meeting):
     form = ReportMinutesForm(prefix="report")
     form.item_id.set_choices([(i.id, "") for i in db.session.scalars(select(AgendaItem))])
     target = url_for(".show", meeting_id=meeting.id)
     if not form.validate_on_submit():
         flash(_("Choose an item."), "error")
         return redirect(target)
-    item = db.session.get(AgendaItem, form.item_id.data)
-    if not can_manage_body(current_user, item.meeting.body):
-        abort(403)
+    item = load(AgendaItem, form.item_id.data, permissions.can_manage_item)
     return run_action(
         lambda: services.add_minutes_to_item(current_user, meeting, item),
         _("The minutes were added as beslutsunderlag."),
@@ -677,11 +581,10 @@ def report_minutes(meeting_id: int):
 @bp.post("/planned/<int:planned_id>/attach")
 @login_required
 @confirmed_post
-def attach_planned(planned_id: int):
-    planned = db.get_or_404(PlannedItem, planned_id)
-    if not can_manage_body(current_user, db.session.get(Body, planned.body_id)):
-        abort(403)
-    item = _managed_item(request.form.get("item_id", type=int) or abort(400))
+@loaded("planned_id", PlannedItem, permissions.can_manage_planned)
+def attach_planned(planned: PlannedItem):
+    item_id = request.form.get("item_id", type=int) or abort(400)
+    item = load(AgendaItem, item_id, permissions.can_manage_item)
     return run_action(
         lambda: services.attach_planned_to_item(current_user, planned, item),
         _("The forwarded decision was attached to the item."),
