@@ -71,13 +71,31 @@ def app() -> Iterator[Flask]:
         db.engine.dispose()
 
 
+def _tables_with_rows(connection: sa.Connection) -> list[sa.Table]:
+    """The tables that hold a row, in dependency order: one statement for all of them."""
+    tables = db.metadata.sorted_tables
+    probes = sa.union_all(
+        *(
+            sa.select(sa.literal(index).label("t")).where(sa.exists().select_from(table))
+            for index, table in enumerate(tables)
+        )
+    )
+    return [tables[index] for index in sorted(connection.scalars(probes))]
+
+
+def _empty_tables(connection: sa.Connection) -> None:
+    """Delete every row of every table that has any (bulk statements: the retention guard sits
+    on the ORM session's flush, so audit entries and justerade records go too)."""
+    for table in reversed(_tables_with_rows(connection)):
+        connection.execute(table.delete())
+
+
 @pytest.fixture(autouse=True)
 def _clean_database(app: Flask) -> Iterator[None]:
     yield
     with app.app_context():
         db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
+        _empty_tables(db.session.connection())
         db.session.commit()
 
 
@@ -135,14 +153,70 @@ def login(app: Flask) -> Callable[..., None]:
     return do_login
 
 
+# The demo's rows, table by table, as the first load in this process left them (see ``demo``).
+_demo_rows: dict[str, list[dict[str, Any]]] = {}
+
+
 @pytest.fixture
 def demo(app: Flask) -> None:
-    """The demo data loaded from the seeds, with the demo accounts."""
+    """The demo data loaded from the seeds, with the demo accounts.
+
+    Loading the YAML takes a second or more and 150 tests need it: each process loads it once
+    into its empty database and keeps every table's rows; later tests get the same rows back
+    by bulk inserts (ids included; PostgreSQL's sequences are then set past them). Every test
+    still starts from exactly the demo, whatever the one before changed, as ``_clean_database``
+    empties the tables after each. The demo writes no stored files. Should a test have added
+    rows before this fixture runs, the demo is loaded the slow way on top of them, as before.
+    """
     from app.demo.loader import load_demo
 
     with app.app_context():
+        connection = db.session.connection()
+        if _demo_rows and not _tables_with_rows(connection):
+            _restore_rows(connection, _demo_rows)
+            db.session.commit()
+            return
+        fresh = not _tables_with_rows(connection)
         load_demo()
         db.session.commit()
+        if fresh:
+            _demo_rows.update(_snapshot_rows(db.session.connection()))
+            db.session.commit()
+
+
+def _snapshot_rows(connection: sa.Connection) -> dict[str, list[dict[str, Any]]]:
+    rows = {}
+    for table in _tables_with_rows(connection):
+        order = list(table.primary_key.columns) or list(table.columns)
+        rows[table.name] = [
+            dict(row) for row in connection.execute(sa.select(table).order_by(*order)).mappings()
+        ]
+    return rows
+
+
+def _restore_rows(connection: sa.Connection, rows: dict[str, list[dict[str, Any]]]) -> None:
+    postgresql = connection.dialect.name == "postgresql"
+    sequences = []
+    for table in db.metadata.sorted_tables:
+        table_rows = rows.get(table.name)
+        if not table_rows:
+            continue
+        if postgresql:
+            # One multi-row statement per table: PostgreSQL checks foreign keys at its end, so
+            # a row may name a parent of the same table inserted after it.
+            connection.execute(table.insert().values(table_rows))
+            column = table.autoincrement_column
+            if column is not None:
+                sequences.append(
+                    sa.func.setval(
+                        sa.func.pg_get_serial_sequence(table.name, column.name),
+                        sa.select(sa.func.max(column)).scalar_subquery(),
+                    )
+                )
+        else:
+            connection.execute(table.insert(), table_rows)
+    if sequences:
+        connection.execute(sa.select(*sequences))
 
 
 DEMO_PASSWORD = "sekretariat-demo"

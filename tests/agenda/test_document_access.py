@@ -22,7 +22,15 @@ from app.documents.render import render_pdf
 from app.documents.storage import store_bytes
 from app.extensions import db
 from app.meetings.models import Dispatch, Meeting, MeetingStatus, RecordStatus
+from app.people.models import Person
 from tests.agenda.helpers import make_committee
+from tests.factories import (
+    create_body,
+    create_document,
+    create_membership,
+    create_person,
+    create_user,
+)
 from tests.search.helpers import found
 
 ELIN = "elin@example.se"  # secretary of Kulturnämnden
@@ -54,15 +62,14 @@ def _pdf(title: str) -> bytes:
 
 def _document(title: str, level: str, body: Body) -> Document:
     pdf = _pdf(title)
-    return Document(
-        title=title,
-        confidentiality=LEVELS[level],
+    return create_document(
+        title,
+        LEVELS[level],
+        owner=body,
         sha256=store_bytes(pdf),
         filename=f"{title}.pdf",
         media_type="application/pdf",
         size=len(pdf),
-        owner_body=body,
-        owner_organisation=body.organisation,
     )
 
 
@@ -71,31 +78,25 @@ def world(app, factory):
     """Kulturnämnden and Socialnämnden of one region, each with a secretary and a member and
     papers of each confidentiality; Kulturnämnden's meeting with its kallelse sent."""
     ids = make_committee(factory)
-    culture = ids["body"]
-    with app.app_context():
-        organisation_id = db.session.get(Body, culture).organisation_id
-    social = factory.body("Socialnämnden", organisation_id=organisation_id)
-    bertil = factory.person("Bertil Sund", email=BERTIL)
-    factory.seat(bertil, social, MembershipKind.STAFF, function="sekreterare")
-    factory.user(BERTIL, person_id=bertil)
-    maja = factory.person("Maja Holm", email=MAJA)
-    factory.seat(maja, social, MembershipKind.ORDINARY)
-    factory.user(MAJA, person_id=maja)
-    factory.user(KARIN, person_id=ids["karin"])
-    factory.user(ADMIN, is_admin=True)
     with app.test_request_context():
-        culture_body, social_body = db.session.get(Body, culture), db.session.get(Body, social)
+        culture_body = db.session.get(Body, ids["body"])
+        social_body = create_body("Socialnämnden", organisation=culture_body.organisation)
+        bertil = create_person("Bertil Sund", email=BERTIL)
+        create_membership(bertil, social_body, MembershipKind.STAFF, function="sekreterare")
+        create_user(BERTIL, person=bertil)
+        maja = create_person("Maja Holm", email=MAJA)
+        create_membership(maja, social_body, MembershipKind.ORDINARY)
+        create_user(MAJA, person=maja)
+        create_user(KARIN, person=db.session.get(Person, ids["karin"]))
+        create_user(ADMIN, is_admin=True)
         meeting = services.schedule_meeting(None, culture_body, meeting_date=date(2030, 9, 3))
         item = services.add_item(None, meeting, title="Kulturstrategi")
         meeting.status = MeetingStatus.CONVENED
         for level, title in OTHER.items():
-            document = _document(title, level, social_body)
-            db.session.add(document)
-        db.session.flush()
-        ids.update(culture=culture, social=social, meeting=meeting.id, item=item.id)
+            _document(title, level, social_body)
+        ids.update(culture=culture_body.id, social=social_body.id, meeting=meeting.id, item=item.id)
         for level, title in OWN.items():
-            document = _document(title, level, culture_body)
-            db.session.add(document)
+            _document(title, level, culture_body)
         db.session.commit()
         ids["documents"] = {d.title: d.id for d in db.session.scalars(select(Document))}
     return ids

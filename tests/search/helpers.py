@@ -6,19 +6,28 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.bodies.models import Body, MembershipKind
-from app.cases.models import Confidentiality, Document
+from app.cases.models import Confidentiality
 from app.extensions import db
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
-from app.record.models import Decision
+from tests.factories import (
+    attach_document,
+    create_body,
+    create_decision,
+    create_document,
+    create_item,
+    create_meeting,
+    create_membership,
+    create_person,
+    create_user,
+)
 
 SECRETARY = "elin@example.se"
 MEMBER = "karin@example.se"
 OUTSIDER = "utomstaende@example.se"
 
 
-def make_world(app, factory) -> dict[str, int]:
+def make_world(app, factory=None) -> dict[str, int]:
     """Kulturnämnden (public) with a secretary, a member and a user of no body; and a closed
     body nobody of them sits in.
 
@@ -29,26 +38,27 @@ def make_world(app, factory) -> dict[str, int]:
     - 2024-05-20, planned (no kallelse yet): Museibesök.
     - Slutna gruppen (not public), 2024-02-01, final: Budgetdialog with a decision.
     """
-    ids: dict[str, int] = {}
-    ids["body"] = factory.body("Kulturnämnden")
-    elin = factory.person("Elin Hellström", email=SECRETARY)
-    factory.seat(elin, ids["body"], MembershipKind.STAFF, function="sekreterare")
-    factory.user(SECRETARY, person_id=elin)
-    karin = factory.person("Karin Berg", party="C")
-    factory.seat(karin, ids["body"], MembershipKind.ORDINARY)
-    factory.user(MEMBER, person_id=karin)
-    factory.user(OUTSIDER)
-    ids["closed_body"] = factory.body("Slutna gruppen", is_public=False)
     with app.app_context():
-        draft = _meeting(ids["body"], "2024-03-14", MeetingStatus.CONVENED, RecordStatus.DRAFT)
-        strategy = _item(
+        body = create_body("Kulturnämnden")
+        elin = create_person("Elin Hellström", email=SECRETARY)
+        create_membership(elin, body, MembershipKind.STAFF, function="sekreterare")
+        create_user(SECRETARY, person=elin)
+        karin = create_person("Karin Berg", party="C")
+        create_membership(karin, body, MembershipKind.ORDINARY)
+        create_user(MEMBER, person=karin)
+        create_user(OUTSIDER)
+        closed_body = create_body("Slutna gruppen", is_public=False)
+
+        draft = _meeting(body, "2024-03-14", MeetingStatus.CONVENED, RecordStatus.DRAFT)
+        strategy = create_item(
             draft,
-            1,
             "Kulturstrategi",
             summary="Samverkansgruppen för kultur har tagit fram en strategi för 2025–2030.",
             proposal="Nämnden antar kulturstrategin.",
         )
-        _decision(strategy, "Nämnden antar kulturstrategin med tillägget om bibliotekens roll.")
+        create_decision(
+            strategy, "Nämnden antar kulturstrategin med tillägget om bibliotekens roll."
+        )
         for position, (title, confidentiality) in enumerate(
             (
                 ("Kulturstrategi remissvar", Confidentiality.PUBLIC),
@@ -56,64 +66,46 @@ def make_world(app, factory) -> dict[str, int]:
                 ("Kulturstrategi sekretessbelagd bilaga", Confidentiality.SECRET),
             )
         ):
-            document = Document(title=title, confidentiality=confidentiality)
-            db.session.add(AgendaItemDocument(item=strategy, document=document, position=position))
-        staff = _item(draft, 2, "Personalärende", summary="Omplacering av en bibliotekarie.")
-        staff.is_public = False
-        final = _meeting(ids["body"], "2023-11-09", MeetingStatus.HELD, RecordStatus.FINAL)
-        plan = _item(
+            attach_document(strategy, create_document(title, confidentiality), position=position)
+        staff = create_item(
+            draft, "Personalärende", summary="Omplacering av en bibliotekarie.", is_public=False
+        )
+        final = _meeting(body, "2023-11-09", MeetingStatus.HELD, RecordStatus.FINAL)
+        plan = create_item(
             final,
-            1,
             "Biblioteksplan",
             summary="Biblioteksplanen beskriver målbilden för läsfrämjande arbete.",
         )
-        _decision(
+        create_decision(
             plan, "Nämnden fastställer biblioteksplanen.", notes="Diskussion om <b>öppettider</b>."
         )
-        secret = _item(final, 2, "Hemlig förhandling", summary="Förhandling om hyresavtal.")
-        secret.is_public = False
-        _decision(secret, "Hyresavtalet godkänns.")
-        planned = _meeting(ids["body"], "2024-05-20", MeetingStatus.PLANNED, RecordStatus.NONE)
-        visit = _item(planned, 1, "Museibesök", summary="Nämnden besöker länsmuseet.")
-        closed = _meeting(ids["closed_body"], "2024-02-01", MeetingStatus.HELD, RecordStatus.FINAL)
-        budget = _item(closed, 1, "Budgetdialog", summary="Budgetdialog inför 2025.")
-        _decision(budget, "Budgetdialogen läggs till handlingarna.")
-        db.session.commit()
-        ids.update(
-            draft=draft.id,
-            final=final.id,
-            planned=planned.id,
-            strategy=strategy.id,
-            staff=staff.id,
-            plan=plan.id,
-            secret=secret.id,
-            visit=visit.id,
-            budget=budget.id,
+        secret = create_item(
+            final, "Hemlig förhandling", summary="Förhandling om hyresavtal.", is_public=False
         )
-    return ids
+        create_decision(secret, "Hyresavtalet godkänns.")
+        planned = _meeting(body, "2024-05-20", MeetingStatus.PLANNED, RecordStatus.NONE)
+        visit = create_item(planned, "Museibesök", summary="Nämnden besöker länsmuseet.")
+        closed = _meeting(closed_body, "2024-02-01", MeetingStatus.HELD, RecordStatus.FINAL)
+        budget = create_item(closed, "Budgetdialog", summary="Budgetdialog inför 2025.")
+        create_decision(budget, "Budgetdialogen läggs till handlingarna.")
+        db.session.commit()
+        return {
+            "body": body.id,
+            "closed_body": closed_body.id,
+            "draft": draft.id,
+            "final": final.id,
+            "planned": planned.id,
+            "strategy": strategy.id,
+            "staff": staff.id,
+            "plan": plan.id,
+            "secret": secret.id,
+            "visit": visit.id,
+            "budget": budget.id,
+        }
 
 
-def _meeting(body_id: int, day: str, status: MeetingStatus, record: RecordStatus) -> Meeting:
-    meeting = Meeting(
-        body=db.session.get(Body, body_id),
-        meeting_date=date.fromisoformat(day),
-        status=status,
-        record_status=record,
-    )
-    db.session.add(meeting)
-    return meeting
-
-
-def _item(meeting: Meeting, number: int, title: str, **values) -> AgendaItem:
-    item = AgendaItem(title=title, number=number, position=number, **values)
-    meeting.items.append(item)
-    return item
-
-
-def _decision(item: AgendaItem, text: str, **values) -> Decision:
-    decision = Decision(item=item, text=text, **values)
-    db.session.add(decision)
-    return decision
+def _meeting(body: Body, day: str, status: MeetingStatus, record: RecordStatus) -> Meeting:
+    return create_meeting(body, date.fromisoformat(day), status=status, record_status=record)
 
 
 @dataclass(frozen=True)

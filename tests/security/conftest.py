@@ -101,9 +101,12 @@ def hostile(app, demo, make_client, login_demo, monkeypatch):
         assert response.status_code == 302, step
     with app.app_context():
         assert db.session.get(Meeting, ids["meeting"]).status == MeetingStatus.CONVENED
-    assert elin.post(
-        f"/meetings/{ids['meeting']}/record/start", data={"csrf_token": token}
-    ).status_code in (200, 302)
+    assert (
+        elin.post(
+            f"/meetings/{ids['meeting']}/record/start", data={"csrf_token": token}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert db.session.get(Meeting, ids["meeting"]).record_status == RecordStatus.DRAFT
     record_forms = fill_forms(elin, f"/items/{ids['item']}/record", selects=True)
@@ -113,7 +116,7 @@ def hostile(app, demo, make_client, login_demo, monkeypatch):
     saved(fill_forms(elin, f"/meetings/{ids['meeting']}/attendance"), "/attendance")
     token = elin.csrf_token(f"/meetings/{ids['meeting']}/record")
     finalised = elin.post(f"/meetings/{ids['meeting']}/record/finalise", data={"csrf_token": token})
-    assert finalised.status_code in (200, 302)
+    assert finalised.status_code == 302
     with app.app_context():
         assert db.session.get(Meeting, ids["meeting"]).record_status == RecordStatus.FINAL
         # The payloads really were stored, as typed: the tests below have something to find.

@@ -4,7 +4,7 @@ after), the admins read it, and records with legal weight are never deleted."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -227,7 +227,7 @@ def test_legal_records_cannot_be_deleted(app, justerat):
 
 def test_the_audit_log_and_a_justerad_revision_cannot_be_rewritten(app, justerat):
     def rewrite_entry():
-        db.session.scalar(select(AuditEntry).limit(1)).action = "nothing happened"
+        db.session.scalar(select(AuditEntry).order_by(AuditEntry.id).limit(1)).action = "changed"
 
     def rewrite_revision():
         revision = db.session.scalar(
@@ -235,8 +235,22 @@ def test_the_audit_log_and_a_justerad_revision_cannot_be_rewritten(app, justerat
         )
         revision.signed_pdf_sha256 = "0" * 64
 
+    with app.app_context():
+        entry_id, action = db.session.execute(
+            select(AuditEntry.id, AuditEntry.action).order_by(AuditEntry.id).limit(1)
+        ).one()
+        revision_id, sha = db.session.execute(
+            select(RecordRevision.id, RecordRevision.signed_pdf_sha256).where(
+                RecordRevision.justered_at.is_not(None)
+            )
+        ).first()
     for change in (rewrite_entry, rewrite_revision):
-        _refused(app, change)
+        error = _refused(app, change)
+        with app.test_request_context():
+            assert "rättelse" in error.message
+    with app.app_context():  # both as they were
+        assert db.session.get(AuditEntry, entry_id).action == action
+        assert db.session.get(RecordRevision, revision_id).signed_pdf_sha256 == sha
 
 
 def test_drafts_can_still_be_removed(app, demo):
@@ -298,17 +312,20 @@ def test_a_refused_delete_is_a_clear_message(app, demo, make_client, login_demo)
         assert db.session.get(Attendance, attendance_id) is not None
 
 
-def test_bulk_cleanup_still_works(app, demo):
-    """The suite empties tables between tests with bulk statements, which the guard (on the
-    ORM session's flush) lets through: audit entries, which no flush may delete, go."""
-    from app.core.audit import record_change
+def test_the_suites_cleanup_empties_even_legal_records(app, justerat):
+    """The suite empties the tables after each test with bulk statements (tests/conftest.py),
+    which the guard (on the ORM session's flush) lets through: after the demo cycle, audit
+    entries, signoffs, the justerad revision and the anslag all go, and no table keeps a row."""
+    from tests.conftest import _empty_tables, _tables_with_rows
 
     with app.app_context():
-        record_change(db.session, None, "test", db.session.scalar(select(Meeting).limit(1)))
-        db.session.flush()
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) > 0
-        db.session.execute(delete(AuditEntry))
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+        connection = db.session.connection()
+        kept = {table.name for table in _tables_with_rows(connection)}
+        assert {"audit_entries", "postings", "signoffs", "record_revisions"} <= kept, kept
+        _empty_tables(connection)
+        assert _tables_with_rows(connection) == []
+        for table in db.metadata.sorted_tables:
+            assert connection.scalar(select(func.count()).select_from(table)) == 0, table.name
         db.session.rollback()
 
 
@@ -318,9 +335,12 @@ def test_gallring_is_the_one_deliberate_way(app, justerat):
 
     with app.test_request_context():
         posting = db.session.scalar(select(Posting))
+        posting_id = posting.id
         with gallring(db.session):
             db.session.delete(posting)
             db.session.flush()
+            # Gone within this transaction: the guard let the deliberate delete through.
+            assert db.session.scalar(select(Posting.id).where(Posting.id == posting_id)) is None
         db.session.rollback()
         assert db.session.scalar(select(Posting.id)) is not None  # rolled back, still there
     _refused(app, lambda: db.session.delete(db.session.scalar(select(Posting))))
