@@ -68,14 +68,14 @@ def can_ocr() -> bool:
     return OCR_LANGUAGE in listed.stdout.split()
 
 
-def pdf_pages(data: bytes) -> list[str]:
+def pdf_pages(data: bytes, limits: Limits = TEXT_LIMITS) -> list[str]:
     """The text of each page of the PDF ``data``, in the sandbox."""
-    return run_limited(extract_pages, data, limits=TEXT_LIMITS)
+    return run_limited(extract_pages, data, limits=limits)
 
 
-def ocr_pdf(data: bytes) -> bytes:
+def ocr_pdf(data: bytes, limits: Limits = OCR_LIMITS) -> bytes:
     """The PDF ``data`` with a Swedish text layer on its pages that had none, in the sandbox."""
-    return run_limited(make_text_layer, data, seconds=OCR_LIMITS.seconds - 10, limits=OCR_LIMITS)
+    return run_limited(make_text_layer, data, seconds=max(1.0, limits.seconds - 10), limits=limits)
 
 
 def _clean(text: str) -> str:
