@@ -19,8 +19,11 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = {"sv": "Svenska", "en": "English"}
     STORAGE_PATH = os.environ.get("STORAGE_PATH", str(BASE_DIR / "instance" / "storage"))
-    # The text of every stored PDF is read (OCR for a scan) and searched (app.search.jobs).
+    # The text of every stored PDF is read (OCR for a scan) and searched (app.search.jobs),
+    # in the sandbox within these limits (seconds, bytes; app.documents.text).
     SEARCH_READ_DOCUMENT_TEXT = True
+    SEARCH_TEXT_TIME_LIMIT = 60
+    SEARCH_TEXT_MEMORY_LIMIT = 1024 * 2**20
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -27,6 +27,7 @@ from app.jobs.models import Job, JobStatus
 from app.search.index import rebuild_index
 from app.search.jobs import DOCUMENT_TEXT
 from app.search.models import DocumentPage, DocumentText, SearchEntry, TextMethod
+from tests.conftest import DEMO_PASSWORD, ELIN
 from tests.documents.hostile import nested_forms_pdf
 from tests.search.helpers import MEMBER, OUTSIDER, SECRETARY, found, hits, make_world, search_page
 
@@ -91,10 +92,11 @@ def scanned_pdf(pages: list[str], folder: Path) -> bytes:
 @pytest.fixture
 def reading(app):
     """Reading the text of stored files turned on (the tests of other parts leave it off)."""
+    time_limit = app.config["SEARCH_TEXT_TIME_LIMIT"]
     app.config["SEARCH_READ_DOCUMENT_TEXT"] = True
     yield
     app.config["SEARCH_READ_DOCUMENT_TEXT"] = False
-    app.config.pop("SEARCH_TEXT_TIME_LIMIT", None)
+    app.config["SEARCH_TEXT_TIME_LIMIT"] = time_limit
 
 
 @pytest.fixture
@@ -239,3 +241,37 @@ def test_a_rebuild_keeps_the_pages_and_the_command_reads_what_was_not_read(
         rebuild_index(db.session.connection())
         db.session.commit()
     assert found(client, "glesbygden") == {("document", "Verksamhetsberättelse kultur")}
+
+
+def test_an_upload_through_the_agenda_is_read_and_found(app, demo, reading, make_client, login):
+    """The whole path in requests: the secretary uploads a PDF on the SRB agenda (the view
+    commits; after the commit the job reads the text, in process), and the public finds its
+    page."""
+    with app.app_context():
+        item_id = db.session.scalar(
+            select(AgendaItem.id).where(
+                AgendaItem.title == "Återrapportering om näringslivsprojekt etablering"
+            )
+        )
+    elin = make_client()
+    login(elin, ELIN, DEMO_PASSWORD)
+    token = elin.csrf_token(f"/items/{item_id}/edit")
+    response = elin.post(
+        f"/items/{item_id}/documents/upload",
+        data={
+            "csrf_token": token,
+            "upload-file": (io.BytesIO(text_pdf(PAGES)), "rapport.pdf"),
+            "upload-title": "Rapport om läsfrämjande",
+            "upload-confidentiality": "public",
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "flash-success" in response.get_data(as_text=True)
+    public = make_client()
+    page = search_page(public, "glesbygden")
+    [hit] = hits(page)
+    assert (hit.kind, hit.title) == ("document", "Rapport om läsfrämjande")
+    assert hit.url.endswith("#page=2") and "sida 2" in page
+    # The diarienummer of the item's case finds the new document too.
+    assert ("document", "Rapport om läsfrämjande") in found(public, "RUF 240104")
