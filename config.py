@@ -19,6 +19,11 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
     LANGUAGES = {"sv": "Svenska", "en": "English"}
     STORAGE_PATH = os.environ.get("STORAGE_PATH", str(BASE_DIR / "instance" / "storage"))
+    # The text of every stored PDF is read (OCR for a scan) and searched (app.search.jobs),
+    # in the sandbox within these limits (seconds, bytes; app.documents.text).
+    SEARCH_READ_DOCUMENT_TEXT = True
+    SEARCH_TEXT_TIME_LIMIT = 60
+    SEARCH_TEXT_MEMORY_LIMIT = 1024 * 2**20
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -144,6 +149,9 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
+    # The text of stored files is read for the search (app.search.jobs) only where a test
+    # turns it on (tests/search): other tests' jobs and files stay theirs alone.
+    SEARCH_READ_DOCUMENT_TEXT = False
     SIGNING_DEV_KEYS_ALLOWED = True
     SECRET_KEY = "testing"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")

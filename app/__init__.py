@@ -43,6 +43,7 @@ from app.people.views import bp as people_bp
 from app.publication.views import bp as publication_bp
 from app.record.views import bp as record_bp
 from app.register.views import bp as register_bp
+from app.search import jobs as search_jobs
 from app.search.index import install_index_hooks
 from app.search.views import bp as search_bp
 from config import configs
@@ -162,8 +163,10 @@ def _install_security(app: Flask) -> None:
 
 
 def _install_search_index_hooks() -> None:
-    """The search index follows every flush of the records it holds (app.search.index)."""
+    """The search index follows every flush of the records it holds (app.search.index), and
+    the text of every stored file is read for it after the commit (app.search.jobs)."""
     install_index_hooks()
+    search_jobs.install_text_hooks()
 
 
 def _install_document_owners() -> None:
@@ -177,6 +180,7 @@ def _register_job_kinds() -> None:
     agenda_jobs.register_job_kinds()
     justering_jobs.register_job_kinds()
     backup_jobs.register_job_kinds()
+    search_jobs.register_job_kinds()
 
 
 def _register_blueprints(app: Flask) -> None:

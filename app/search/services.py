@@ -12,7 +12,12 @@ looked up.
 - SQLite: FTS5 ``MATCH`` over the Swedish stems the index holds, ranked by ``bm25`` with the
   title counting more than the text.
 - PostgreSQL: ``websearch_to_tsquery('swedish', …)`` against the generated ``tsv`` column
-  (GIN index), ranked by ``ts_rank``; the query as typed goes to PostgreSQL.
+  (GIN index), ranked by ``ts_rank``; the query as typed goes to PostgreSQL, its diarienummer
+  written as one token ("RV 240022" as "RV240022", ``app.search.text.joined_case_numbers``).
+
+A diarienummer is found on both backends as a whole token in the rows' ``case_keys``: the
+items, decisions and documents of the case. A document's text is searched page by page: a
+hit on a page names the page (and links to it) and says when its text was made by OCR.
 """
 
 import math
@@ -96,6 +101,9 @@ class Hit:
     # For a document: the item it is attached to.
     item_title: str | None = None
     has_file: bool = True
+    # For a hit in a document's text: the page it is on, and whether OCR read it from a scan.
+    page: int | None = None
+    ocr: bool = False
 
 
 @dataclass
@@ -184,7 +192,7 @@ def _sqlite_match(query: Query) -> Match:
 
 def _postgresql_match(query: Query) -> Match:
     tsv: ColumnElement[Any] = literal_column("search_entries.tsv")
-    tsquery = func.websearch_to_tsquery(cast("swedish", REGCONFIG), query.text)
+    tsquery = func.websearch_to_tsquery(cast("swedish", REGCONFIG), query.search_text)
     # ts_rank (term frequency) rather than ts_rank_cd (cover density): both read every
     # match's tsvector, ts_rank about a fifth quicker over thousands of matches. Divided by
     # 1 + log(length) (normalization 1), as bm25 prefers the shorter text on SQLite: without
@@ -312,6 +320,8 @@ def search(user: object, text: str, filters: Filters | None = None, page: int = 
             SearchEntry.meeting_id,
             SearchEntry.title,
             SearchEntry.content,
+            SearchEntry.page,
+            SearchEntry.ocr,
             AgendaItem.title.label("item_title"),
             AgendaItem.number,
             AgendaItem.number_label,
@@ -404,6 +414,9 @@ def _hit(row: Any, wanted: frozenset[str]) -> Hit:
         url = url_for("meetings.show", meeting_id=row.meeting_id, _anchor=anchor)
     elif kind == SearchKind.DECISION:
         url = url_for("record.show", meeting_id=row.meeting_id, _anchor=anchor)
+    elif row.has_file and row.page:
+        # PDF viewers open the file at the page (RFC 8118's fragment).
+        url = url_for("agenda.document_file", link_id=row.ref_id, _anchor=f"page={row.page}")
     elif row.has_file:
         url = url_for("agenda.document_file", link_id=row.ref_id)
     else:  # known by title only: its place on the agenda
@@ -418,6 +431,8 @@ def _hit(row: Any, wanted: frozenset[str]) -> Hit:
         number=_number(row),
         item_title=row.item_title if kind == SearchKind.DOCUMENT else None,
         has_file=bool(row.has_file) if kind == SearchKind.DOCUMENT else True,
+        page=row.page or None,
+        ocr=bool(row.ocr),
     )
 
 

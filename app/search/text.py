@@ -7,6 +7,7 @@ the index stores these stems, as on PostgreSQL, which stems with its own diction
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -41,6 +42,28 @@ def stem(word: str) -> str | None:
     return _stemmer.stemWord(word)
 
 
+# A diarienummer as written: letters, then (perhaps after a space or a hyphen) six or more
+# digits, then perhaps a part number: "RV240022", "RV 240022", "RUF240012-14", "RV240022-1.1".
+# Indexed and searched with the letters and digits joined ("RV240022"), so every written form
+# of the number is one token on both backends.
+CASE_NUMBER_RE = re.compile(r"\b([^\W\d_]{1,5})[ \-]?(\d{6,})\b")
+
+
+def joined_case_numbers(text: str) -> str:
+    """``text`` with every diarienummer written as one token ("RV 240022" -> "RV240022")."""
+    return CASE_NUMBER_RE.sub(lambda match: match.group(1) + match.group(2), text)
+
+
+def case_keys(numbers: Iterable[str | None]) -> str | None:
+    """The diarienummer an index row is found by, each once, in the order given."""
+    keys: list[str] = []
+    for number in numbers:
+        key = joined_case_numbers(number.strip()) if number else ""
+        if key and key not in keys:
+            keys.append(key)
+    return " ".join(keys) or None
+
+
 def stems(text: str | None) -> str:
     """The text as its stems, separated by spaces: what the SQLite index holds."""
     if not text:
@@ -65,6 +88,8 @@ class Query:
     ``-word`` must not occur."""
 
     text: str
+    # The text as searched: diarienummer joined (``joined_case_numbers``).
+    search_text: str = ""
     # All groups must match; a group matches when one of its alternatives does.
     groups: list[list[Term]] = field(default_factory=list)
     excluded: list[Term] = field(default_factory=list)
@@ -96,9 +121,9 @@ _QUERY_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
 
 def parse_query(text: str) -> Query:
-    query = Query(text=text)
+    query = Query(text=text, search_text=joined_case_numbers(text))
     pending_or = False
-    for match in _QUERY_TOKEN_RE.finditer(text):
+    for match in _QUERY_TOKEN_RE.finditer(query.search_text):
         negated, quoted, bare = match.group(1), match.group(2), match.group(3)
         if bare is not None:
             if bare.lower() == "or":

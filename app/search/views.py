@@ -10,6 +10,7 @@ from app.extensions import db
 from app.search import services
 from app.search.forms import SearchForm
 from app.search.index import rebuild_index
+from app.search.jobs import start_reading, unread_files
 from app.search.models import SearchKind
 
 bp = Blueprint("search", __name__, cli_group="search")
@@ -45,3 +46,11 @@ def reindex_command() -> None:
     count = rebuild_index(db.session.connection())
     db.session.commit()
     click.echo(f"Search index rebuilt: {count} rows in {time.perf_counter() - started:.2f} s.")
+
+
+@bp.cli.command("read-texts")
+def read_texts_command() -> None:
+    """Read the text of every stored file not read yet (a job each; OCR for scans)."""
+    files = unread_files()
+    jobs = start_reading(files)
+    click.echo(f"Text of {len(jobs)} files queued for reading.")

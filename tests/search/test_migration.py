@@ -1,5 +1,6 @@
-"""The search_index migration makes the same structures as ensure_index on SQLite and
-PostgreSQL, and fills the index from the records already there."""
+"""The search migrations make the same structures as ensure_index on SQLite and PostgreSQL,
+and fill the index from the records already there (with the diarienummer since
+``TEXT``)."""
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,8 @@ BEFORE = "b2c3d4e5f601"
 SEARCH = "c3d4e5f60712"
 # The rows gain the meeting's date and the public's visibility.
 VISIBILITY = "s5e8a1c3f902"
+# The rows gain page, ocr and the diarienummer; the files' text gets its tables.
+TEXT = "359596b46487"
 
 
 def _entries() -> list[tuple]:
@@ -32,6 +35,9 @@ def _entries() -> list[tuple]:
                 SearchEntry.document_id,
                 SearchEntry.meeting_date,
                 SearchEntry.public,
+                SearchEntry.page,
+                SearchEntry.ocr,
+                SearchEntry.case_keys,
                 SearchEntry.title,
                 SearchEntry.content,
                 SearchEntry.title_stems,
@@ -63,7 +69,11 @@ def _check(database_url: str, monkeypatch) -> None:
         assert not {n for n in sa.inspect(db.engine).get_table_names() if n.startswith("search_")}
         upgrade(revision=SEARCH)
         upgrade(revision=VISIBILITY)
+        upgrade(revision=TEXT)
         filled = _entries()
+        # The diarienummer of the demo's cases, on the items and documents of the case.
+        keys = {entry.case_keys for entry in filled}
+        assert {"RV240022", "RUF240104", "RUF240012-14 RV240022-1.1"} <= keys
         # Some rows the public may see, some not.
         assert {entry.public for entry in filled} == {True, False}
         assert len(filled) > 50
@@ -71,7 +81,9 @@ def _check(database_url: str, monkeypatch) -> None:
         assert ensure_index(db.session.connection()) is False
         with app.test_request_context():
             results = search(AnonymousUserMixin(), "målbild")
+            by_case = search(AnonymousUserMixin(), "RV 240022")
         assert "Gemensam <mark>målbild</mark> Nära vård" in {str(h.title) for h in results.hits}
+        assert by_case.hits
         # What the migration filled is what the application indexes.
         rebuild_index(db.session.connection())
         db.session.commit()
