@@ -94,8 +94,11 @@ def kind_of(job: Job) -> JobKind:
 # -- starting ---------------------------------------------------------------------------------
 
 
-def start_job(actor: Actor, kind: str, *, arguments: dict[str, Any], body_id: int | None) -> Job:
-    """Record a job and hand it to a worker (or, without a broker, run it now).
+def start_job(
+    actor: Actor | None, kind: str, *, arguments: dict[str, Any], body_id: int | None
+) -> Job:
+    """Record a job and hand it to a worker (or, without a broker, run it now). ``actor`` is
+    None for work the system starts itself (reading a stored file's text).
 
     Commits the current session first: the worker reads the row from its own connection.
     On return the job is as far as it got: without a broker it is done or failed.
