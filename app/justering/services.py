@@ -50,7 +50,7 @@ from app.record.rendering import (
     record_public_html,
     record_view,
 )
-from app.record.services import finalise_minutes, make_final, record_problems
+from app.record.services import finalise_minutes, make_final, not_held_yet, record_problems
 from app.signing.backends import backend_from_config
 from app.signing.errors import SigningError
 from app.signing.pdf import Signatory, SignatureSlot, add_signature_fields, sign_pdf
@@ -436,6 +436,8 @@ def approve(user: Any, signoff: Signoff) -> JusteringRound:
     """The signatory approves: her signature goes into her field. The last one completes."""
     _own_signoff(user, signoff)
     justering = signoff.round
+    if not justering.meeting.has_begun():  # a protokoll is justerat after its meeting
+        raise DomainError(not_held_yet(justering.meeting))
     with _documents_errors():
         _sign(justering, signoff, user, "Justerat")
         record_change(db.session, user, "approve justering", justering.meeting)
