@@ -27,7 +27,7 @@ from app.agenda.models import (
     StandardItem,
     StandardKind,
 )
-from app.bodies.models import Body
+from app.bodies.models import Body, Membership, MembershipFunction
 from app.cases.models import Case, Confidentiality, Document, DocumentKind
 from app.cases.ownership import give_owner
 from app.cases.services import register_case
@@ -153,8 +153,37 @@ def update_meeting(actor: Any, meeting: Meeting, version: int | None, **values: 
     return change_record(actor, meeting, version, values)
 
 
+def signs_anyway(meeting: Meeting) -> set[int]:
+    """Who signs the protokoll whoever the justerare are: the meeting's secretary and its
+    chair (from the attendance once it is recorded, else the body's ordförande that day)."""
+    people = {meeting.secretary_id} if meeting.secretary_id else set()
+    chairs = {a.person_id for a in meeting.attendances if a.function == MembershipFunction.CHAIR}
+    if not chairs:
+        statement = select(Membership).where(
+            Membership.body_id == meeting.body_id,
+            Membership.function == MembershipFunction.CHAIR,
+        )
+        if meeting.term_id:
+            statement = statement.where(Membership.term_id == meeting.term_id)
+        chairs = {
+            m.person_id for m in db.session.scalars(statement) if m.is_active(meeting.meeting_date)
+        }
+    return people | chairs
+
+
+def require_other_justerare(meeting: Meeting, people: list[Person]) -> None:
+    """The chair and the secretary are never justerare: they sign anyway, and the
+    justerare are chosen to check the record beside them (also ``update_record_details``)."""
+    if any(person.id in signs_anyway(meeting) for person in people):
+        raise DomainError(
+            _("The chair and the secretary sign anyway; choose someone else as justerare."),
+            field="adjusters",
+        )
+
+
 def set_adjusters(actor: Any, meeting: Meeting, people: list[Person]) -> None:
     """Choose the justerare; the Justering item's sentence follows."""
+    require_other_justerare(meeting, people)
     meeting.adjusters.clear()
     db.session.flush()
     for position, person in enumerate(people):
