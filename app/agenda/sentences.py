@@ -73,6 +73,8 @@ def standard_sentence(kind: StandardKind, meeting: Meeting) -> str | None:
     if kind == StandardKind.PREVIOUS_MINUTES:
         return _previous_minutes_sentence(meeting)
     if kind == StandardKind.ADJUSTERS:
+        if meeting.body.record_type == RecordType.NOTES:
+            return None  # minnesanteckningar are not justerade
         names = join_names([adjuster.person.name for adjuster in meeting.adjusters])
         return f"{names or 'En ledamot'} utses att jämte ordföranden justera dagens protokoll."
     if kind == StandardKind.NEXT_MEETING:

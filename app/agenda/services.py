@@ -27,7 +27,7 @@ from app.agenda.models import (
     StandardItem,
     StandardKind,
 )
-from app.bodies.models import Body, Membership, MembershipFunction
+from app.bodies.models import Body, Membership, MembershipFunction, RecordType
 from app.cases.models import Case, Confidentiality, Document, DocumentKind
 from app.cases.ownership import give_owner
 from app.cases.services import register_case
@@ -57,6 +57,8 @@ DEFAULT_STANDARD_ITEMS: list[tuple[Placement, str, StandardKind | None]] = [
     (Placement.CLOSING, "Övriga frågor", StandardKind.OTHER_QUESTIONS),
 ]
 
+_NOTES_TITLES = {StandardKind.PREVIOUS_MINUTES: "Föregående minnesanteckningar"}
+
 
 # -- standing items ------------------------------------------------------------------------
 
@@ -70,10 +72,26 @@ def standard_items_of(body: Body) -> list[StandardItem]:
     ).all()
     if rows:
         return sorted(rows, key=lambda r: (r.placement != Placement.OPENING, r.position))
+    notes = body.record_type == RecordType.NOTES
+    defaults = [
+        # Minnesanteckningar are not justerade: a notes body's agenda has no Justering.
+        (placement, _NOTES_TITLES.get(kind, title) if notes else title, kind)
+        for placement, title, kind in DEFAULT_STANDARD_ITEMS
+        if not (notes and kind == StandardKind.ADJUSTERS)
+    ]
     return [
         StandardItem(placement=placement, position=i, title=title, kind=kind)
-        for i, (placement, title, kind) in enumerate(DEFAULT_STANDARD_ITEMS)
+        for i, (placement, title, kind) in enumerate(defaults)
     ]
+
+
+def _require_justering(body: Body) -> None:
+    """Justerare and a Justering item belong to a protokoll; minnesanteckningar have none."""
+    if body.record_type == RecordType.NOTES:
+        raise DomainError(
+            _("Minutes are not justerade: %(body)s has no justerare.", body=body.name),
+            field="adjusters",
+        )
 
 
 def set_standard_items(
@@ -81,6 +99,8 @@ def set_standard_items(
 ) -> None:
     """Replace the body's standing items; new agendas start from them."""
     kinds = [kind for _placement, _title, kind in rows if kind is not None]
+    if StandardKind.ADJUSTERS in kinds:
+        _require_justering(body)
     if len(kinds) != len(set(kinds)):
         raise DomainError(_("Each kind of standing item can be used once."))
     for old in db.session.scalars(select(StandardItem).where(StandardItem.body_id == body.id)):
@@ -183,6 +203,8 @@ def require_other_justerare(meeting: Meeting, people: list[Person]) -> None:
 
 def set_adjusters(actor: Any, meeting: Meeting, people: list[Person]) -> None:
     """Choose the justerare; the Justering item's sentence follows."""
+    if people:
+        _require_justering(meeting.body)
     require_other_justerare(meeting, people)
     meeting.adjusters.clear()
     db.session.flush()

@@ -260,6 +260,11 @@ def update_record_details(
     """The secretary who signs, the chair of the meeting (the vice chair when the chair is
     away), the justerare and the justering's place and time."""
     _require_draft(meeting)
+    if meeting.body.record_type == RecordType.NOTES and (adjusters or adjustment_place_time):
+        raise DomainError(
+            _("Minutes are not justerade: %(body)s has no justerare.", body=meeting.body.name),
+            field="adjusters",
+        )
     present = {a.person_id for a in meeting.attendances}
     if any(person.id not in present for person in adjusters):
         raise DomainError(_("A justerare must be present at the meeting."), field="adjusters")
