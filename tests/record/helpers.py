@@ -127,6 +127,7 @@ def add_case_item(meeting: Meeting, ids: dict[str, int]) -> AgendaItem:
         case_number="2025/17",
         proposal="Bidragen fördelas enligt förvaltningens förslag.",
     )
-    set_adjusters(None, meeting, [db.session.get(Person, ids["bo"])])
+    if meeting.body.record_type == RecordType.PROTOCOL:  # minnesanteckningar have no justerare
+        set_adjusters(None, meeting, [db.session.get(Person, ids["bo"])])
     db.session.flush()
     return item
