@@ -59,7 +59,7 @@ def _event(meeting: Meeting, url: str, sequence: int) -> CalendarEvent:
         end = local_to_utc(meeting.meeting_date, meeting.end_time)
     return CalendarEvent(
         uid=f"meeting-{meeting.id}@{host}",
-        summary=f"{meeting.heading}",
+        summary=meeting.body.name,
         start=start or datetime.combine(meeting.meeting_date, datetime.min.time()).astimezone(),
         end=end if end is None or end > start else start + timedelta(hours=1),
         location=meeting.place or None,
@@ -89,7 +89,7 @@ def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url:
         ) from error
     is_update = bool(meeting.dispatches)
     label = "Ändrad kallelse" if is_update else "Kallelse"
-    subject = f"{label}: {meeting.heading} {meeting.meeting_date.isoformat()}"
+    subject = f"{label}: {meeting.title}"
     event = _event(meeting, meeting_url, sequence=len(meeting.dispatches))
     ics = invitation_ics(
         event,
@@ -98,7 +98,7 @@ def send_kallelse(actor: Any, meeting: Meeting, *, meeting_url: str, packet_url:
         attendees=[(p.name, p.email) for p in with_email],
     )
     text = _kallelse_text(meeting, meeting_url, packet_url, is_update)
-    filename = f"Foredragningslista {meeting.heading} {meeting.meeting_date.isoformat()}.pdf"
+    filename = f"Foredragningslista {meeting.title}.pdf"
     failed: dict[str, str] = {}
     try:
         send_messages(
@@ -152,7 +152,8 @@ def _store_packet(meeting: Meeting) -> None:
 
 def _kallelse_text(meeting: Meeting, meeting_url: str, packet_url: str, is_update: bool) -> str:
     lines = [
-        f"{'Ändrad kallelse' if is_update else 'Kallelse'} till sammanträde med {meeting.heading}.",
+        f"{'Ändrad kallelse' if is_update else 'Kallelse'} till sammanträde med "
+        f"{meeting.body.name}.",
         "",
         f"Datum: {meeting.meeting_date.isoformat()}",
     ]

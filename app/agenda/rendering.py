@@ -69,7 +69,7 @@ def agenda_print_html(meeting: Meeting) -> str:
 
 
 def _agenda_title(meeting: Meeting) -> str:
-    return f"Föredragningslista {meeting.heading} {meeting.meeting_date}"
+    return f"Föredragningslista {meeting.title}"
 
 
 def agenda_pdf(meeting: Meeting) -> bytes:

@@ -252,7 +252,7 @@ def _prepared_pdf(meeting: Meeting, revision: RecordRevision, signoffs: list[Sig
     pdf, boxes = render_pdf_with_boxes(
         html,
         [f"sig-{line.field}" for line in lines],
-        title=f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}",
+        title=f"{view.title.capitalize()} {meeting.title}",
     )
     slots = []
     for line in lines:
@@ -374,9 +374,7 @@ def _notify_signatories(justering: JusteringRound, review_url: str) -> str | Non
         messages.append(
             OutgoingMessage(
                 to=[signoff.person.email],
-                subject=(
-                    f"Justering: protokoll {meeting.heading} {meeting.meeting_date.isoformat()}"
-                ),
+                subject=(f"Justering: protokoll {meeting.title}"),
                 text=render_template(
                     "justering/mail_request.txt",
                     meeting=meeting,
@@ -473,9 +471,9 @@ def _notify_secretary(justering: JusteringRound, signoff: Signoff | None) -> Non
     if secretary is None or not secretary.email:
         return
     subject = (
-        f"Justering avvisad: {meeting.heading} {meeting.meeting_date.isoformat()}"
+        f"Justering avvisad: {meeting.title}"
         if signoff
-        else f"Protokollet är justerat: {meeting.heading} {meeting.meeting_date.isoformat()}"
+        else f"Protokollet är justerat: {meeting.title}"
     )
     _send(
         [
@@ -526,7 +524,7 @@ def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRo
     view = record_view(meeting, [])
     public_pdf = render_pdf(
         record_print_html(meeting, attestation=attestation, correction=correction, is_public=True),
-        title=f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}",
+        title=f"{view.title.capitalize()} {meeting.title}",
     )
     revision.public_pdf_sha256 = store_bytes(public_pdf)
     revision.public_html = record_public_html(meeting, public_view)

@@ -172,6 +172,12 @@ class Meeting(VersionedMixin, TimestampMixin, Base):
         return f"{text}-{self.end_time:%H:%M}" if self.end_time else text
 
     @property
+    def title(self) -> str:
+        """The meeting as lists, titles, subjects and file names name it: the body and the
+        date ("Samverkansgrupp Nära vård 2024-02-02"). Document headers print ``heading``."""
+        return f"{self.body.name} {self.meeting_date.isoformat()}"
+
+    @property
     def heading(self) -> str:
         return self.term.heading if self.term else self.body.name
 

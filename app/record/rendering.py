@@ -158,7 +158,7 @@ def record_public_html(meeting: Meeting, view: RecordView) -> str:
 
 def _record_title(meeting: Meeting) -> str:
     view = record_view(meeting, [])
-    return f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}"
+    return f"{view.title.capitalize()} {meeting.title}"
 
 
 def record_pdf(meeting: Meeting) -> bytes:
@@ -199,7 +199,7 @@ def _existing_extract(meeting: Meeting, html: str) -> Extract | None:
 
 
 def _extract_title(meeting: Meeting) -> str:
-    return f"Utdrag {meeting.heading} {meeting.meeting_date.isoformat()}"
+    return f"Utdrag {meeting.title}"
 
 
 def extract_pdf_for_reading(meeting: Meeting, items: list[AgendaItem]) -> bytes:

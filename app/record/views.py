@@ -471,9 +471,7 @@ def edit_item(item_id: int):
             )
             .order_by(Meeting.meeting_date)
         )
-        forward.meeting_id.set_choices(
-            [(m.id, f"{m.heading} {m.meeting_date.isoformat()}") for m in targets]
-        )
+        forward.meeting_id.set_choices([(m.id, m.title) for m in targets])
 
     return handle_form(
         form,
