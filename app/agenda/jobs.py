@@ -47,7 +47,7 @@ def meeting_label(job: Job) -> str:
     meeting = db.session.get(Meeting, job.arguments.get("meeting_id"))
     if meeting is None:
         return ""
-    return f"{meeting.heading} {meeting.meeting_date.isoformat()}"
+    return f"{meeting.title}"
 
 
 # -- the handlingar packet --------------------------------------------------------------------

@@ -61,7 +61,7 @@ def _event(meeting: Meeting, url: str, sequence: int) -> CalendarEvent:
             end = start + timedelta(hours=1)
     return CalendarEvent(
         uid=f"meeting-{meeting.id}@{host}",
-        summary=f"{meeting.heading}",
+        summary=meeting.body.name,
         start=start or datetime.combine(meeting.meeting_date, datetime.min.time()).astimezone(),
         end=end,
         location=meeting.place or None,
@@ -93,7 +93,7 @@ def send_kallelse(
         ) from error
     is_update = bool(meeting.dispatches)
     label = "Ändrad kallelse" if is_update else "Kallelse"
-    subject = f"{label}: {meeting.heading} {meeting.meeting_date.isoformat()}"
+    subject = f"{label}: {meeting.title}"
     event = _event(meeting, meeting_url, sequence=len(meeting.dispatches))
     ics = invitation_ics(
         event,
@@ -102,7 +102,7 @@ def send_kallelse(
         attendees=[(p.name, p.email or "") for p in with_email],  # all have one
     )
     text = _kallelse_text(meeting, meeting_url, packet_url, is_update)
-    filename = f"Foredragningslista {meeting.heading} {meeting.meeting_date.isoformat()}.pdf"
+    filename = f"Foredragningslista {meeting.title}.pdf"
     failed: dict[str, str] = {}
     try:
         send_messages(
@@ -156,7 +156,8 @@ def _store_packet(meeting: Meeting) -> None:
 
 def _kallelse_text(meeting: Meeting, meeting_url: str, packet_url: str, is_update: bool) -> str:
     lines = [
-        f"{'Ändrad kallelse' if is_update else 'Kallelse'} till sammanträde med {meeting.heading}.",
+        f"{'Ändrad kallelse' if is_update else 'Kallelse'} till sammanträde med "
+        f"{meeting.body.name}.",
         "",
         f"Datum: {meeting.meeting_date.isoformat()}",
     ]

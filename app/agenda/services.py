@@ -27,7 +27,7 @@ from app.agenda.models import (
     StandardItem,
     StandardKind,
 )
-from app.bodies.models import Body
+from app.bodies.models import Body, Membership, MembershipFunction, RecordType
 from app.cases.models import Case, Confidentiality, Document, DocumentKind
 from app.cases.ownership import give_owner
 from app.cases.services import register_case
@@ -58,6 +58,10 @@ DEFAULT_STANDARD_ITEMS: list[tuple[Placement, str, StandardKind | None]] = [
     (Placement.CLOSING, "Övriga frågor", StandardKind.OTHER_QUESTIONS),
 ]
 
+_NOTES_TITLES: dict[StandardKind | None, str] = {
+    StandardKind.PREVIOUS_MINUTES: "Föregående minnesanteckningar"
+}
+
 
 # -- standing items ------------------------------------------------------------------------
 
@@ -71,10 +75,26 @@ def standard_items_of(body: Body) -> list[StandardItem]:
     ).all()
     if rows:
         return sorted(rows, key=lambda r: (r.placement != Placement.OPENING, r.position))
+    notes = body.record_type == RecordType.NOTES
+    defaults = [
+        # Minnesanteckningar are not justerade: a notes body's agenda has no Justering.
+        (placement, _NOTES_TITLES.get(kind, title) if notes else title, kind)
+        for placement, title, kind in DEFAULT_STANDARD_ITEMS
+        if not (notes and kind == StandardKind.ADJUSTERS)
+    ]
     return [
         StandardItem(placement=placement, position=i, title=title, kind=kind)
-        for i, (placement, title, kind) in enumerate(DEFAULT_STANDARD_ITEMS)
+        for i, (placement, title, kind) in enumerate(defaults)
     ]
+
+
+def _require_justering(body: Body) -> None:
+    """Justerare and a Justering item belong to a protokoll; minnesanteckningar have none."""
+    if body.record_type == RecordType.NOTES:
+        raise DomainError(
+            _("Minutes are not justerade: %(body)s has no justerare.", body=body.name),
+            field="adjusters",
+        )
 
 
 def set_standard_items(
@@ -82,6 +102,8 @@ def set_standard_items(
 ) -> None:
     """Replace the body's standing items; new agendas start from them."""
     kinds = [kind for _placement, _title, kind in rows if kind is not None]
+    if StandardKind.ADJUSTERS in kinds:
+        _require_justering(body)
     if len(kinds) != len(set(kinds)):
         raise DomainError(_("Each kind of standing item can be used once."))
     for old in db.session.scalars(select(StandardItem).where(StandardItem.body_id == body.id)):
@@ -154,8 +176,39 @@ def update_meeting(actor: Actor, meeting: Meeting, version: int | None, **values
     return change_record(actor, meeting, version, values)
 
 
+def signs_anyway(meeting: Meeting) -> set[int]:
+    """Who signs the protokoll whoever the justerare are: the meeting's secretary and its
+    chair (from the attendance once it is recorded, else the body's ordförande that day)."""
+    people = {meeting.secretary_id} if meeting.secretary_id else set()
+    chairs = {a.person_id for a in meeting.attendances if a.function == MembershipFunction.CHAIR}
+    if not chairs:
+        statement = select(Membership).where(
+            Membership.body_id == meeting.body_id,
+            Membership.function == MembershipFunction.CHAIR,
+        )
+        if meeting.term_id:
+            statement = statement.where(Membership.term_id == meeting.term_id)
+        chairs = {
+            m.person_id for m in db.session.scalars(statement) if m.is_active(meeting.meeting_date)
+        }
+    return people | chairs
+
+
+def require_other_justerare(meeting: Meeting, people: list[Person]) -> None:
+    """The chair and the secretary are never justerare: they sign anyway, and the
+    justerare are chosen to check the record beside them (also ``update_record_details``)."""
+    if any(person.id in signs_anyway(meeting) for person in people):
+        raise DomainError(
+            _("The chair and the secretary sign anyway; choose someone else as justerare."),
+            field="adjusters",
+        )
+
+
 def set_adjusters(actor: Actor, meeting: Meeting, people: list[Person]) -> None:
     """Choose the justerare; the Justering item's sentence follows."""
+    if people:
+        _require_justering(meeting.body)
+    require_other_justerare(meeting, people)
     meeting.adjusters.clear()
     db.session.flush()
     for position, person in enumerate(people):

@@ -47,7 +47,7 @@ def meeting_event(meeting: Meeting, url: str) -> CalendarEvent:
     cancelled = meeting.status == MeetingStatus.CANCELLED
     return CalendarEvent(
         uid=meeting_uid(meeting),
-        summary=f"{meeting.heading}{' (inställt)' if cancelled else ''}",
+        summary=f"{meeting.body.name}{' (inställt)' if cancelled else ''}",
         start=start or datetime.combine(meeting.meeting_date, datetime.min.time(), LOCAL_TZ),
         end=end,
         location=meeting.place or None,

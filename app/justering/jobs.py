@@ -177,7 +177,7 @@ def _approval_label(job: Job) -> str:
     if signoff is None:
         return ""
     meeting = signoff.round.meeting
-    return f"{meeting.heading} {meeting.meeting_date.isoformat()}"
+    return f"{meeting.title}"
 
 
 APPROVE_JUSTERING_KIND = JobKind(

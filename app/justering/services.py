@@ -50,7 +50,7 @@ from app.record.rendering import (
     record_public_html,
     record_view,
 )
-from app.record.services import finalise_minutes, make_final, record_problems
+from app.record.services import finalise_minutes, make_final, not_held_yet, record_problems
 from app.signing.backends import backend_from_config
 from app.signing.errors import SigningError
 from app.signing.pdf import Signatory, SignatureSlot, add_signature_fields, sign_pdf
@@ -252,7 +252,7 @@ def _prepared_pdf(meeting: Meeting, revision: RecordRevision, signoffs: list[Sig
     pdf, boxes = render_pdf_with_boxes(
         html,
         [f"sig-{line.field}" for line in lines],
-        title=f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}",
+        title=f"{view.title.capitalize()} {meeting.title}",
     )
     slots = []
     for line in lines:
@@ -376,9 +376,7 @@ def _notify_signatories(justering: JusteringRound, review_url: str) -> str | Non
         messages.append(
             OutgoingMessage(
                 to=[signoff.person.email],
-                subject=(
-                    f"Justering: protokoll {meeting.heading} {meeting.meeting_date.isoformat()}"
-                ),
+                subject=(f"Justering: protokoll {meeting.title}"),
                 text=render_template(
                     "justering/mail_request.txt",
                     meeting=meeting,
@@ -438,6 +436,8 @@ def approve(user: Actor | None, signoff: Signoff) -> JusteringRound:
     """The signatory approves: her signature goes into her field. The last one completes."""
     _own_signoff(user, signoff)
     justering = signoff.round
+    if not justering.meeting.has_begun():  # a protokoll is justerat after its meeting
+        raise DomainError(not_held_yet(justering.meeting))
     with _documents_errors():
         _sign(justering, signoff, user, "Justerat")
         record_change(db.session, user, "approve justering", justering.meeting)
@@ -473,9 +473,9 @@ def _notify_secretary(justering: JusteringRound, signoff: Signoff | None) -> Non
     if secretary is None or not secretary.email:
         return
     subject = (
-        f"Justering avvisad: {meeting.heading} {meeting.meeting_date.isoformat()}"
+        f"Justering avvisad: {meeting.title}"
         if signoff
-        else f"Protokollet är justerat: {meeting.heading} {meeting.meeting_date.isoformat()}"
+        else f"Protokollet är justerat: {meeting.title}"
     )
     _send(
         [
@@ -527,7 +527,7 @@ def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRo
     view = record_view(meeting, [])
     public_pdf = render_pdf(
         record_print_html(meeting, attestation=attestation, correction=correction, is_public=True),
-        title=f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}",
+        title=f"{view.title.capitalize()} {meeting.title}",
     )
     revision.public_pdf_sha256 = store_bytes(public_pdf)
     revision.public_html = record_public_html(meeting, public_view)

@@ -108,10 +108,7 @@ class VerifyResult:
                 if self.cut_short
                 else "not identical to the signed original, but carries its signatures"
             )
-            lines.append(
-                f"archive: {relation} of {meeting.heading} {meeting.meeting_date.isoformat()}"
-                f", version {self.related.number}"
-            )
+            lines.append(f"archive: {relation} of {meeting.title}, version {self.related.number}")
             for signatory in self.missing:
                 lines.append(f"missing signature: {signatory} in field {signatory.field}")
             for signature in self.unexpected:
@@ -121,10 +118,7 @@ class VerifyResult:
         else:
             meeting = self.revision.meeting
             kind = "signed original" if self.is_signed_original else "public copy"
-            lines.append(
-                f"archive: the {kind} of {meeting.heading} {meeting.meeting_date.isoformat()}"
-                f", version {self.revision.number}"
-            )
+            lines.append(f"archive: the {kind} of {meeting.title}, version {self.revision.number}")
         return "\n".join(lines)
 
 

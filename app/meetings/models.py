@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.bodies.models import Body, Term
-from app.core.dates import local_to_utc
+from app.core.dates import local_date, local_to_utc
 from app.core.models import (
     Base,
     LabelledEnum,
@@ -154,6 +154,15 @@ class Meeting(VersionedMixin, TimestampMixin, Base):
     def starts_at(self) -> datetime | None:
         return local_to_utc(self.meeting_date, self.start_time) if self.start_time else None
 
+    def has_begun(self, now: datetime | None = None) -> bool:
+        """Whether the meeting has started by ``now`` (default: this instant): its start
+        time in Stockholm, or, with no time known, its day. A record may be prepared ahead;
+        nothing is finalised, signed, justerat or posted before the meeting has begun."""
+        now = now or utcnow()
+        if self.start_time is not None:
+            return local_to_utc(self.meeting_date, self.start_time) <= now
+        return self.meeting_date <= local_date(now)
+
     @property
     def time_span(self) -> str:
         """ "kl. 08:30-12:00" as the minutes print it; empty when no time is known."""
@@ -161,6 +170,12 @@ class Meeting(VersionedMixin, TimestampMixin, Base):
             return ""
         text = f"kl. {self.start_time:%H:%M}"
         return f"{text}-{self.end_time:%H:%M}" if self.end_time else text
+
+    @property
+    def title(self) -> str:
+        """The meeting as lists, titles, subjects and file names name it: the body and the
+        date ("Samverkansgrupp Nära vård 2024-02-02"). Document headers print ``heading``."""
+        return f"{self.body.name} {self.meeting_date.isoformat()}"
 
     @property
     def heading(self) -> str:

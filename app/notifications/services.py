@@ -153,7 +153,7 @@ def notify_kallelse(meeting: Meeting, dispatch: Dispatch, *, meeting_url: str) -
         messages = [
             OutgoingMessage(
                 to=[user.email],
-                subject=f"{label}: {meeting.heading} {meeting.meeting_date.isoformat()}",
+                subject=f"{label}: {meeting.title}",
                 text=render_template(
                     "notifications/mail_kallelse.txt",
                     meeting=meeting,
@@ -191,7 +191,7 @@ def notify_record_published(meeting: Meeting, *, is_correction: bool = False) ->
         messages = [
             OutgoingMessage(
                 to=[user.email],
-                subject=f"{subject}: {meeting.heading} {meeting.meeting_date.isoformat()}",
+                subject=f"{subject}: {meeting.title}",
                 text=render_template(
                     "notifications/mail_record.txt",
                     meeting=meeting,

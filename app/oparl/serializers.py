@@ -327,7 +327,7 @@ def meeting(meeting_: Meeting) -> dict[str, Any]:
     return _common(
         ObjectKind.MEETING,
         meeting_,
-        name=f"{meeting_.heading} {meeting_.meeting_date.isoformat()}",
+        name=meeting_.title,
         meetingState=_meeting_state(meeting_),
         cancelled=meeting_.status == MeetingStatus.CANCELLED,
         start=stamp(start) if start else None,

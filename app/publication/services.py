@@ -40,7 +40,7 @@ from app.justering.services import justered_on, justered_revision
 from app.meetings.models import Meeting
 from app.people.models import Person
 from app.publication.models import Posting
-from app.record.services import paragraph_range
+from app.record.services import not_held_yet, paragraph_range
 
 # KL 8 kap. 12 §: "senast andra dagen efter justeringen".
 POSTING_DAYS_AFTER_JUSTERING = 2
@@ -124,6 +124,8 @@ def posting_problems(meeting: Meeting) -> list[str]:
                 body=body.name,
             )
         ]
+    if not meeting.has_begun():
+        return [not_held_yet(meeting)]
     # The latest justerat revision: also while a rättelse of it is drafted, its anslag is due.
     latest = justered_revision(meeting)
     if latest is None:

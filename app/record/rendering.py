@@ -9,10 +9,11 @@ from flask import render_template
 from app.agenda.models import AgendaItem
 from app.agenda.sentences import proposal_of
 from app.bodies.models import MembershipFunction, RecordType
+from app.cases.models import Confidentiality
 from app.core.actors import Actor
 from app.documents.stored import fingerprint_of, rendering_for_reading, stored_rendering
 from app.extensions import db
-from app.meetings.models import Meeting
+from app.meetings.models import Meeting, RecordStatus
 from app.people.models import Person
 from app.record.models import BallotChoice, Extract
 from app.record.services import (
@@ -60,6 +61,18 @@ class RecordView:
     correction: tuple[int, str] | None = None
     # The public version: items that are not public are masked.
     is_public: bool = False
+    # Each item's beslutsunderlag as the record lists them (titles; see ``_underlag``).
+    underlag: dict[int, list[str]] = field(default_factory=dict)
+
+    @property
+    def is_draft(self) -> bool:
+        """A record still being written: printed with UTKAST on every page. The PDF made to
+        be signed (signature boxes) and the signed record's copies are not drafts."""
+        return (
+            self.meeting.record_status in (RecordStatus.NONE, RecordStatus.DRAFT)
+            and not self.signature_lines
+            and self.attestation is None
+        )
 
     @property
     def is_protocol(self) -> bool:
@@ -103,7 +116,21 @@ def record_view(
         numbers={item.id: record_number(item) for item in items},
         proposals={item.id: proposal_of(item, meeting) for item in items},
         quorum=_quorum(meeting, items),
+        underlag={item.id: _underlag(item, is_public) for item in items},
     )
+
+
+def _underlag(item: AgendaItem, is_public: bool) -> list[str]:
+    """The titles of the item's beslutsunderlag the record lists: never a secret document's
+    title, and only public documents' in the public version."""
+    shown = (
+        (Confidentiality.PUBLIC,)
+        if is_public
+        else (Confidentiality.PUBLIC, Confidentiality.INTERNAL)
+    )
+    return [
+        link.document.title for link in item.documents if link.document.confidentiality in shown
+    ]
 
 
 def _quorum(meeting: Meeting, items: list[AgendaItem]) -> dict[int, bool | None]:
@@ -132,7 +159,7 @@ def record_public_html(meeting: Meeting, view: RecordView) -> str:
 
 def _record_title(meeting: Meeting) -> str:
     view = record_view(meeting, [])
-    return f"{view.title.capitalize()} {meeting.heading} {meeting.meeting_date.isoformat()}"
+    return f"{view.title.capitalize()} {meeting.title}"
 
 
 def record_pdf(meeting: Meeting) -> bytes:
@@ -173,7 +200,7 @@ def _existing_extract(meeting: Meeting, html: str) -> Extract | None:
 
 
 def _extract_title(meeting: Meeting) -> str:
-    return f"Utdrag {meeting.heading} {meeting.meeting_date.isoformat()}"
+    return f"Utdrag {meeting.title}"
 
 
 def extract_pdf_for_reading(meeting: Meeting, items: list[AgendaItem]) -> bytes:

@@ -67,7 +67,8 @@ def start_record(actor: Actor, meeting: Meeting) -> None:
             if proposal:
                 db.session.add(Decision(item=item, text=proposal))
     meeting.record_status = RecordStatus.DRAFT
-    if meeting.status in (MeetingStatus.PLANNED, MeetingStatus.CONVENED):
+    # A record may be prepared ahead; the meeting is held only once it has begun.
+    if meeting.status in (MeetingStatus.PLANNED, MeetingStatus.CONVENED) and meeting.has_begun():
         meeting.status = MeetingStatus.HELD
     record_change(db.session, actor, "start record", meeting)
 
@@ -260,6 +261,11 @@ def update_record_details(
     """The secretary who signs, the chair of the meeting (the vice chair when the chair is
     away), the justerare and the justering's place and time."""
     _require_draft(meeting)
+    if meeting.body.record_type == RecordType.NOTES and (adjusters or adjustment_place_time):
+        raise DomainError(
+            _("Minutes are not justerade: %(body)s has no justerare.", body=meeting.body.name),
+            field="adjusters",
+        )
     present = {a.person_id for a in meeting.attendances}
     if any(person.id not in present for person in adjusters):
         raise DomainError(_("A justerare must be present at the meeting."), field="adjusters")
@@ -536,9 +542,20 @@ def remove_part(actor: Actor, item: AgendaItem, part: Any) -> None:
 # -- finishing ---------------------------------------------------------------------------------
 
 
+def not_held_yet(meeting: Meeting) -> str:
+    """Why nothing of a meeting that has not begun can be finalised, signed or posted."""
+    return _(
+        "The meeting has not been held yet (%(date)s): its record can be prepared, but it "
+        "cannot be finalised, signed, justerat or posted before the meeting.",
+        date=meeting.meeting_date.isoformat(),
+    )
+
+
 def record_problems(meeting: Meeting) -> list[str]:
     """What a record still lacks before it can be finalised or sent to justering."""
     problems = []
+    if not meeting.has_begun():
+        problems.append(not_held_yet(meeting))
     if not any(a.role == AttendanceRole.VOTING for a in meeting.attendances):
         problems.append(_("No one is recorded as a voting member."))
     is_protocol = meeting.body.record_type == RecordType.PROTOCOL

@@ -349,9 +349,7 @@ def _item_page(item: AgendaItem, **posted) -> dict:
     forward = None
     if page.forward_targets is not None:
         forward = ForwardForm(prefix="forward")
-        forward.meeting_id.set_choices(
-            [(m.id, f"{m.heading} {m.meeting_date.isoformat()}") for m in page.forward_targets]
-        )
+        forward.meeting_id.set_choices([(m.id, m.title) for m in page.forward_targets])
     return {
         "record": item.decision,
         "item": item,

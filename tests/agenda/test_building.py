@@ -5,10 +5,10 @@ import re
 from sqlalchemy import select
 
 from app.agenda.models import AgendaItem, PlannedItem
-from app.agenda.sentences import proposal_of
+from app.agenda.sentences import proposal_of, standard_sentence
 from app.bodies.models import Body
 from app.extensions import db
-from app.meetings.models import Meeting
+from app.meetings.models import Meeting, RecordStatus
 from tests.agenda.helpers import make_committee, meeting_on, titles
 from tests.conftest import ELIN, hidden
 
@@ -49,8 +49,18 @@ def test_srb_standing_sentences_are_generated_and_match_the_seed(app, demo):
         meeting = meeting_on(app, srb.id, "2024-04-19")
         by_number = {item.number: item for item in meeting.items}
         for number, sentence in SEED_SENTENCES.items():
-            assert by_number[number].proposal is None, "stored text would not stay in sync"
             assert proposal_of(by_number[number], meeting) == sentence
+            if number == 2:
+                # The 2024-01-26 protokoll was justerat outside the system (the demo knows
+                # that meeting by its date only): the seed's sentence is kept as printed, and
+                # the data would not say it.
+                assert by_number[number].proposal == sentence
+                assert standard_sentence(by_number[number].standard_kind, meeting) == (
+                    "Anmäls att beredningens protokoll från sammanträdet 2024-01-26 ännu inte "
+                    "har justerats."
+                )
+            else:
+                assert by_number[number].proposal is None, "stored text would not stay in sync"
 
 
 def test_sentences_follow_the_data(app, factory, make_client, login):
@@ -61,17 +71,28 @@ def test_sentences_follow_the_data(app, factory, make_client, login):
         meeting = db.session.get(Meeting, first)
         texts = [proposal_of(item, meeting) for item in meeting.items]
         assert texts[0] == "Den preliminära föredragningslistan fastställs."
-        assert (
-            texts[1]
-            == "Anmäls att nämndens protokoll från föregående sammanträde justerats i föreskriven ordning."
-        )
+        # No earlier meeting: the sentence claims no justering.
+        assert texts[1] == "Det finns inget tidigare protokoll registrerat."
         assert texts[2] == "En ledamot utses att jämte ordföranden justera dagens protokoll."
         assert texts[3] == "Nästa sammanträde ska äga rum tisdagen den 15 oktober 2024 kl 09.00."
         assert texts[4] is None  # Övriga frågor
         later = db.session.get(Meeting, second)
         assert proposal_of(later.items[1], later) == (
+            "Anmäls att nämndens protokoll från sammanträdet 2024-09-03 ännu inte har justerats."
+        )
+    # The secretary is told before she sends the kallelse.
+    editor = client.get(f"/meetings/{second}/agenda").get_data(as_text=True)
+    assert "Protokollet från sammanträdet 2024-09-03 är inte färdigt ännu, och punkt 2" in editor
+    # Once that protokoll is justerat (its record final), the sentence says so.
+    with app.app_context():
+        db.session.get(Meeting, first).record_status = RecordStatus.FINAL
+        db.session.commit()
+        later = db.session.get(Meeting, second)
+        assert proposal_of(later.items[1], later) == (
             "Anmäls att nämndens protokoll från sammanträdet 2024-09-03 justerats i föreskriven ordning."
         )
+    editor = client.get(f"/meetings/{second}/agenda").get_data(as_text=True)
+    assert "är inte färdigt ännu" not in editor
     # Choosing justerare changes the Justering sentence.
     form = client.get(f"/meetings/{first}/edit").get_data(as_text=True)
     version = hidden(form, "version")

@@ -3,11 +3,12 @@ may send and when, one answer per signatory, who sees a round and the signed ori
 the round's PDF with the signatures made so far."""
 
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from app.agenda.models import AgendaItem
 from app.agenda.services import set_adjusters
 from app.bodies.models import MembershipFunction, MembershipKind
+from app.core.dates import local_today
 from app.extensions import db
 from app.justering import services
 from app.justering.models import JusteringRound, RecordRevision, SignoffRole
@@ -53,8 +54,9 @@ def _signoff(app, ids, role: SignoffRole) -> tuple[int, int]:
 
 
 def _record_for_justering(ids: dict[str, int], day: date) -> int:
-    """Another meeting of the nämnd on ``day``, ready to be sent (inside a request context)."""
-    other = new_meeting(ids["body"], day.isoformat())
+    """Another meeting of the nämnd on ``day``, ready to be sent (inside a request context).
+    It met at midnight: a meeting today has been held whatever the hour the test runs."""
+    other = new_meeting(ids["body"], day.isoformat(), start_time=time(0, 0))
     set_adjusters(None, other, [db.session.get(Person, ids["bo"])])
     start_record(None, other)
     for item in other.items:
@@ -78,7 +80,7 @@ def test_the_deadline_is_shown_with_a_warning_when_near(
     app, factory, make_client, login, smtp_server
 ):
     ids = committee_with_record(app, factory)  # met 2025-03-14: the deadline has passed
-    today = date.today()
+    today = local_today()
     with app.test_request_context():
         near = _record_for_justering(ids, today - timedelta(days=12))  # two days left
         far = _record_for_justering(ids, today)  # fourteen days left

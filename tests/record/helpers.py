@@ -101,13 +101,13 @@ def make_committee(
     return ids
 
 
-def new_meeting(body_id: int, day: str, **extra) -> Meeting:
+def new_meeting(body_id: int, day: str, start_time: time = time(13, 0), **extra) -> Meeting:
     """Schedule a meeting of the body (inside a request context); its standing items come along."""
     meeting = schedule_meeting(
         None,
         db.session.get(Body, body_id),
         meeting_date=date.fromisoformat(day),
-        start_time=time(13, 0),
+        start_time=start_time,
         end_time=time(15, 30),
         room="Sammanträdesrum Kronan",
         building="Stadshuset",
@@ -127,6 +127,7 @@ def add_case_item(meeting: Meeting, ids: dict[str, int]) -> AgendaItem:
         case_number="2025/17",
         proposal="Bidragen fördelas enligt förvaltningens förslag.",
     )
-    set_adjusters(None, meeting, [db.session.get(Person, ids["bo"])])
+    if meeting.body.record_type == RecordType.PROTOCOL:  # minnesanteckningar have no justerare
+        set_adjusters(None, meeting, [db.session.get(Person, ids["bo"])])
     db.session.flush()
     return item

@@ -92,7 +92,7 @@ def test_start_record_prefills_attendance_numbers_and_decisions(app, factory):
             (
                 2,
                 "Föregående protokoll",
-                "Anmäls att nämndens protokoll från föregående sammanträde justerats i föreskriven ordning.",
+                "Det finns inget tidigare protokoll registrerat.",  # the nämnd's first meeting
             ),
             (3, "Justering", "Bo Ek utses att jämte ordföranden justera dagens protokoll."),
             (4, "Nästa sammanträde", "Tid för nästa sammanträde meddelas senare."),

@@ -4,10 +4,13 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
+
+from app.core.dates import local_today
 
 # Text typed into every field. Each is a classic way to run script: a script element, an event
 # handler, a javascript: link in Markdown and in HTML, and breaking out of an attribute.
@@ -225,7 +228,8 @@ def fill_forms(
         }
         for f in form.fields if dates else ():
             if f.kind == "date" and not f.value:
-                overrides[f.name] = "2026-12-10"
+                # Yesterday: a meeting that has been held can be recorded to the end.
+                overrides[f.name] = (local_today() - timedelta(days=1)).isoformat()
             if f.kind == "time" and not f.value:
                 overrides[f.name] = "13:00"
         for f in form.fields if selects else ():
