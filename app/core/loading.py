@@ -33,7 +33,7 @@ FORBIDDEN = 403
 HIDDEN = 404  # refused as if it did not exist
 
 
-def HIDDEN_FROM_ANONYMOUS() -> int:  # noqa: N802 - used like the constants beside it
+def HIDDEN_FROM_ANONYMOUS() -> int:
     """404 for an anonymous reader (nothing is disclosed), 403 for a logged-in user."""
     return FORBIDDEN if current_user.is_authenticated else HIDDEN
 
