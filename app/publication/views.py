@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from app.accounts import permissions
+from app.bodies.models import Body
 from app.core.dates import local_today
 from app.core.loading import HIDDEN, loaded
 from app.core.views import handle_form, pdf_response, stored_pdf_response
@@ -154,26 +156,36 @@ def _protocol_pdf(meeting: Meeting, number: int | None):
     )
 
 
-# What is not a protokoll the reader may see is a 404 (its existence is not disclosed).
+# What is not a protokoll the reader may see is a 404 (its existence is not disclosed). The
+# meeting comes with its body, organisation and term at once.
+public_protocol = loaded(
+    "meeting_id",
+    Meeting,
+    permissions.can_read_public_protocol,
+    refusal=HIDDEN,
+    options=(joinedload(Meeting.body).joinedload(Body.organisation), joinedload(Meeting.term)),
+)
+
+
 @bp.get("/protokoll/<int:meeting_id>")
-@loaded("meeting_id", Meeting, permissions.can_read_public_protocol, refusal=HIDDEN)
+@public_protocol
 def protocol(meeting: Meeting):
     return _protocol_page(meeting, None)
 
 
 @bp.get("/protokoll/<int:meeting_id>/<int:number>")
-@loaded("meeting_id", Meeting, permissions.can_read_public_protocol, refusal=HIDDEN)
+@public_protocol
 def protocol_revision(meeting: Meeting, number: int):
     return _protocol_page(meeting, number)
 
 
 @bp.get("/protokoll/<int:meeting_id>.pdf")
-@loaded("meeting_id", Meeting, permissions.can_read_public_protocol, refusal=HIDDEN)
+@public_protocol
 def protocol_pdf(meeting: Meeting):
     return _protocol_pdf(meeting, None)
 
 
 @bp.get("/protokoll/<int:meeting_id>/<int:number>.pdf")
-@loaded("meeting_id", Meeting, permissions.can_read_public_protocol, refusal=HIDDEN)
+@public_protocol
 def protocol_revision_pdf(meeting: Meeting, number: int):
     return _protocol_pdf(meeting, number)
