@@ -14,7 +14,14 @@ from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.agenda.models import AgendaItem, PlannedItem
-from app.bodies.models import Body, Membership, MembershipFunction, MembershipKind, Term
+from app.bodies.models import (
+    Body,
+    Membership,
+    MembershipFunction,
+    MembershipKind,
+    RecordType,
+    Term,
+)
 from app.cases.models import Confidentiality, Document
 from app.core.dates import local_today
 from app.extensions import db
@@ -355,13 +362,13 @@ def can_retry_job(user: object, job: Job, kind: Any) -> bool:
     return job.status == JobStatus.FAILED and can_view_job(user, job) and kind.may_start(user, job)
 
 
-# -- record-level checks for app.core.loading (views-d) ----------------------------------------
-# Each is (user, record) -> bool, for @loaded / load in the views of bodies, meetings, record
-# and justering.
+# -- record-level checks for app.core.loading -------------------------------------------------
+# The rules above, asked of the record a view loads (``loaded``/``load``: ``(user, record)``).
 
 
 def can_manage_meeting(user: object, meeting: Meeting) -> bool:
-    """A meeting's agenda, attendance and record are the work of its body's secretaries."""
+    """A meeting's agenda, kallelse, attendance and record are the work of its body's
+    secretaries."""
     return can_manage_body(user, meeting.body)
 
 
@@ -430,3 +437,65 @@ def can_view_round(user: object, justering: JusteringRound) -> bool:
 def is_own_signoff(user: object, signoff: Signoff) -> bool:
     """A signatory answers (approves, rejects) only her own signoff."""
     return getattr(user, "person_id", None) == signoff.person_id
+
+
+def can_manage_item_document(user: object, link: "AgendaItemDocument") -> bool:  # noqa: F821
+    """Move a beslutsunderlag on its item or take it off: the item's."""
+    return can_manage_item(user, link.item)
+
+
+def can_pull_onto_agenda(user: object, topic: object) -> bool:
+    """A planned topic or an uppdrag is pulled onto an agenda by whoever manages that meeting,
+    which is what is asked (of the meeting, loaded first); whether the topic belongs to that
+    meeting is the service's rule (``app.agenda.services.pull_planned_item``)."""
+    return True
+
+
+def can_post_meeting_anslag(user: object, meeting: Meeting) -> bool:
+    """The anslag page of a meeting: ``can_post_anslag`` of its body."""
+    return can_post_anslag(user, meeting.body)
+
+
+def can_view_posting(user: object, posting: "Posting") -> bool:  # noqa: F821
+    """A notice on the anslagstavla and its anslagsbevis: whoever may see the body."""
+    return can_view_body(user, posting.meeting.body)
+
+
+def can_read_public_protocol(user: object, meeting: Meeting) -> bool:
+    """The justerat protokoll as the public reads it: a protokoll (not minutes) of a body the
+    reader may see (whether a revision is justerad yet is the page's to find)."""
+    return meeting.body.record_type == RecordType.PROTOCOL and can_view_body(user, meeting.body)
+
+
+def can_view_organisation(user: object, organisation: object) -> bool:
+    """Organisations are public (which of their bodies are shown is ``can_view_body``'s)."""
+    return True
+
+
+def can_edit_account(user: object, account: object) -> bool:
+    """Accounts are the admin's (``can_administer``)."""
+    return can_administer(user)
+
+
+def _seats_of(person: "Person") -> list[Membership]:  # noqa: F821
+    return list(db.session.scalars(select(Membership).where(Membership.person_id == person.id)))
+
+
+def can_view_person_record(user: object, person: "Person") -> bool:  # noqa: F821
+    """``can_view_person`` through the bodies where the person has or had a seat."""
+    return can_view_person(user, [membership.body for membership in _seats_of(person)])
+
+
+def can_edit_person_record(user: object, person: "Person") -> bool:  # noqa: F821
+    """``can_edit_person`` through the bodies where the person has or had a seat."""
+    return can_edit_person(user, {membership.body_id for membership in _seats_of(person)})
+
+
+def can_download_export(user: object, job: Job) -> bool:
+    """An export archive is downloaded by those who may export (``can_export``)."""
+    return can_export(user)
+
+
+def can_edit_organisation(user: object, organisation: object) -> bool:
+    """Organisations are the admin's (``can_administer``)."""
+    return can_administer(user)

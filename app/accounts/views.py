@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from app.accounts import permissions
 from app.accounts.forms import (
     AuditFilterForm,
     LanguageForm,
@@ -40,6 +41,7 @@ from app.accounts.services import (
 from app.core.audit import audit_page, audit_query, audited_types
 from app.core.dates import local_to_utc
 from app.core.errors import DomainError
+from app.core.loading import loaded
 from app.core.response_cache import LOCALE_COOKIE
 from app.core.security import login_limits
 from app.core.views import confirmed_post, handle_form
@@ -215,10 +217,8 @@ def new_user():
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_user(user_id: int):
-    user = db.get_or_404(User, user_id)
-    if not can_administer(current_user):
-        abort(403)
+@loaded("user_id", User, permissions.can_edit_account)
+def edit_user(user: User):
     form = _user_form(user)
     return handle_form(
         form,

@@ -15,11 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from app.accounts.permissions import (
-    can_manage_body,
-    can_read_agenda_documents,
-    can_view_item_document,
-)
+from app.accounts import permissions
 from app.agenda import jobs as kinds
 from app.agenda import services
 from app.agenda.forms import (
@@ -37,6 +33,7 @@ from app.bodies.models import Body, Membership, MembershipKind
 from app.cases.models import Document
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
+from app.core.loading import HIDDEN, HIDDEN_FROM_ANONYMOUS, loaded
 from app.core.views import (
     confirmed_post,
     handle_form,
@@ -54,27 +51,6 @@ from app.people.models import Person
 from app.record.models import Assignment
 
 bp = Blueprint("agenda", __name__)
-
-
-def _manageable_body(body_id: int) -> Body:
-    body = db.get_or_404(Body, body_id)
-    if not can_manage_body(current_user, body):
-        abort(403)
-    return body
-
-
-def _manageable_meeting(meeting_id: int) -> Meeting:
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_manage_body(current_user, meeting.body):
-        abort(403)
-    return meeting
-
-
-def _manageable_item(item_id: int) -> AgendaItem:
-    item = db.get_or_404(AgendaItem, item_id)
-    if not can_manage_body(current_user, item.meeting.body):
-        abort(403)
-    return item
 
 
 # -- meetings ------------------------------------------------------------------------------
@@ -112,8 +88,8 @@ def _save_meeting(body: Body, meeting: Meeting | None, form: MeetingForm, data: 
 
 @bp.route("/bodies/<int:body_id>/meetings/new", methods=["GET", "POST"])
 @login_required
-def new_meeting(body_id: int):
-    body = _manageable_body(body_id)
+@loaded("body_id", Body, permissions.can_manage_body)
+def new_meeting(body: Body):
     form = _meeting_form(body)
     return handle_form(
         form,
@@ -128,8 +104,8 @@ def new_meeting(body_id: int):
 
 @bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_meeting(meeting_id: int):
-    meeting = _manageable_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def edit_meeting(meeting: Meeting):
     form = _meeting_form(meeting.body, meeting)
     return handle_form(
         form,
@@ -148,8 +124,8 @@ def edit_meeting(meeting_id: int):
 
 @bp.get("/meetings/<int:meeting_id>/agenda")
 @login_required
-def editor(meeting_id: int):
-    meeting = _manageable_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def editor(meeting: Meeting):
     recipients = recipients_of(meeting)
     return render_template(
         "agenda/editor.html",
@@ -166,8 +142,8 @@ def editor(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/agenda/confirm")
 @login_required
 @confirmed_post
-def confirm(meeting_id: int):
-    meeting = _manageable_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def confirm(meeting: Meeting):
     return run_action(
         lambda: services.confirm_agenda(current_user, meeting),
         _("The agenda is confirmed. Its item numbers are the ones the record will use."),
@@ -178,8 +154,8 @@ def confirm(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/agenda/reopen")
 @login_required
 @confirmed_post
-def reopen(meeting_id: int):
-    meeting = _manageable_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def reopen(meeting: Meeting):
     return run_action(
         lambda: services.reopen_agenda(current_user, meeting),
         _("The agenda is preliminary again."),
@@ -212,8 +188,8 @@ def _save_item(meeting: Meeting, item: AgendaItem | None, form: ItemForm, data: 
 
 @bp.route("/meetings/<int:meeting_id>/items/new", methods=["GET", "POST"])
 @login_required
-def new_item(meeting_id: int):
-    meeting = _manageable_meeting(meeting_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def new_item(meeting: Meeting):
     form = _item_form()
     return handle_form(
         form,
@@ -228,8 +204,8 @@ def new_item(meeting_id: int):
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit_item(item_id: int):
-    item = _manageable_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def edit_item(item: AgendaItem):
     form = _item_form(item)
     attach = AttachForm(prefix="attach")
     attach.document_id.set_choices(
@@ -254,8 +230,8 @@ def edit_item(item_id: int):
 @bp.post("/items/<int:item_id>/move/<direction>")
 @login_required
 @confirmed_post
-def move_item(item_id: int, direction: str):
-    item = _manageable_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def move_item(item: AgendaItem, direction: str):
     offset = {"up": -1, "down": 1}.get(direction) or abort(404)
     return run_action(
         lambda: services.move_item(current_user, item, offset),
@@ -267,8 +243,8 @@ def move_item(item_id: int, direction: str):
 @bp.post("/items/<int:item_id>/remove")
 @login_required
 @confirmed_post
-def remove_item(item_id: int):
-    item = _manageable_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def remove_item(item: AgendaItem):
     meeting_id = item.meeting_id
     return run_action(
         lambda: services.remove_item(current_user, item),
@@ -302,8 +278,8 @@ def _keep_upload_draft(item: AgendaItem, form: UploadForm) -> None:
 
 @bp.post("/items/<int:item_id>/documents/upload")
 @login_required
-def upload_document(item_id: int):
-    item = _manageable_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def upload_document(item: AgendaItem):
     form = UploadForm(prefix="upload")
     target = url_for(".edit_item", item_id=item.id) + "#documents"
     if not form.validate_on_submit():
@@ -344,8 +320,8 @@ def upload_document(item_id: int):
 
 @bp.post("/items/<int:item_id>/documents/attach")
 @login_required
-def attach_document(item_id: int):
-    item = _manageable_item(item_id)
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def attach_document(item: AgendaItem):
     form = AttachForm(prefix="attach")
     # Only what she may read is offered, and so only that is accepted (another id: "not a
     # valid choice", whether it exists or not).
@@ -364,18 +340,11 @@ def attach_document(item_id: int):
     )
 
 
-def _manageable_link(link_id: int) -> AgendaItemDocument:
-    link = db.get_or_404(AgendaItemDocument, link_id)
-    if not can_manage_body(current_user, link.item.meeting.body):
-        abort(403)
-    return link
-
-
 @bp.post("/item-documents/<int:link_id>/move/<direction>")
 @login_required
 @confirmed_post
-def move_document(link_id: int, direction: str):
-    link = _manageable_link(link_id)
+@loaded("link_id", AgendaItemDocument, permissions.can_manage_item_document)
+def move_document(link: AgendaItemDocument, direction: str):
     offset = {"up": -1, "down": 1}.get(direction) or abort(404)
     return run_action(
         lambda: services.move_document(current_user, link, offset),
@@ -387,8 +356,8 @@ def move_document(link_id: int, direction: str):
 @bp.post("/item-documents/<int:link_id>/remove")
 @login_required
 @confirmed_post
-def detach_document(link_id: int):
-    link = _manageable_link(link_id)
+@loaded("link_id", AgendaItemDocument, permissions.can_manage_item_document)
+def detach_document(link: AgendaItemDocument):
     item_id = link.item_id
     return run_action(
         lambda: services.detach_document(current_user, link),
@@ -398,10 +367,8 @@ def detach_document(link_id: int):
 
 
 @bp.get("/item-documents/<int:link_id>/file")
-def document_file(link_id: int):
-    link = db.get_or_404(AgendaItemDocument, link_id)
-    if not can_view_item_document(current_user, link):
-        abort(404)
+@loaded("link_id", AgendaItemDocument, permissions.can_view_item_document, refusal=HIDDEN)
+def document_file(link: AgendaItemDocument):
     if not link.document.has_file:
         abort(404)
     return stored_pdf_response(link.document.sha256, link.document.filename or "dokument.pdf")
@@ -410,29 +377,31 @@ def document_file(link_id: int):
 # -- PDFs ----------------------------------------------------------------------------------
 
 
-def _readable_meeting(meeting_id: int) -> Meeting:
-    """The agenda PDFs go to the body's secretaries and members once sent (drafts: secretaries)."""
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_read_agenda_documents(current_user, meeting):
-        abort(404 if not current_user.is_authenticated else 403)
-    return meeting
-
-
 @bp.get("/meetings/<int:meeting_id>/foredragningslista.pdf")
 @login_required
-def agenda_pdf_file(meeting_id: int):
-    meeting = _readable_meeting(meeting_id)
+@loaded(
+    "meeting_id",
+    Meeting,
+    permissions.can_read_agenda_documents,
+    refusal=HIDDEN_FROM_ANONYMOUS,
+)
+def agenda_pdf_file(meeting: Meeting):
     pdf = agenda_pdf_for_reading(meeting)  # a GET writes nothing: the kallelse stores it
     return pdf_response(pdf, f"Foredragningslista {meeting.file_stem}.pdf")
 
 
 @bp.get("/meetings/<int:meeting_id>/handlingar.pdf")
 @login_required
-def packet_pdf_file(meeting_id: int):
+@loaded(
+    "meeting_id",
+    Meeting,
+    permissions.can_read_agenda_documents,
+    refusal=HIDDEN_FROM_ANONYMOUS,
+)
+def packet_pdf_file(meeting: Meeting):
     """The stored handlingar when they are current; else they are built as a background job
     (one at a time per reader and meeting) and served when it has finished, or its page is
     shown."""
-    meeting = _readable_meeting(meeting_id)
     filename = f"Handlingar {meeting.file_stem}.pdf"
     pdf = stored_packet(meeting)
     if pdf is not None:
@@ -452,9 +421,9 @@ def packet_pdf_file(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/kallelse")
 @login_required
 @confirmed_post
-def send(meeting_id: int):
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def send(meeting: Meeting):
     """The kallelse is mailed by a background job (kallelse.send_kallelse holds the rules)."""
-    meeting = _manageable_meeting(meeting_id)
     job = start_job(
         current_user,
         kinds.KALLELSE,
@@ -473,8 +442,8 @@ def send(meeting_id: int):
 
 @bp.route("/bodies/<int:body_id>/planned", methods=["GET", "POST"])
 @login_required
-def planned(body_id: int):
-    body = _manageable_body(body_id)
+@loaded("body_id", Body, permissions.can_manage_body)
+def planned(body: Body):
     form = PlannedItemForm()
     upcoming = db.session.scalars(
         select(Meeting).where(Meeting.body_id == body.id).order_by(Meeting.meeting_date.desc())
@@ -500,9 +469,9 @@ def planned(body_id: int):
 @bp.post("/planned/<int:planned_id>/pull/<int:meeting_id>")
 @login_required
 @confirmed_post
-def pull_planned(planned_id: int, meeting_id: int):
-    meeting = _manageable_meeting(meeting_id)
-    planned = db.get_or_404(PlannedItem, planned_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)  # the meeting is asked first
+@loaded("planned_id", PlannedItem, permissions.can_pull_onto_agenda)
+def pull_planned(planned: PlannedItem, meeting: Meeting):
     return run_action(
         lambda: services.pull_planned_item(current_user, planned, meeting),
         _("The topic was added to the agenda."),
@@ -513,9 +482,9 @@ def pull_planned(planned_id: int, meeting_id: int):
 @bp.post("/assignments/<int:assignment_id>/pull/<int:meeting_id>")
 @login_required
 @confirmed_post
-def pull_assignment(assignment_id: int, meeting_id: int):
-    meeting = _manageable_meeting(meeting_id)
-    assignment = db.get_or_404(Assignment, assignment_id)
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)  # the meeting is asked first
+@loaded("assignment_id", Assignment, permissions.can_pull_onto_agenda)
+def pull_assignment(assignment: Assignment, meeting: Meeting):
     return run_action(
         lambda: services.pull_assignment(current_user, assignment, meeting),
         _("The report-back was added to the agenda."),
@@ -528,8 +497,8 @@ def pull_assignment(assignment_id: int, meeting_id: int):
 
 @bp.route("/bodies/<int:body_id>/standing-items", methods=["GET", "POST"])
 @login_required
-def standing_items(body_id: int):
-    body = _manageable_body(body_id)
+@loaded("body_id", Body, permissions.can_manage_body)
+def standing_items(body: Body):
     form = StandardItemsForm()
     if request.method == "GET":
         rows = services.standard_items_of(body)

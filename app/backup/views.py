@@ -4,9 +4,11 @@ ones, download an archive."""
 from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user, login_required
 
+from app.accounts import permissions
 from app.accounts.permissions import can_export
 from app.backup.jobs import EXPORT, download_name, export_path
 from app.core.forms import ConfirmForm
+from app.core.loading import load
 from app.core.views import confirmed_post
 from app.extensions import db
 from app.jobs.models import Job
@@ -53,8 +55,8 @@ def start_export():
 @bp.get("/admin/export/<int:job_id>/download")
 @login_required
 def download(job_id: int):
-    _require_admin()
-    job = db.get_or_404(Job, job_id)
+    _require_admin()  # before the archive is looked for: only an admin learns which exist
+    job = load(Job, job_id, permissions.can_download_export)
     path = export_path(job)
     if path is None:
         abort(404)

@@ -5,14 +5,16 @@ her public bodies, are public (a calendar client subscribes without logging in);
 of a non-public body are in them only for its members and secretaries, in their browser.
 """
 
-from flask import Blueprint, Response, abort, url_for
+from flask import Blueprint, Response, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.accounts.permissions import can_view_body, can_view_person
+from app.accounts import permissions
+from app.accounts.permissions import can_view_body
 from app.bodies.models import Body, Membership
 from app.calendars import feeds
 from app.core.calendar import subscription_ics
+from app.core.loading import HIDDEN, loaded
 from app.extensions import db
 from app.meetings.models import Meeting
 from app.people.models import Person
@@ -34,11 +36,10 @@ def _ics_response(content: bytes, filename: str) -> Response:
     return response
 
 
+# A feed the reader may not see is a 404: a non-public body's existence is not disclosed.
 @bp.get("/bodies/<int:body_id>/calendar.ics")
-def body_feed(body_id: int):
-    body = db.get_or_404(Body, body_id)
-    if not can_view_body(current_user, body):
-        abort(404)  # a non-public body's existence is not disclosed
+@loaded("body_id", Body, permissions.can_view_body, refusal=HIDDEN)
+def body_feed(body: Body):
     content = subscription_ics(
         feeds.events_of(feeds.body_meetings(body), _meeting_url),
         name=f"{body.name} – sammanträden",
@@ -50,8 +51,8 @@ def body_feed(body_id: int):
 
 
 @bp.get("/people/<int:person_id>/calendar.ics")
-def person_feed(person_id: int):
-    person = db.get_or_404(Person, person_id)
+@loaded("person_id", Person, permissions.can_view_person_record, refusal=HIDDEN)
+def person_feed(person: Person):
     bodies = list(
         db.session.scalars(
             select(Body)
@@ -59,8 +60,6 @@ def person_feed(person_id: int):
             .where(Membership.person_id == person.id)
         ).unique()
     )
-    if not can_view_person(current_user, bodies):
-        abort(404)
     visible = [body for body in bodies if can_view_body(current_user, body)]
     content = subscription_ics(
         feeds.events_of(feeds.person_meetings(person, visible), _meeting_url),

@@ -18,7 +18,7 @@ anything is loaded) and below ``@confirmed_post``.
 """
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from flask import abort
@@ -44,11 +44,13 @@ def load(
     may: Permission[T],
     *,
     refusal: int | Callable[[], int] = FORBIDDEN,
+    options: Sequence[Any] = (),
 ) -> T:
     """``model`` number ``ident`` if the current user ``may`` have it; else abort.
 
-    For loads a view does not get from its URL (a form's choice, a query argument)."""
-    record = db.session.get(model, ident)
+    For loads a view does not get from its URL (a form's choice, a query argument).
+    ``options`` are loader options for the same statement (``joinedload(Meeting.body)``)."""
+    record = db.session.get(model, ident, options=options)
     if record is None:
         abort(404)
     if not may(current_user, record):
@@ -63,6 +65,7 @@ def loaded(
     *,
     refusal: int | Callable[[], int] = FORBIDDEN,
     into: str | None = None,
+    options: Sequence[Any] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """View decorator: the URL's ``argument`` (``meeting_id``) becomes the record ``into``
     (default: the argument without ``_id``, ``meeting``), loaded and authorised by ``load``."""
@@ -71,7 +74,7 @@ def loaded(
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            kwargs[name] = load(model, kwargs.pop(argument), may, refusal=refusal)
+            kwargs[name] = load(model, kwargs.pop(argument), may, refusal=refusal, options=options)
             return view(*args, **kwargs)
 
         return wrapper

@@ -1,14 +1,17 @@
 """A job's page (progress, then the result or the reason it failed), its JSON for polling,
 and "Försök igen"."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, session, url_for
+from functools import partial
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from app.accounts.permissions import can_retry_job, can_view_job
+from app.accounts import permissions
 from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
+from app.core.loading import load, loaded
 from app.core.views import confirmed_post
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
@@ -32,19 +35,12 @@ def follow_job(job: Job) -> Response:
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
-def _visible_job(job_id: int) -> Job:
-    job = db.get_or_404(Job, job_id)
-    if not can_view_job(current_user, job):
-        abort(403)
-    # A job whose worker died says so (and may be tried again) instead of running forever.
-    expire_if_stale(job)
-    return job
-
-
 @bp.get("/jobs/<int:job_id>")
 @login_required
-def show(job_id: int):
-    job = _visible_job(job_id)
+@loaded("job_id", Job, permissions.can_view_job)
+def show(job: Job):
+    # A job whose worker died says so (and may be tried again) instead of running forever.
+    expire_if_stale(job)
     kind = kind_of(job)
     # The page says why the job failed itself: the same words flashed on the way here would
     # only repeat it.
@@ -58,15 +54,16 @@ def show(job_id: int):
         back=kind.back(job),
         links=kind.links(job) if job.status == JobStatus.DONE else [],
         messages=kind.done_messages(job) if job.status == JobStatus.DONE else [],
-        may_retry=can_retry_job(current_user, job, kind),
+        may_retry=permissions.can_retry_job(current_user, job, kind),
         form=ConfirmForm(),
     )
 
 
 @bp.get("/jobs/<int:job_id>.json")
 @login_required
-def status(job_id: int):
-    job = _visible_job(job_id)
+@loaded("job_id", Job, permissions.can_view_job)
+def status(job: Job):
+    expire_if_stale(job)
     return jsonify(
         id=job.id,
         status=job.status.value,
@@ -81,13 +78,14 @@ def status(job_id: int):
 @bp.post("/jobs/<int:job_id>/retry")
 @login_required
 @confirmed_post
-def retry(job_id: int):
-    job = _visible_job(job_id)
-    if not can_retry_job(current_user, job, kind_of(job)):
-        if job.status != JobStatus.FAILED:
-            flash(_("Only a failed job can be tried again."), "error")
-            return redirect(url_for(".show", job_id=job.id))
-        abort(403)
+@loaded("job_id", Job, permissions.can_view_job)
+def retry(job: Job):
+    expire_if_stale(job)
+    if job.status != JobStatus.FAILED:
+        flash(_("Only a failed job can be tried again."), "error")
+        return redirect(url_for(".show", job_id=job.id))
+    # Who may try it again is the rule its kind names: asked of the job, now known to have failed.
+    load(Job, job.id, partial(permissions.can_retry_job, kind=kind_of(job)))
     try:
         retry_job(job)
     except DomainError as error:

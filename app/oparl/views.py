@@ -13,7 +13,8 @@ from flask import Blueprint, Response, abort, request, session, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.extensions import db
+from app.accounts import permissions
+from app.core.loading import loaded
 from app.oparl import serializers, services
 from app.oparl.models import ObjectKind
 from app.organisations.models import Organisation
@@ -118,12 +119,13 @@ def bodies():
 
 
 @bp.get("/body/<int:organisation_id>/<name>")
-def body_list(organisation_id: int, name: str):
+@loaded("organisation_id", Organisation, permissions.can_view_organisation)
+def body_list(organisation: Organisation, name: str):
     """The external lists of a Body: organizations, people, meetings, papers, …"""
     kinds = services.BODY_LISTS.get(name)
-    if kinds is None or db.session.get(Organisation, organisation_id) is None:
+    if kinds is None:
         abort(404)
-    return _page(lambda filters: services.listing(kinds, filters, organisation_id=organisation_id))
+    return _page(lambda filters: services.listing(kinds, filters, organisation_id=organisation.id))
 
 
 @bp.get("/organization/<int:body_id>/meetings")

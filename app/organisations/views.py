@@ -3,8 +3,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.accounts import permissions
 from app.accounts.permissions import can_administer, visible_bodies_clause
 from app.bodies.models import Body
+from app.core.loading import loaded
 from app.core.views import handle_form
 from app.extensions import db
 from app.organisations.forms import OrganisationForm
@@ -21,8 +23,8 @@ def index():
 
 
 @bp.get("/<int:organisation_id>")
-def show(organisation_id: int):
-    organisation = db.get_or_404(Organisation, organisation_id)
+@loaded("organisation_id", Organisation, permissions.can_view_organisation)
+def show(organisation: Organisation):
     bodies = db.session.scalars(
         select(Body)
         .where(Body.organisation_id == organisation.id, visible_bodies_clause(current_user))
@@ -76,10 +78,8 @@ def new():
 
 @bp.route("/<int:organisation_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(organisation_id: int):
-    organisation = db.get_or_404(Organisation, organisation_id)
-    if not can_administer(current_user):
-        abort(403)
+@loaded("organisation_id", Organisation, permissions.can_edit_organisation)
+def edit(organisation: Organisation):
     form = _form(organisation)
     return handle_form(
         form,

@@ -3,16 +3,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.accounts import permissions
 from app.accounts.permissions import (
     can_edit_person,
     can_manage_people,
     can_see_contact_details,
     can_view_attendance,
     can_view_body,
-    can_view_person,
 )
 from app.bodies.models import Membership
 from app.core.dates import local_today
+from app.core.loading import HIDDEN, loaded
 from app.core.views import handle_form
 from app.extensions import db
 from app.meetings.models import Meeting
@@ -43,12 +44,11 @@ def index():
     )
 
 
+# A person is public only through a seat in a body the reader may see (else: no such person).
 @bp.get("/<int:person_id>")
-def show(person_id: int):
-    person = db.get_or_404(Person, person_id)
+@loaded("person_id", Person, permissions.can_view_person_record, refusal=HIDDEN)
+def show(person: Person):
     all_memberships = _memberships(person)
-    if not can_view_person(current_user, [m.body for m in all_memberships]):
-        abort(404)  # a person is public only through a seat in a body the reader may see
     memberships = [m for m in all_memberships if can_view_body(current_user, m.body)]
     memberships.sort(key=lambda m: (m.body.name, m.term.label))
     today = local_today()
@@ -97,10 +97,8 @@ def new():
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(person_id: int):
-    person = db.get_or_404(Person, person_id)
-    if not can_edit_person(current_user, {m.body_id for m in _memberships(person)}):
-        abort(403)
+@loaded("person_id", Person, permissions.can_edit_person_record)
+def edit(person: Person):
     form = PersonForm(obj=person)
     return handle_form(
         form,

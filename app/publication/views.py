@@ -6,14 +6,13 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from app.accounts.permissions import can_post_anslag, can_view_body
-from app.bodies.models import Body, RecordType
+from app.accounts import permissions
+from app.bodies.models import Body
 from app.core.dates import local_today
+from app.core.loading import HIDDEN, loaded
 from app.core.views import handle_form, pdf_response, stored_pdf_response
-from app.extensions import db
 from app.justering import services as justering
 from app.justering.models import RecordRevision
 from app.meetings.models import Meeting
@@ -30,10 +29,8 @@ bp = Blueprint("publication", __name__)
 
 @bp.route("/meetings/<int:meeting_id>/anslag", methods=["GET", "POST"])
 @login_required
-def anslag(meeting_id: int):
-    meeting = db.get_or_404(Meeting, meeting_id)
-    if not can_post_anslag(current_user, meeting.body):
-        abort(403)
+@loaded("meeting_id", Meeting, permissions.can_post_meeting_anslag)
+def anslag(meeting: Meeting):
     today = local_today()
     form = PostingForm()
     if not form.is_submitted():
@@ -65,13 +62,6 @@ def anslag(meeting_id: int):
 # -- the anslagstavla ------------------------------------------------------------------------------
 
 
-def _visible_posting(posting_id: int) -> Posting:
-    posting = db.get_or_404(Posting, posting_id)
-    if not can_view_body(current_user, posting.meeting.body):
-        abort(404)  # a non-public body's existence is not disclosed
-    return posting
-
-
 @bp.get("/anslagstavla")
 def board():
     today = local_today()
@@ -100,9 +90,10 @@ def feed():
     return Response(xml, mimetype="application/atom+xml")
 
 
+# A non-public body's notices are not disclosed: refused as if they did not exist.
 @bp.get("/anslagstavla/<int:posting_id>")
-def notice(posting_id: int):
-    posting = _visible_posting(posting_id)
+@loaded("posting_id", Posting, permissions.can_view_posting, refusal=HIDDEN)
+def notice(posting: Posting):
     return render_template(
         "publication/notice.html",
         notice=services.notice_of(posting),
@@ -112,9 +103,9 @@ def notice(posting_id: int):
 
 
 @bp.get("/anslag/<int:posting_id>/anslagsbevis.pdf")
-def certificate(posting_id: int):
+@loaded("posting_id", Posting, permissions.can_view_posting, refusal=HIDDEN)
+def certificate(posting: Posting):
     """The anslagsbevis as stored when posted: public like the notice itself."""
-    posting = _visible_posting(posting_id)
     pdf = services.certificate_pdf(posting)
     if pdf is None:
         abort(404)
@@ -125,21 +116,9 @@ def certificate(posting_id: int):
 
 
 def _public_revision(
-    meeting_id: int, number: int | None
-) -> tuple[Meeting, RecordRevision, list[RecordRevision]]:
-    """A justerad revision of a protokoll the reader may see, with all the justerade ones;
-    anything else is a 404. The meeting comes with its body, organisation and term at once."""
-    meeting = db.session.scalar(
-        select(Meeting)
-        .where(Meeting.id == meeting_id)
-        .options(joinedload(Meeting.body).joinedload(Body.organisation), joinedload(Meeting.term))
-    )
-    if meeting is None:
-        abort(404)
-    if meeting.body.record_type != RecordType.PROTOCOL or not can_view_body(
-        current_user, meeting.body
-    ):
-        abort(404)
+    meeting: Meeting, number: int | None
+) -> tuple[RecordRevision, list[RecordRevision]]:
+    """A justerad revision of the protokoll, with all the justerade ones; none is a 404."""
     revisions = justering.justered_revisions(meeting)
     if number is None:
         revision = revisions[-1] if revisions else None
@@ -147,11 +126,11 @@ def _public_revision(
         revision = next((r for r in revisions if r.number == number), None)
     if revision is None:
         abort(404)
-    return meeting, revision, revisions
+    return revision, revisions
 
 
-def _protocol_page(meeting_id: int, number: int | None):
-    meeting, revision, revisions = _public_revision(meeting_id, number)
+def _protocol_page(meeting: Meeting, number: int | None):
+    revision, revisions = _public_revision(meeting, number)
     if not revision.public_html:
         abort(404)
     posting, signed_by = services.posting_with_signer(revision)
@@ -166,8 +145,8 @@ def _protocol_page(meeting_id: int, number: int | None):
     )
 
 
-def _protocol_pdf(meeting_id: int, number: int | None):
-    meeting, revision, _revisions = _public_revision(meeting_id, number)
+def _protocol_pdf(meeting: Meeting, number: int | None):
+    revision, _revisions = _public_revision(meeting, number)
     # Only the unsigned public copy: the signed original may carry personal data.
     if not revision.public_pdf_sha256:
         abort(404)
@@ -177,21 +156,36 @@ def _protocol_pdf(meeting_id: int, number: int | None):
     )
 
 
+# What is not a protokoll the reader may see is a 404 (its existence is not disclosed). The
+# meeting comes with its body, organisation and term at once.
+public_protocol = loaded(
+    "meeting_id",
+    Meeting,
+    permissions.can_read_public_protocol,
+    refusal=HIDDEN,
+    options=(joinedload(Meeting.body).joinedload(Body.organisation), joinedload(Meeting.term)),
+)
+
+
 @bp.get("/protokoll/<int:meeting_id>")
-def protocol(meeting_id: int):
-    return _protocol_page(meeting_id, None)
+@public_protocol
+def protocol(meeting: Meeting):
+    return _protocol_page(meeting, None)
 
 
 @bp.get("/protokoll/<int:meeting_id>/<int:number>")
-def protocol_revision(meeting_id: int, number: int):
-    return _protocol_page(meeting_id, number)
+@public_protocol
+def protocol_revision(meeting: Meeting, number: int):
+    return _protocol_page(meeting, number)
 
 
 @bp.get("/protokoll/<int:meeting_id>.pdf")
-def protocol_pdf(meeting_id: int):
-    return _protocol_pdf(meeting_id, None)
+@public_protocol
+def protocol_pdf(meeting: Meeting):
+    return _protocol_pdf(meeting, None)
 
 
 @bp.get("/protokoll/<int:meeting_id>/<int:number>.pdf")
-def protocol_revision_pdf(meeting_id: int, number: int):
-    return _protocol_pdf(meeting_id, number)
+@public_protocol
+def protocol_revision_pdf(meeting: Meeting, number: int):
+    return _protocol_pdf(meeting, number)
