@@ -572,6 +572,9 @@ def pull_assignment(actor: Actor, assignment: Assignment, meeting: Meeting) -> A
     if assignment.reported_item_id is not None:
         raise DomainError(_("The uppdrag is already on an agenda."))
     origin = assignment.decision.item
+    # Only the body that gave the uppdrag, or the one it was given to, hears it back.
+    if meeting.body_id not in (origin.meeting.body_id, assignment.assignee_body_id):
+        raise DomainError(_("The uppdrag was given by and to other bodies."))
     item = add_item(
         actor,
         meeting,

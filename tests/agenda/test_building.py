@@ -387,3 +387,29 @@ def test_only_the_bodys_secretary_edits_its_agenda(app, demo, make_client, login
         assert (
             client.post(f"/items/{item_id}/remove", data={"csrf_token": token}).status_code == 403
         )
+
+
+def test_an_uppdrag_of_other_bodies_cannot_be_pulled(app, demo, make_client, login_demo):
+    """Elin keeps SRB's agendas; the presidiet's uppdrag was given in and to Samverkansgrupp
+    Hälsa. Pulling it onto an SRB agenda by its number is refused and adds nothing."""
+    from app.record.models import Assignment
+
+    with app.app_context():
+        assignment = db.session.scalar(
+            select(Assignment).where(Assignment.assignee_text == "presidiet")
+        )
+        srb = db.session.scalar(select(Body).where(Body.short_name == "SRB"))
+        meeting = meeting_on(app, srb.id, "2024-04-19")
+        assert assignment.decision.item.meeting.body_id != srb.id
+        ids = (assignment.id, meeting.id, len(meeting.items))
+    elin = make_client()
+    login_demo(elin, ELIN)
+    refused = elin.submit(
+        f"/assignments/{ids[0]}/pull/{ids[1]}",
+        form_url=f"/meetings/{ids[1]}/agenda",
+        follow_redirects=True,
+    )
+    assert "Uppdraget gavs av och till andra organ." in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Assignment, ids[0]).reported_item_id is None
+        assert len(db.session.get(Meeting, ids[1]).items) == ids[2]
