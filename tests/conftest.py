@@ -50,7 +50,7 @@ from app.extensions import db  # noqa: E402
 from app.signing.keys import init_dev_signing  # noqa: E402
 
 # The real local SMTP server fixture (`smtp_server`).
-pytest_plugins = ["tests.smtp_server", "tests.leaks"]
+pytest_plugins = ["tests.smtp_server", "tests.leaks", "tests.members_world"]
 
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

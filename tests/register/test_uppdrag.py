@@ -14,7 +14,7 @@ from app.meetings.models import AgendaStatus, Meeting, MeetingStatus, RecordStat
 from app.record.models import Assignment, AssignmentStatus
 from app.register.services import UppdragState, list_uppdrag, state_of
 from tests.conftest import JOHANNA
-from tests.portal.conftest import ANNA, FIA, UPPDRAG, _item, _meeting, page_of
+from tests.members_world import ANNA, FIA, UPPDRAG, _item, _meeting, page_of
 
 LEDNINGSGRUPPEN = "Regionala ledningsgruppen"
 SRB_UPPDRAG = {

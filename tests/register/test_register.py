@@ -8,7 +8,7 @@ from app.extensions import db
 from app.meetings.models import AgendaStatus, MeetingStatus, RecordStatus
 from app.record.models import Decision
 from app.register.services import PER_PAGE
-from tests.portal.conftest import (
+from tests.members_world import (
     ANNA,
     CLOSED_DECISION,
     DRAFT_DECISION,

@@ -4,7 +4,7 @@ copy may sit in a shared cache, what a logged-in reader gets only in her own."""
 import hashlib
 
 from app.extensions import db
-from tests.portal.conftest import ANNA, STINA
+from tests.members_world import ANNA, STINA
 
 
 def _sha_of_link(app, link_id: int) -> str:

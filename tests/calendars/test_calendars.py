@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from app.extensions import db
 from app.meetings.models import Meeting
-from tests.portal.conftest import ANNA, EMAILS, OLLE, STINA
+from tests.members_world import ANNA, EMAILS, OLLE, STINA
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

@@ -3,7 +3,7 @@ ersättare, the secretary; never an email address outside the secretary's side."
 
 import re
 
-from tests.portal.conftest import (
+from tests.members_world import (
     ANNA,
     CLOSED_DECISION,
     FIA,

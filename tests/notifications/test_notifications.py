@@ -13,7 +13,7 @@ from app.justering.services import justered_revision
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 from app.notifications.models import Subscription, SubscriptionTopic
 from app.record.services import start_record
-from tests.portal.conftest import ANNA, BO, FIA, OLLE, PER, STINA, page_of
+from tests.members_world import ANNA, BO, FIA, OLLE, PER, STINA, page_of
 from tests.record.helpers import new_meeting
 
 

@@ -15,7 +15,7 @@ from app.organisations.models import Organisation, OrganisationKind, Organisatio
 from app.people.models import Person
 from app.record.models import Assignment, Attendance, AttendanceRole
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 KOMMUNER = [
     "Arboga", "Fagersta", "Hallstahammar", "Kungsör", "Köping",

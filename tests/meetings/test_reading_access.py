@@ -3,7 +3,7 @@ anyone outside the secretary's side."""
 
 from collections.abc import Callable
 
-from tests.portal.conftest import ANNA, EMAILS, FIA, OLLE, PER, STINA
+from tests.members_world import ANNA, EMAILS, FIA, OLLE, PER, STINA
 
 ROLES = ("anonymous", "public_login", "member", "substitute", "other_body", "secretary", "admin")
 ACCOUNTS = {
