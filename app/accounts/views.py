@@ -41,7 +41,7 @@ from app.accounts.services import (
 from app.core.audit import audit_page, audit_query, audited_types
 from app.core.dates import local_to_utc
 from app.core.errors import DomainError
-from app.core.loading import loaded
+from app.core.loading import allowed, loaded
 from app.core.response_cache import LOCALE_COOKIE
 from app.core.security import login_limits
 from app.core.views import confirmed_post, handle_form
@@ -183,9 +183,8 @@ def language_preference():
 
 @bp.get("/users")
 @login_required
+@allowed(can_administer)
 def users():
-    if not can_administer(current_user):
-        abort(403)
     accounts = db.session.scalars(select(User).order_by(User.email)).all()
     return render_template("accounts/users.html", users=accounts)
 
@@ -201,9 +200,8 @@ def _user_form(user: User | None = None) -> UserForm:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @login_required
+@allowed(can_administer)
 def new_user():
-    if not can_administer(current_user):
-        abort(403)
     return handle_form(
         _user_form(),
         lambda data: create_user(current_user, **data),
@@ -234,11 +232,10 @@ def edit_user(user: User):
 
 @bp.get("/admin/audit")
 @login_required
+@allowed(can_read_audit_log)
 def audit():
     """The audit log: every change with who, when and the values before and after; filtered
     by kind of record, actor, record number and dates, a page at a time."""
-    if not can_read_audit_log(current_user):
-        abort(403)
     form = AuditFilterForm(formdata=request.args)
     form.object_type.choices = [("", _("— all —"))] + [(t, t) for t in audited_types(db.session)]
     users = db.session.scalars(select(User).order_by(User.email)).all()

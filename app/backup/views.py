@@ -8,7 +8,7 @@ from app.accounts import permissions
 from app.accounts.permissions import can_export
 from app.backup.jobs import EXPORT, download_name, export_path
 from app.core.forms import ConfirmForm
-from app.core.loading import load
+from app.core.loading import allowed, load
 from app.core.views import confirmed_post
 from app.extensions import db
 from app.jobs.models import Job
@@ -20,15 +20,10 @@ bp = Blueprint("backup", __name__)
 RECENT = 10
 
 
-def _require_admin() -> None:
-    if not can_export(current_user):
-        abort(403)
-
-
 @bp.get("/admin/export")
 @login_required
+@allowed(can_export)
 def export():
-    _require_admin()
     jobs = db.session.scalars(
         db.select(Job).where(Job.kind == EXPORT).order_by(Job.id.desc()).limit(RECENT)
     ).all()
@@ -44,8 +39,8 @@ def export():
 @bp.post("/admin/export")
 @login_required
 @confirmed_post
+@allowed(can_export)
 def start_export():
-    _require_admin()
     job = active_job(EXPORT, current_user) or start_job(
         current_user, EXPORT, arguments={}, body_id=None
     )
@@ -54,8 +49,8 @@ def start_export():
 
 @bp.get("/admin/export/<int:job_id>/download")
 @login_required
+@allowed(can_export)  # before any archive is looked for: only an admin learns which exist
 def download(job_id: int):
-    _require_admin()  # before the archive is looked for: only an admin learns which exist
     job = load(Job, job_id, permissions.can_download_export)
     path = export_path(job)
     if path is None:

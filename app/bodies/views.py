@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from app.bodies.services import (
     update_membership,
     update_term,
 )
-from app.core.loading import HIDDEN, load, loaded
+from app.core.loading import HIDDEN, allowed, load, loaded
 from app.core.views import handle_form
 from app.extensions import db
 from app.organisations.models import Organisation
@@ -58,9 +58,8 @@ def _body_form(body: Body | None = None) -> BodyForm:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@allowed(can_administer)
 def new():
-    if not can_administer(current_user):
-        abort(403)
     return handle_form(
         _body_form(),
         lambda data: create_body(current_user, **data),

@@ -80,3 +80,21 @@ def loaded(
         return wrapper
 
     return decorate
+
+
+def allowed(
+    may: Callable[[Any], bool], *, refusal: int | Callable[[], int] = FORBIDDEN
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """View decorator for a page that acts on no one record (the people list, a new body,
+    the audit log): ``may(user)`` decides, else the refusal (403). Same place as ``loaded``."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not may(current_user):
+                abort(refusal() if callable(refusal) else refusal)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

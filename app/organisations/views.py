@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -6,7 +6,7 @@ from sqlalchemy import select
 from app.accounts import permissions
 from app.accounts.permissions import can_administer, visible_bodies_clause
 from app.bodies.models import Body
-from app.core.loading import loaded
+from app.core.loading import allowed, loaded
 from app.core.views import handle_form
 from app.extensions import db
 from app.organisations.forms import OrganisationForm
@@ -61,9 +61,8 @@ def _form(organisation: Organisation | None = None) -> OrganisationForm:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@allowed(can_administer)
 def new():
-    if not can_administer(current_user):
-        abort(403)
     form = _form()
     return handle_form(
         form,

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from app.accounts.permissions import (
 )
 from app.bodies.models import Membership
 from app.core.dates import local_today
-from app.core.loading import HIDDEN, loaded
+from app.core.loading import HIDDEN, allowed, loaded
 from app.core.views import handle_form
 from app.extensions import db
 from app.meetings.models import Meeting
@@ -32,9 +32,8 @@ def _memberships(person: Person) -> list[Membership]:
 
 @bp.get("/")
 @login_required
+@allowed(can_manage_people)
 def index():
-    if not can_manage_people(current_user):
-        abort(403)
     query = request.args.get("q", "").strip()
     statement = select(Person).order_by(Person.name)
     if query:
@@ -81,9 +80,8 @@ def _attendance_history(person: Person) -> list[Attendance]:
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@allowed(can_manage_people)
 def new():
-    if not can_manage_people(current_user):
-        abort(403)
     return handle_form(
         PersonForm(),
         lambda data: create_person(current_user, **data),

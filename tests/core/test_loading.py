@@ -7,7 +7,7 @@ from flask_login import login_user
 
 from app.accounts.models import User
 from app.accounts.services import LOGIN_SESSION_KEY, start_session
-from app.core.loading import HIDDEN, HIDDEN_FROM_ANONYMOUS, loaded
+from app.core.loading import HIDDEN, HIDDEN_FROM_ANONYMOUS, allowed, loaded
 from app.extensions import db
 from app.organisations.models import Organisation, OrganisationKind
 from tests.apps import another_app
@@ -73,3 +73,17 @@ def test_the_view_gets_the_record_or_a_refusal(probe_app):
     assert client.get(f"/_anonymous/{ids['Hemlig']}").status_code == 404
     client.get(f"/_login/{ids['user']}")
     assert client.get(f"/_anonymous/{ids['Hemlig']}").status_code == 403
+
+
+def test_allowed_refuses_before_the_view_runs():
+    ran = []
+    with another_app() as app:
+
+        @app.get("/_admins_only")
+        @allowed(lambda user: getattr(user, "is_admin", False))
+        def admins_only():
+            ran.append(True)
+            return "ok"
+
+        assert app.test_client().get("/_admins_only").status_code == 403
+    assert ran == []

@@ -16,7 +16,8 @@ PRIVATE_LOADER = re.compile(r"_(managed|manageable|readable|visible|own)_\w+")
 
 def offences(source: str) -> list[str]:
     """What in a view module goes around the one path: a private load-and-check helper (by
-    its name) or a call of ``get_or_404`` (``db.get_or_404``, ``query.get_or_404``, bare)."""
+    its name), a call of ``get_or_404`` (``db.get_or_404``, ``query.get_or_404``, bare), or a
+    refusal of its own (``abort(403)``: ``loaded``, ``load`` and ``allowed`` refuse)."""
     found = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and PRIVATE_LOADER.fullmatch(
@@ -28,6 +29,8 @@ def offences(source: str) -> list[str]:
             name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
             if name == "get_or_404":
                 found.append(f"line {node.lineno}: get_or_404")
+            elif name == "abort" and [ast.unparse(a) for a in node.args] == ["403"]:
+                found.append(f"line {node.lineno}: abort(403)")
     return found
 
 
@@ -55,6 +58,10 @@ def _managed_body(x): ...
 def show(meeting_id):
     return get_or_404(Meeting, meeting_id)
 
+def users():
+    if not can_administer(current_user):
+        abort(403)
+
 def _meeting_form(meeting): ...      # a private helper with another name is fine
 def visible_jobs(): ...              # and so is a public one
 """
@@ -66,4 +73,5 @@ def visible_jobs(): ...              # and so is a public one
         "line 10: helper _managed_body",
         "line 5: get_or_404",
         "line 13: get_or_404",
+        "line 17: abort(403)",
     ]
