@@ -1,5 +1,7 @@
 """Migrations upgrade an empty database to head, and the models match them (`flask db check`)."""
 
+import logging
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
@@ -47,6 +49,14 @@ def _check(database_url: str, monkeypatch) -> None:
 
 def test_sqlite_upgrade_and_check(tmp_path, monkeypatch):
     _check(f"sqlite:///{tmp_path / 'fresh.db'}", monkeypatch)
+
+
+def test_migrating_in_process_leaves_the_apps_loggers_working(tmp_path, monkeypatch):
+    """Alembic's logging set-up must not silence loggers that already exist (it did: every
+    later warning of the app in the same process was lost)."""
+    app_logger = logging.getLogger("app")
+    _check(f"sqlite:///{tmp_path / 'logging.db'}", monkeypatch)
+    assert not app_logger.disabled
 
 
 def test_postgresql_upgrade_and_check(app, monkeypatch):
