@@ -11,7 +11,7 @@ from collections.abc import Callable
 from flask import render_template
 
 from app.agenda.models import AgendaItem, AgendaItemDocument
-from app.agenda.sentences import proposals, sentence_warnings
+from app.agenda.sentences import proposals
 from app.cases.models import Confidentiality, Document
 from app.documents.packet import PacketDocument, PacketSection, build_packet
 from app.documents.storage import read_bytes, store_bytes
@@ -54,12 +54,7 @@ def agenda_context(meeting: Meeting, *, public_only: bool = False) -> dict:
     items: list[AgendaItem] = list(meeting.items)
     if public_only:
         items = [item for item in items if item.is_public]
-    return {
-        "meeting": meeting,
-        "items": items,
-        "proposals": proposals(meeting),
-        "sentence_warnings": sentence_warnings(meeting),
-    }
+    return {"meeting": meeting, "items": items, "proposals": proposals(meeting)}
 
 
 def agenda_print_html(meeting: Meeting) -> str:

@@ -29,6 +29,7 @@ from app.agenda.forms import (
 from app.agenda.kallelse import is_changed_since_sent, recipients_of
 from app.agenda.models import AgendaItem, AgendaItemDocument, PlannedItem
 from app.agenda.rendering import agenda_context, agenda_pdf_for_reading, stored_packet
+from app.agenda.sentences import sentence_warnings
 from app.bodies.models import Body, Membership, MembershipKind
 from app.cases.models import Document
 from app.core.errors import DomainError
@@ -130,6 +131,7 @@ def editor(meeting: Meeting):
     return render_template(
         "agenda/editor.html",
         **agenda_context(meeting),
+        sentence_warnings=sentence_warnings(meeting),
         planned=services.offered_planned_items(meeting),
         assignments=services.offered_assignments(meeting),
         recipients=recipients,
