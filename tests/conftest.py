@@ -10,11 +10,14 @@ Requests are never made inside an app context held by a test: each request gets 
 context and database session, as in production. Set up data inside ``with app.app_context()``.
 """
 
+import copy
 import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -217,6 +220,91 @@ def _restore_rows(connection: sa.Connection, rows: dict[str, list[dict[str, Any]
             connection.execute(table.insert(), table_rows)
     if sequences:
         connection.execute(sa.select(*sequences))
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Snapshot:
+    before: list[int]  # rows per table before the build (the state it must start from)
+    rows: dict[str, list[dict[str, Any]]]  # every table's rows after it
+    files: dict[str, bytes]  # the files it stored, by path under STORAGE_PATH
+    result: Any
+
+
+_snapshots: dict[str, _Snapshot] = {}
+
+
+def _row_counts(connection: sa.Connection) -> list[int]:
+    tables = db.metadata.sorted_tables
+    counts = sa.select(
+        *(sa.select(sa.func.count()).select_from(table).scalar_subquery() for table in tables)
+    )
+    return list(connection.execute(counts).one())
+
+
+def _stored_files(storage: Path) -> set[str]:
+    if not storage.is_dir():
+        return set()
+    return {str(path.relative_to(storage)) for path in storage.rglob("*") if path.is_file()}
+
+
+def built_once(app: Flask, key: str, build: Callable[[], T]) -> T:
+    """``build()`` run once per process; later calls get its result back without running it.
+
+    For the long set-ups many tests share, the demo cycle above all (it renders and signs the
+    SRB protokoll, seconds each time): the first call runs ``build`` and keeps every table's
+    rows, the files it stored and what it returned; a later call under the same key empties
+    the tables, puts those rows back (ids included), writes the files into this test's
+    storage folder and returns the kept result. The database must hold the same number of
+    rows in each table as when the build first ran (the same fixtures before it): a test that
+    changed the starting state gets an error here, not another test's data.
+    """
+    with app.app_context():
+        connection = db.session.connection()
+        counts = _row_counts(connection)
+        storage = Path(app.config["STORAGE_PATH"])
+        snapshot = _snapshots.get(key)
+        if snapshot is not None:
+            assert counts == snapshot.before, (
+                f"built_once({key!r}) called on another starting state than its first build"
+            )
+            _empty_tables(connection)
+            _restore_rows(connection, snapshot.rows)
+            db.session.commit()
+            for name, content in snapshot.files.items():
+                path = storage / name
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(content)
+            return copy.deepcopy(snapshot.result)
+        db.session.commit()
+        files_before = _stored_files(storage)
+    result = build()
+    with app.app_context():
+        rows = _snapshot_rows(db.session.connection())
+        db.session.commit()
+    files = {name: (storage / name).read_bytes() for name in _stored_files(storage) - files_before}
+    _snapshots[key] = _Snapshot(counts, rows, files, copy.deepcopy(result))
+    return result
+
+
+@pytest.fixture
+def justerat_demo(app: Flask, demo: None) -> int:
+    """The demo after SRB's meeting went through the demo cycle (``app.demo.cycle``): a
+    justerat, signed and posted protokoll. Returns the meeting's id."""
+    from app.demo.cycle import run_srb_cycle, srb_meeting
+
+    def build() -> int:
+        with app.test_request_context():
+            assert run_srb_cycle()
+            db.session.commit()
+            meeting = srb_meeting()
+            assert meeting is not None
+            return meeting.id
+
+    return built_once(app, "justerat demo", build)
 
 
 DEMO_PASSWORD = "sekretariat-demo"

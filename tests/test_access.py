@@ -8,6 +8,7 @@ Kompetensförsörjning and SRB); ersättare (Christine Andersen, Kompetensförs�
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from app.jobs.models import Job, JobStatus
 from app.meetings.models import Meeting
 from app.organisations.models import Organisation
 from app.people.models import Person
-from tests.conftest import ADMIN, DEMO_PASSWORD, ELIN, JOHANNA
+from tests.conftest import ADMIN, DEMO_PASSWORD, ELIN, JOHANNA, built_once
 
 ROLES = (
     "anonymous",
@@ -330,52 +331,55 @@ def justerat(world, app):
     from app.justering.services import justered_revision, rounds_of
     from app.publication.models import Posting
 
-    with app.test_request_context():
-        meeting = db.session.get(Meeting, world["srb_meeting"])
-        world["srb_item"] = next(i.id for i in meeting.items if i.is_public)
-        # Two attached files (before the record is final, which freezes them): a public
-        # bilaga and one under sekretess, SRB's.
-        item = db.session.get(AgendaItem, world["srb_item"])
-        for key, title, confidentiality in (
-            ("public_link", "Offentlig bilaga", Confidentiality.PUBLIC),
-            ("secret_link", SECRET_TITLE, Confidentiality.SECRET),
-        ):
-            pdf = render_pdf(f"<html lang='sv'><title>{title}</title><p>{title}</p></html>")
-            document = Document(
-                title=title,
-                confidentiality=confidentiality,
-                sha256=store_bytes(pdf),
-                filename=f"{title}.pdf",
-                media_type="application/pdf",
-                size=len(pdf),
+    def build() -> dict[str, Any]:
+        with app.test_request_context():
+            meeting = db.session.get(Meeting, world["srb_meeting"])
+            world["srb_item"] = next(i.id for i in meeting.items if i.is_public)
+            # Two attached files (before the record is final, which freezes them): a public
+            # bilaga and one under sekretess, SRB's.
+            item = db.session.get(AgendaItem, world["srb_item"])
+            for key, title, confidentiality in (
+                ("public_link", "Offentlig bilaga", Confidentiality.PUBLIC),
+                ("secret_link", SECRET_TITLE, Confidentiality.SECRET),
+            ):
+                pdf = render_pdf(f"<html lang='sv'><title>{title}</title><p>{title}</p></html>")
+                document = Document(
+                    title=title,
+                    confidentiality=confidentiality,
+                    sha256=store_bytes(pdf),
+                    filename=f"{title}.pdf",
+                    media_type="application/pdf",
+                    size=len(pdf),
+                )
+                link = AgendaItemDocument(item=item, document=document, position=9)
+                db.session.add(link)
+                db.session.flush()
+                world[key] = link.id
+                world[key.replace("link", "document")] = document.id
+            db.session.commit()
+            assert run_srb_cycle()
+            db.session.commit()
+            meeting = db.session.get(Meeting, world["srb_meeting"])
+            world["srb_round"] = rounds_of(meeting)[-1].id
+            world["srb_posting"] = db.session.scalar(select(Posting.id))
+            world["signed_sha"] = justered_revision(meeting).signed_pdf_sha256
+            elin = db.session.scalar(select(User).where(User.email == ELIN))
+            job = Job(
+                kind="packet",
+                status=JobStatus.FAILED,
+                error="Handlingarna kunde inte sättas samman.",
+                arguments={"meeting_id": meeting.id},
+                body_id=meeting.body_id,
+                started_by_id=elin.id,
             )
-            link = AgendaItemDocument(item=item, document=document, position=9)
-            db.session.add(link)
+            db.session.add(job)
             db.session.flush()
-            world[key] = link.id
-            world[key.replace("link", "document")] = document.id
-        db.session.commit()
-        assert run_srb_cycle()
-        db.session.commit()
-        meeting = db.session.get(Meeting, world["srb_meeting"])
-        world["srb_round"] = rounds_of(meeting)[-1].id
-        world["srb_posting"] = db.session.scalar(select(Posting.id))
-        world["signed_sha"] = justered_revision(meeting).signed_pdf_sha256
-        elin = db.session.scalar(select(User).where(User.email == ELIN))
-        job = Job(
-            kind="packet",
-            status=JobStatus.FAILED,
-            error="Handlingarna kunde inte sättas samman.",
-            arguments={"meeting_id": meeting.id},
-            body_id=meeting.body_id,
-            started_by_id=elin.id,
-        )
-        db.session.add(job)
-        db.session.flush()
-        world["srb_job"] = job.id
-        db.session.commit()
-        world["admin_user"] = db.session.scalar(select(User.id).where(User.email == ADMIN))
-    return world
+            world["srb_job"] = job.id
+            db.session.commit()
+            world["admin_user"] = db.session.scalar(select(User.id).where(User.email == ADMIN))
+        return world
+
+    return built_once(app, "access justerat", build)
 
 
 def test_justerat_routes_for_every_role(justerat, make_client: Callable, login):

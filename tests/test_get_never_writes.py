@@ -3,9 +3,12 @@ as it was. Stored PDFs are made when the state changes (the kallelse, finalising
 readers get those, and anything else (a draft, an utdrag of any items) is rendered on the fly
 without storing."""
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
 
 from app.extensions import db
 from app.meetings.models import Meeting
@@ -46,7 +49,32 @@ def _store_packet(app, meeting_id: int) -> None:
         db.session.commit()
 
 
+WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+OTHER_CHANGE = re.compile(r"^\s*(?:REPLACE|CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
+
+
+@contextmanager
+def _writes(app) -> Iterator[list[str]]:
+    """The statements that write (any table but the bookkeeping), as the database gets them."""
+    found: list[str] = []
+
+    def watch(connection, cursor, statement, parameters, context, executemany) -> None:
+        write = WRITE.match(statement)
+        if (write and write.group(1).lower() not in BOOKKEEPING) or OTHER_CHANGE.match(statement):
+            found.append(statement.split("\n")[0][:120])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", watch)
+    try:
+        yield found
+    finally:
+        event.remove(engine, "before_cursor_execute", watch)
+
+
 def _walk(app, routes, values, make_client: Callable, login) -> list[str]:
+    """Each GET as each role: no statement that writes, and every table as it was after each
+    role's walk (the whole database compared, in case a write came some other way)."""
     writes = []
     for role in access.ROLES:
         client = make_client()
@@ -55,11 +83,12 @@ def _walk(app, routes, values, make_client: Callable, login) -> list[str]:
         before = _state(app)
         for template, _expected in routes:
             url = template.format(**values)
-            client.get(url)
-            after = _state(app)
-            if changed := difference(before, after):
-                writes.append(f"{role} GET {url}: {changed}")
-            before = after
+            with _writes(app) as statements:
+                client.get(url)
+            if statements:
+                writes.append(f"{role} GET {url}: {statements}")
+        if changed := difference(before, _state(app)):
+            writes.append(f"{role}: {changed}")
     return writes
 
 
@@ -105,3 +134,18 @@ def test_a_stale_packet_is_built_by_a_job_the_get_starts(world, app, make_client
     # Beside the job, only the meeting (its stored packet) changed.
     after = _state(app)
     assert {name for name, rows in before.items() if after[name] != rows} == {"meetings"}
+
+
+def test_the_watch_sees_a_write_and_lets_the_bookkeeping_pass(app, factory):
+    """The walks above rely on it: a write to any table is reported, one to `jobs` is not."""
+    from app.jobs.models import Job, JobStatus
+    from app.people.models import Person
+
+    with _writes(app) as statements, app.app_context():
+        db.session.add(Job(kind="packet", status=JobStatus.QUEUED, arguments={}))
+        db.session.commit()
+    assert statements == []
+    with _writes(app) as statements, app.app_context():
+        db.session.add(Person(name="Skriven vid GET"))
+        db.session.commit()
+    assert statements and statements[0].upper().startswith("INSERT INTO")

@@ -26,16 +26,6 @@ from config import TestingConfig, configs
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
-@pytest.fixture
-def justerat_demo(app: Flask, demo) -> int:
-    from app.demo.cycle import run_srb_cycle, srb_meeting
-
-    with app.test_request_context():
-        assert run_srb_cycle()
-        db.session.commit()
-        return srb_meeting().id
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def second_install(request, app: Flask, tmp_path) -> Iterator[Flask]:
     """An empty installation of its own: a fresh database and a fresh storage folder. A SQLite

@@ -25,7 +25,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from app.extensions import db
 from app.meetings.models import Meeting
-from tests.conftest import ADMIN, DEMO_PASSWORD
+from tests.conftest import ADMIN, DEMO_PASSWORD, built_once
 from tests.faults.forms import Field, Form, difference, forms_on, snapshot
 from tests.test_access import ROUTES, _arguments, _rules, _url, world  # noqa: F401
 
@@ -358,11 +358,16 @@ def test_fuzz_forms_once_justerat(app, world, admin_client):  # noqa: F811
     from app.justering.services import rounds_of
     from app.publication.models import Posting
 
-    with app.test_request_context():
-        assert run_srb_cycle()
-        db.session.commit()
-        world["srb_round"] = rounds_of(_srb(world))[-1].id
-        world["srb_posting"] = db.session.scalar(select(Posting.id))
+    def build() -> dict:
+        with app.test_request_context():
+            assert run_srb_cycle()
+            db.session.commit()
+            return {
+                "srb_round": rounds_of(_srb(world))[-1].id,
+                "srb_posting": db.session.scalar(select(Posting.id)),
+            }
+
+    world.update(built_once(app, "fuzz justerat", build))
     values = _arguments(world, app)
     values["meeting_id"] = world["srb_meeting"]
     pages = [

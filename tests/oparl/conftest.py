@@ -29,6 +29,7 @@ from app.meetings.models import AgendaStatus, Meeting, MeetingStatus, RecordStat
 from app.organisations.models import Organisation
 from app.people.models import Person
 from app.record.models import Attendance, AttendanceRole, Decision
+from tests.conftest import built_once
 from tests.record.helpers import HALSA, SRB, meeting_of
 
 MARKERS = (
@@ -175,7 +176,10 @@ def justerat(app, world) -> dict[str, int]:
     with its public PDF and anslag (the non-public item is in the record, masked)."""
     from app.demo.cycle import run_srb_cycle
 
-    with app.test_request_context():
-        assert run_srb_cycle()
-        db.session.commit()
-    return world
+    def build() -> dict[str, int]:
+        with app.test_request_context():
+            assert run_srb_cycle()
+            db.session.commit()
+        return world
+
+    return built_once(app, "oparl justerat", build)

@@ -88,12 +88,8 @@ def test_every_change_through_the_forms_is_audited(demo, transactions, hostile):
     } <= audited
 
 
-def test_a_signature_is_audited_with_its_signatory(app, demo):
-    from app.demo.cycle import run_srb_cycle
-
+def test_a_signature_is_audited_with_its_signatory(app, justerat_demo):
     with app.test_request_context():
-        assert run_srb_cycle()
-        db.session.commit()
         approvals = db.session.scalars(
             select(AuditEntry).where(
                 AuditEntry.object_type == "Signoff", AuditEntry.action == "sign"
@@ -183,12 +179,8 @@ def test_the_audit_page_is_paged(app, factory, make_client, login):
 
 
 @pytest.fixture
-def justerat(app, demo):
-    from app.demo.cycle import run_srb_cycle
-
-    with app.test_request_context():
-        assert run_srb_cycle()
-        db.session.commit()
+def justerat(justerat_demo):
+    return justerat_demo
 
 
 def _refused(app, change) -> RetentionError:
