@@ -29,6 +29,7 @@ from app.documents.storage import store_bytes
 from app.extensions import db
 from app.meetings.models import AgendaStatus, Meeting, MeetingStatus, RecordStatus
 from app.record.models import Assignment, Attendance, AttendanceRole, Decision
+from tests.conftest import built_once
 
 STINA, ANNA, BO, FIA, PER, OLLE = (
     "stina@sala.se",
@@ -98,7 +99,13 @@ def _item(meeting: Meeting, number: int, title: str, **values) -> AgendaItem:
 
 @pytest.fixture
 def world(app, factory, monkeypatch, tmp_path) -> World:
+    """Sala kommun's Kulturnämnden and Personalgruppen with their people, meetings and
+    records: built once per process (``built_once``) and restored for each test."""
     monkeypatch.setitem(app.config, "STORAGE_PATH", str(tmp_path / "storage"))
+    return built_once(app, "members world", lambda: _build(app, factory))
+
+
+def _build(app, factory) -> World:
     ids: dict[str, int] = {}
     sala = factory.organisation("Sala kommun", short_name="Sala")
     ids["organisation"] = sala
