@@ -1,0 +1,153 @@
+// An item's record page has one form for the decision (Sammanfattning, Beslut, …) and a form
+// each for the parts (yrkande, jäv, omröstning, reservation, anteckning, uppdrag, a Remove
+// button). Each posts on its own and reloads the page, so text typed in the decision form and
+// not yet saved would be lost when another form is used. This module keeps it:
+//
+// - When another form on the page is submitted while the decision form holds unsaved text, the
+//   decision form is saved first (posted in the background with its CSRF token and the version
+//   it was loaded from), then the other form is submitted as the secretary asked.
+// - When the decision cannot be saved (someone else saved it since the page was loaded, or the
+//   server refuses it), nothing else is submitted: the decision form is replaced by the server's
+//   answer (the saved version beside what was typed, or the errors), the reason is announced,
+//   and what was typed in the other form stays where it is. After a conflict, saving the
+//   decision over the other version is left to its own Save button, never done on the way.
+// - Leaving the page (a link, reload, closing the tab) with unsaved text asks first.
+//
+// Without JavaScript every form posts on its own, as before.
+(function () {
+  "use strict";
+  var decision = document.getElementById("decision-form");
+  if (!decision || !window.fetch || !window.FormData) return;
+
+  function serialise(form) {
+    return new URLSearchParams(new FormData(form)).toString();
+  }
+
+  var saved = serialise(decision); // the decision form as the page was loaded (or last saved)
+  var conflicted = false; // the last background save met a version saved by someone else
+  var busy = false; // a background save is under way
+  var leaving = false; // a submission that leaves the page is under way
+  var passing = null; // the form submitted once its decision was saved: let it go through
+
+  function dirty() {
+    return serialise(decision) !== saved;
+  }
+
+  function statusRegion() {
+    var region = document.getElementById("decision-status");
+    if (!region) {
+      region = document.createElement("div");
+      region.id = "decision-status";
+      region.setAttribute("role", "alert");
+      region.setAttribute("tabindex", "-1");
+      decision.parentNode.insertBefore(region, decision);
+    }
+    return region;
+  }
+
+  function tell(message, details) {
+    var region = statusRegion();
+    region.textContent = "";
+    region.className = "flash flash-error";
+    var text = document.createElement("p");
+    text.textContent = message;
+    region.appendChild(text);
+    (details || []).forEach(function (detail) {
+      var line = document.createElement("p");
+      line.textContent = detail;
+      region.appendChild(line);
+    });
+    region.focus();
+  }
+
+  // The server's answer to a decision it did not save (422): its decision form (what was typed,
+  // the errors, after a conflict the new version) replaces ours, its conflict section is shown.
+  function showRefusal(html) {
+    var answer = new DOMParser().parseFromString(html, "text/html");
+    var form = answer.getElementById("decision-form");
+    if (form) decision.innerHTML = form.innerHTML;
+    var old = document.querySelector("section.conflict");
+    if (old) old.parentNode.removeChild(old);
+    var conflict = answer.querySelector("section.conflict");
+    if (conflict) {
+      conflicted = true;
+      decision.parentNode.insertBefore(document.importNode(conflict, true), decision);
+    }
+    var errors = Array.prototype.map.call(
+      answer.querySelectorAll(".flash-error"),
+      function (p) {
+        return p.textContent;
+      }
+    );
+    tell(decision.getAttribute("data-not-saved"), errors);
+  }
+
+  function saveDecisionThen(form, submitter) {
+    busy = true;
+    var target = (decision.getAttribute("action") || window.location.href).split("#")[0];
+    fetch(target, {
+      method: "POST",
+      body: new FormData(decision),
+      credentials: "same-origin",
+      // Saved, the server answers with a redirect (and keeps its "saved" message for the next
+      // page); not saved, with the form again (422).
+      redirect: "manual",
+    })
+      .then(function (response) {
+        if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
+          saved = serialise(decision);
+          busy = false;
+          passing = form;
+          if (form.requestSubmit) {
+            form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+          } else {
+            HTMLFormElement.prototype.submit.call(form);
+          }
+          return null;
+        }
+        if (response.status === 422) return response.text().then(showRefusal);
+        tell(decision.getAttribute("data-save-failed"), []);
+        return null;
+      })
+      .catch(function () {
+        tell(decision.getAttribute("data-save-failed"), []);
+      })
+      .then(function () {
+        busy = false;
+      });
+  }
+
+  decision.addEventListener("submit", function () {
+    leaving = true;
+  });
+
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      if (form === decision) return;
+      if (busy) {
+        event.preventDefault(); // a second press while the decision is being saved
+        return;
+      }
+      if (passing === form || !dirty()) {
+        passing = null;
+        leaving = true;
+        return;
+      }
+      event.preventDefault();
+      if (conflicted) {
+        tell(decision.getAttribute("data-conflict-first"), []);
+        return;
+      }
+      saveDecisionThen(form, event.submitter);
+    },
+    true
+  );
+
+  window.addEventListener("beforeunload", function (event) {
+    if (leaving || !dirty()) return;
+    event.preventDefault();
+    event.returnValue = ""; // the browser shows its own question
+  });
+})();

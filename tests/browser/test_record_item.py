@@ -1,0 +1,120 @@
+"""The record of one item in a real browser: text typed in the decision form is never lost
+when the secretary goes on to another form on the page (static/js/record-item.js)."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.agenda.models import AgendaItem
+from app.core.audit import snapshot
+from app.extensions import db
+from app.record.services import start_record, update_decision
+from tests.browser.conftest import log_in
+from tests.conftest import PASSWORD
+from tests.record.helpers import add_case_item, make_committee, new_meeting
+
+pytestmark = pytest.mark.browser
+
+STINA = "stina@sala.se"
+DECISION = "Kulturnämnden fördelar bidragen till kulturföreningarna enligt bilaga 1."
+MOTION = "Bidraget till Sala spelmanslag höjs till 25 000 kr."
+THEIRS = "Kulturnämnden återremitterar ärendet till förvaltningen."
+
+
+@pytest.fixture
+def item_id(app, factory) -> int:
+    """An item of Kulturnämnden's meeting whose record Stina, its secretary, has started."""
+    ids = make_committee(factory)
+    factory.user(STINA, person_id=ids["stina"])
+    with app.test_request_context():
+        meeting = new_meeting(ids["body"], "2025-03-14")
+        item = add_case_item(meeting, ids)
+        start_record(None, meeting)
+        db.session.commit()
+        return item.id
+
+
+def _open_item(page: Page, item_id: int) -> None:
+    log_in(page, STINA, PASSWORD)
+    page.goto(f"/items/{item_id}/record")
+    expect(page.get_by_label("Beslut", exact=True)).to_be_visible()
+
+
+def _add_motion(page: Page) -> None:
+    motion = page.locator("#motion form")
+    motion.get_by_label("Yrkande av").select_option(label="Bo Ek (M)")
+    motion.get_by_label("Lydelse").fill(MOTION)
+    motion.get_by_role("button", name="Lägg till yrkandet").click()
+
+
+def _saved_decision(app, item_id: int) -> str:
+    with app.app_context():
+        return db.session.get(AgendaItem, item_id).decision.text
+
+
+def test_decision_typed_then_a_motion_added_keeps_both(app, item_id, new_page):
+    stina = new_page()
+    _open_item(stina, item_id)
+    stina.get_by_label("Beslut", exact=True).fill(DECISION)
+    # She adds Bo's yrkande without pressing the decision form's Spara.
+    _add_motion(stina)
+    expect(stina.get_by_text("Protokollet för punkten har sparats.")).to_be_visible()
+    expect(stina.get_by_text("Sparat.", exact=True)).to_be_visible()
+
+    stina.reload()
+    expect(stina.get_by_label("Beslut", exact=True)).to_have_value(DECISION)
+    expect(stina.locator("#motion").get_by_text(MOTION)).to_be_visible()
+    assert _saved_decision(app, item_id) == DECISION
+
+
+def test_a_conflicting_decision_stops_the_other_form_and_says_why(
+    app, item_id, new_page, screenshots
+):
+    stina = new_page()
+    _open_item(stina, item_id)
+    # Someone else saves the decision after Stina opened the page.
+    with app.test_request_context():
+        item = db.session.get(AgendaItem, item_id)
+        update_decision(None, item, item.decision.version, text=THEIRS)
+        db.session.commit()
+        theirs_version = snapshot(item.decision)["version"]
+
+    stina.get_by_label("Beslut", exact=True).fill(DECISION)
+    _add_motion(stina)
+
+    alert = stina.locator("#decision-status")
+    expect(alert).to_contain_text("Beslutet sparades inte, och inget annat skickades.")
+    expect(alert).to_contain_text("Någon annan ändrade")
+    # The other version is shown beside what she typed; nothing was overwritten or added.
+    expect(stina.get_by_role("heading", name="Den sparade versionen")).to_be_visible()
+    expect(stina.locator("section.conflict").get_by_text(THEIRS)).to_be_visible()
+    expect(stina.get_by_label("Beslut", exact=True)).to_have_value(DECISION)
+    expect(stina.locator("#motion form").get_by_label("Lydelse")).to_have_value(MOTION)
+    screenshots(stina, "decision-conflict")  # and scanned for accessibility
+    assert _saved_decision(app, item_id) == THEIRS
+    with app.app_context():
+        item = db.session.get(AgendaItem, item_id)
+        assert item.motions == [] and item.decision.version == theirs_version
+
+    # Pressing the yrkande's button again does not overwrite their version on the way.
+    stina.locator("#motion form").get_by_role("button", name="Lägg till yrkandet").click()
+    expect(alert).to_contain_text("Inget skickades")
+    assert _saved_decision(app, item_id) == THEIRS
+
+    # Her own Spara is the deliberate choice: it saves her text over theirs.
+    stina.get_by_role("button", name="Spara").first.click()
+    expect(stina.get_by_text("Protokollet för punkten har sparats.")).to_be_visible()
+    assert _saved_decision(app, item_id) == DECISION
+
+
+def test_leaving_with_unsaved_decision_text_asks_first(app, item_id, new_page):
+    stina = new_page()
+    _open_item(stina, item_id)
+    stina.get_by_label("Beslut", exact=True).fill(DECISION)
+    stina.on("dialog", lambda dialog: dialog.dismiss())  # she stays
+    with stina.expect_event("dialog") as asked:
+        stina.get_by_role("link", name="Tillbaka till protokollet").click()
+    assert asked.value.type == "beforeunload"
+    expect(stina).to_have_url(re.compile(rf"/items/{item_id}/record$"))
+    expect(stina.get_by_label("Beslut", exact=True)).to_have_value(DECISION)
