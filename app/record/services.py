@@ -663,8 +663,15 @@ def forward_targets_of(meeting: Meeting) -> list[Meeting] | None:
 
 def is_forwardable(item: AgendaItem) -> bool:
     """An item whose decision may be forwarded from here (``forward_decision``): public (the
-    utdrag and its listing may reach the public), not withdrawn, with a decision."""
-    return item.is_public and not item.is_withdrawn and item.decision is not None
+    utdrag and its listing may reach the public), not withdrawn, with a decision, and not one
+    of the meeting's standing items (the agenda, the justerare, the next meeting: procedure
+    for the meeting itself, nothing a higher body hears of)."""
+    return (
+        item.is_public
+        and not item.is_withdrawn
+        and item.decision is not None
+        and item.standard_kind is None
+    )
 
 
 def _require_forward_target(target: Meeting) -> None:
@@ -721,7 +728,7 @@ def forward_decision(
         )
     if meeting.record_status != RecordStatus.FINAL:
         raise DomainError(_("Only a final record can be forwarded."))
-    if item.is_withdrawn or item.decision is None:
+    if item.is_withdrawn or item.decision is None or item.standard_kind is not None:
         raise DomainError(_("The item has no decision to forward."))
     if not is_forwardable(item):
         raise DomainError(

@@ -1,5 +1,6 @@
 """The record of one item in a real browser: text typed in the decision form is never lost
-when the secretary goes on to another form on the page (static/js/record-item.js)."""
+when the secretary goes on to another form on the page (static/js/record-item.js); a final
+decision forwarded from the record page."""
 
 import re
 
@@ -7,8 +8,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.agenda.models import AgendaItem
+from app.agenda.services import add_item
 from app.core.audit import snapshot
 from app.extensions import db
+from app.meetings.models import RecordStatus
 from app.record.services import start_record, update_decision
 from tests.browser.conftest import log_in
 from tests.conftest import PASSWORD
@@ -69,7 +72,7 @@ def test_decision_typed_then_a_motion_added_keeps_both(app, item_id, new_page):
 
 
 def test_a_conflicting_decision_stops_the_other_form_and_says_why(
-    app, item_id, new_page, screenshots
+    app, item_id, new_page, screenshots, axe_scan
 ):
     stina = new_page()
     _open_item(stina, item_id)
@@ -106,6 +109,7 @@ def test_a_conflicting_decision_stops_the_other_form_and_says_why(
     stina.get_by_role("button", name="Spara").first.click()
     expect(stina.get_by_text("Protokollet för punkten har sparats.")).to_be_visible()
     assert _saved_decision(app, item_id) == DECISION
+    axe_scan.assert_nothing_serious()
 
 
 def test_leaving_with_unsaved_decision_text_asks_first(app, item_id, new_page):
@@ -118,3 +122,47 @@ def test_leaving_with_unsaved_decision_text_asks_first(app, item_id, new_page):
     assert asked.value.type == "beforeunload"
     expect(stina).to_have_url(re.compile(rf"/items/{item_id}/record$"))
     expect(stina.get_by_label("Beslut", exact=True)).to_have_value(DECISION)
+
+
+def test_a_final_decision_is_forwarded_for_information_from_the_record_page(
+    app, factory, new_page, screenshots, axe_scan
+):
+    board = factory.body("Kommunstyrelsen")
+    ids = make_committee(factory, parent_id=board)
+    factory.user(STINA, person_id=ids["stina"])
+    with app.test_request_context():
+        meeting = new_meeting(ids["body"], "2025-03-14")
+        item = add_case_item(meeting, ids)
+        start_record(None, meeting)
+        meeting.record_status = RecordStatus.FINAL  # justerat
+        target = new_meeting(board, "2025-04-10")
+        listing = add_item(None, target, title="Anmälningar för kännedom")
+        db.session.commit()
+        meeting_id, item_title, listing_id = meeting.id, item.title, listing.id
+
+    stina = new_page()
+    log_in(stina, STINA, PASSWORD)
+    stina.goto(f"/meetings/{meeting_id}/record")
+    # Only the decided items that are not standing ones can go; here that is the one item.
+    forward = stina.locator("details.forward")
+    expect(forward).to_have_count(1)
+    expect(forward.locator("summary")).to_contain_text(item_title)
+    forward.locator("summary").click()
+    forward.get_by_label("Sammanträde i det överordnade organet").select_option(
+        label="Kommunstyrelsen 2025-04-10"
+    )
+    forward.get_by_label("Skickas").select_option(label="För kännedom: förs in bland anmälningarna")
+    screenshots(stina, "forward-form")  # and scanned for accessibility
+    forward.get_by_role("button", name="Skicka beslutet vidare", exact=True).click()
+    expect(
+        stina.get_by_text(
+            "Beslutet har skickats vidare för kännedom: det finns bland anmälningarna till "
+            "Kommunstyrelsen 2025-04-10."
+        )
+    ).to_be_visible()
+    with app.app_context():
+        notices = db.session.get(AgendaItem, listing_id).notices
+        assert [(n.case_number, n.title) for n in notices] == [
+            ("2025/17", f"Utdrag ur protokoll Kulturnämnden 2025-03-14 punkt 5 – {item_title}")
+        ]
+    axe_scan.assert_nothing_serious()

@@ -379,13 +379,13 @@ def test_the_final_record_offers_forwarding_per_item(app, demo, client, login_de
     form = form[: form.index("</form>")]
     assert f'<option value="{srb_id}">Strategisk regional beredning 2024-04-19</option>' in form
     assert "För kännedom" in form and "För beslut" in form
-    # Every decided, public item of the record can be forwarded; the item pages (edit-only for
-    # a draft) no longer carry the form.
+    # Every decided, public item of the record but the standing ones (the agenda, the justerare,
+    # the next meeting) can be forwarded, each with a form of its own.
     with app.app_context():
         decided = [
             i.id
             for i in db.session.get(Meeting, nara_id).items
-            if i.is_public and not i.is_withdrawn and i.decision is not None
+            if i.is_public and not i.is_withdrawn and i.decision and i.standard_kind is None
         ]
     assert item_id in decided
     assert page.count('<details class="forward">') == len(decided)
