@@ -400,6 +400,8 @@ def edit_item(item: AgendaItem):
         success_url=lambda d: url_for(".show", meeting_id=meeting.id) + f"#item-{item.id}",
         success_message=_("The record of the item was saved."),
         template="record/item.html",
+        # Shown again after a POST means not saved: what the form holds is still unsaved.
+        decision_unsaved=request.method == "POST",
         **_item_page(item),
     )
 

@@ -23,8 +23,12 @@
     return new URLSearchParams(new FormData(form)).toString();
   }
 
-  var saved = serialise(decision); // the decision form as the page was loaded (or last saved)
-  var conflicted = false; // the last background save met a version saved by someone else
+  // The decision form as last saved: as the page was loaded, unless the page is the server's
+  // answer to a decision it did not save (what was typed is then not saved either).
+  var saved = decision.hasAttribute("data-unsaved") ? null : serialise(decision);
+  // The last save met a version saved by someone else: saving over it is for the decision's
+  // own Save button only.
+  var conflicted = document.querySelector("section.conflict") !== null;
   var busy = false; // a background save is under way
   var leaving = false; // a submission that leaves the page is under way
   var passing = null; // the form submitted once its decision was saved: let it go through

@@ -166,3 +166,29 @@ def test_a_final_decision_is_forwarded_for_information_from_the_record_page(
             ("2025/17", f"Utdrag ur protokoll Kulturnämnden 2025-03-14 punkt 5 – {item_title}")
         ]
     axe_scan.assert_nothing_serious()
+
+
+def test_after_a_conflict_on_saving_the_decision_its_text_is_still_kept(app, item_id, new_page):
+    """The decision's own Spara met a version saved by someone else: the page shows both, and
+    what she typed stays unsaved, so another form neither drops it nor saves it over theirs."""
+    stina = new_page()
+    _open_item(stina, item_id)
+    with app.test_request_context():
+        item = db.session.get(AgendaItem, item_id)
+        update_decision(None, item, item.decision.version, text=THEIRS)
+        db.session.commit()
+    stina.get_by_label("Beslut", exact=True).fill(DECISION)
+    stina.get_by_role("button", name="Spara").first.click()
+    expect(stina.get_by_role("heading", name="Den sparade versionen")).to_be_visible()
+
+    _add_motion(stina)
+    expect(stina.locator("#decision-status")).to_contain_text("Inget skickades")
+    expect(stina.get_by_label("Beslut", exact=True)).to_have_value(DECISION)
+    assert _saved_decision(app, item_id) == THEIRS
+    with app.app_context():
+        assert db.session.get(AgendaItem, item_id).motions == []
+
+    stina.on("dialog", lambda dialog: dialog.dismiss())  # she stays
+    with stina.expect_event("dialog") as asked:
+        stina.get_by_role("link", name="Tillbaka till protokollet").click()
+    assert asked.value.type == "beforeunload"
