@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from app.agenda.models import AgendaItemDocument, AgendaNotice, PlannedItem
 from app.agenda.rendering import packet_pdf
+from app.agenda.services import add_item
 from app.cases.models import Document, DocumentKind
 from app.core.errors import DomainError
 from app.documents.storage import read_bytes
@@ -523,3 +524,30 @@ def test_a_target_that_is_final_or_held_is_refused_and_not_offered(app, factory)
         db.session.rollback()
         assert _counts() == before
         assert forward_targets_of(meeting) == [coming]
+
+
+def test_a_closed_items_decision_is_neither_offered_nor_forwarded(app, factory, client, login):
+    board = factory.body("Kommunstyrelsen")
+    ids = make_committee(factory, parent_id=board)
+    factory.user("stina@sala.se", person_id=ids["stina"])
+    with app.test_request_context():
+        meeting = new_meeting(ids["body"], "2025-03-14")
+        item = add_case_item(meeting, ids)
+        item.is_public = False  # sekretess: the public never reads it
+        public = add_item(None, meeting, title="Kulturpris 2025", proposal="Priset delas ut.")
+        start_record(None, meeting)
+        meeting.record_status = RecordStatus.FINAL
+        target = new_meeting(board, "2025-04-10")
+        db.session.commit()
+        meeting_id, item_id, public_id = meeting.id, item.id, public.id
+        before = _counts()
+        for purpose in ForwardPurpose:
+            with pytest.raises(DomainError) as refused:
+                forward_decision(None, item, target, purpose)
+            assert "inte offentlig" in refused.value.message
+        db.session.rollback()
+        assert _counts() == before
+    login(client, "stina@sala.se")
+    page = client.get(f"/meetings/{meeting_id}/record").get_data(as_text=True)
+    assert f"/items/{item_id}/forward" not in page
+    assert f"/items/{public_id}/forward" in page  # the public item beside it can go
