@@ -11,6 +11,7 @@
 //   answer (the saved version beside what was typed, or the errors), the reason is announced,
 //   and what was typed in the other form stays where it is. After a conflict, saving the
 //   decision over the other version is left to its own Save button, never done on the way.
+// - Text typed in a part's form and not added is asked about before another form is sent.
 // - Leaving the page (a link, reload, closing the tab) with unsaved text asks first.
 //
 // Without JavaScript every form posts on its own, as before.
@@ -121,21 +122,52 @@
       });
   }
 
-  decision.addEventListener("submit", function () {
-    leaving = true;
+  // The forms that add a part (yrkande, jäv, …; not the bare Remove buttons): what was typed in
+  // one of them is lost when another form sends the page on, so that asks first.
+  var parts = Array.prototype.filter.call(document.forms, function (form) {
+    return (
+      form !== decision &&
+      form.querySelector("textarea, select, input:not([type=hidden]):not([type=submit])") !== null
+    );
   });
+  var partsAsShown = parts.map(serialise);
+
+  function typedElsewhere(except) {
+    var sections = [];
+    parts.forEach(function (form, index) {
+      if (form === except || serialise(form) === partsAsShown[index]) return;
+      var section = form.closest("section");
+      var heading = section ? section.querySelector("h2") : null;
+      sections.push(heading ? heading.textContent.trim() : "");
+    });
+    return sections;
+  }
+
+  function othersMayBeLost(form) {
+    var sections = typedElsewhere(form);
+    if (!sections.length) return true;
+    var question = decision.getAttribute("data-parts-unsaved");
+    return window.confirm(question.replace("__SECTIONS__", sections.join(", ")));
+  }
 
   document.addEventListener(
     "submit",
     function (event) {
       var form = event.target;
-      if (form === decision) return;
       if (busy) {
         event.preventDefault(); // a second press while the decision is being saved
         return;
       }
-      if (passing === form || !dirty()) {
-        passing = null;
+      if (passing === form) {
+        passing = null; // its decision is saved, and what else was typed was asked about
+        leaving = true;
+        return;
+      }
+      if (!othersMayBeLost(form)) {
+        event.preventDefault();
+        return;
+      }
+      if (form === decision || !dirty()) {
         leaving = true;
         return;
       }
@@ -150,7 +182,7 @@
   );
 
   window.addEventListener("beforeunload", function (event) {
-    if (leaving || !dirty()) return;
+    if (leaving || (!dirty() && !typedElsewhere(null).length)) return;
     event.preventDefault();
     event.returnValue = ""; // the browser shows its own question
   });

@@ -105,8 +105,12 @@ def test_a_conflicting_decision_stops_the_other_form_and_says_why(
     expect(alert).to_contain_text("Inget skickades")
     assert _saved_decision(app, item_id) == THEIRS
 
-    # Her own Spara is the deliberate choice: it saves her text over theirs.
-    stina.get_by_role("button", name="Spara").first.click()
+    # Her own Spara is the deliberate choice: it saves her text over theirs. The yrkande she
+    # typed is not added by it, and she is asked before it is lost.
+    with stina.expect_event("dialog") as asked:
+        stina.once("dialog", lambda dialog: dialog.accept())
+        stina.get_by_role("button", name="Spara").first.click()
+    assert "Yrkanden" in asked.value.message
     expect(stina.get_by_text("Protokollet för punkten har sparats.")).to_be_visible()
     assert _saved_decision(app, item_id) == DECISION
     axe_scan.assert_nothing_serious()
@@ -192,3 +196,22 @@ def test_after_a_conflict_on_saving_the_decision_its_text_is_still_kept(app, ite
     with stina.expect_event("dialog") as asked:
         stina.get_by_role("link", name="Tillbaka till protokollet").click()
     assert asked.value.type == "beforeunload"
+
+
+def test_text_typed_in_another_part_is_asked_about_before_it_is_lost(app, item_id, new_page):
+    stina = new_page()
+    _open_item(stina, item_id)
+    note = "Cia Lund (C) antecknar att hon hade önskat en längre beredning."
+    stina.locator("#note form").get_by_label("Anteckning").fill(note)
+    questions = []
+
+    def answer(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()  # she stays, to add the note first
+
+    stina.on("dialog", answer)
+    _add_motion(stina)
+    expect(stina.locator("#note form").get_by_label("Anteckning")).to_have_value(note)
+    assert questions and "Protokollsanteckningar" in questions[0], questions
+    with app.app_context():
+        assert db.session.get(AgendaItem, item_id).motions == []  # nothing was sent
