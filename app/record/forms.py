@@ -20,7 +20,7 @@ from app.core.forms import (
     RecordForm,
 )
 from app.people.models import Person
-from app.record.models import AttendanceRole, BallotChoice, MotionKind
+from app.record.models import AttendanceRole, BallotChoice, ForwardPurpose, MotionKind
 
 
 class DecisionForm(RecordForm):
@@ -146,7 +146,15 @@ class AssignmentForm(Form):
 
 
 class ForwardForm(Form):
+    """Forward one item's decision of a final record up the chain; one per item on the record
+    page (``prefix=f"forward{item.id}"``)."""
+
     meeting_id = ModelSelectField(_l("Meeting of the higher body"), allow_blank=False)
+    purpose = SelectField(
+        _l("Forwarded"),
+        choices=lambda: [("", "—"), *ForwardPurpose.choices()],
+        validators=[DataRequired(message=_l("Choose what the decision is forwarded for."))],
+    )
     submit = SubmitField(_l("Forward the decision"))
 
 

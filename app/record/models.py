@@ -162,6 +162,23 @@ class Assignment(VersionedMixin, TimestampMixin, Base):
         )
 
 
+class ForwardPurpose(LabelledEnum):
+    """What a decision is forwarded to the higher body for: to be reported among its
+    anmälningar (för kännedom), or as a planned item with the utdrag as beslutsunderlag."""
+
+    INFORMATION = "information"
+    DECISION = "decision"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            "information": _l("For information (för kännedom): listed among the anmälningar"),
+            "decision": _l(
+                "For decision (för beslut): a planned item with the utdrag as beslutsunderlag"
+            ),
+        }
+
+
 class MotionKind(LabelledEnum):
     APPROVAL = "bifall"
     REJECTION = "avslag"

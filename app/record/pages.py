@@ -53,6 +53,10 @@ class RecordPage:
     # Items of the higher body's later meetings the final minutes may be reported to; None
     # when there is nothing to report to.
     report_targets: list[AgendaItem] | None = None
+    # Meetings of the higher body a decision of the final record can be forwarded to, and the
+    # items whose decision can go (public, not withdrawn, decided); None when nothing can.
+    forward_targets: list[Meeting] | None = None
+    forwardable: set[int] = field(default_factory=set)
 
     def context(self) -> dict[str, Any]:
         """The page's values by name, for the template (the records themselves, not copies)."""
@@ -94,6 +98,8 @@ def record_page(user: Any, meeting: Meeting) -> RecordPage:
             page.problems = services.record_problems(meeting)
         parent = meeting.body.parent
         if parent is not None and meeting.record_status == RecordStatus.FINAL:
+            page.forward_targets = services.forward_targets_of(meeting)
+            page.forwardable = {i.id for i in items if services.is_forwardable(i)}
             page.report_targets = list(
                 db.session.scalars(
                     select(AgendaItem)
@@ -125,8 +131,6 @@ class ItemPage:
     serving: list[Person]
     bodies: list[Body]
     later_meetings: list[Meeting]
-    # Meetings of the higher body the decision can be forwarded to; None without one.
-    forward_targets: list[Meeting] | None
 
 
 def item_parts(item: AgendaItem) -> dict[str, list[Any]]:
@@ -149,18 +153,6 @@ def item_parts(item: AgendaItem) -> dict[str, list[Any]]:
 
 def item_page(item: AgendaItem) -> ItemPage:
     meeting = item.meeting
-    forward_targets = None
-    if meeting.body.parent is not None:
-        forward_targets = list(
-            db.session.scalars(
-                select(Meeting)
-                .where(
-                    Meeting.body_id == meeting.body.parent_id,
-                    Meeting.meeting_date >= meeting.meeting_date,
-                )
-                .order_by(Meeting.meeting_date)
-            )
-        )
     return ItemPage(
         item=item,
         meeting=meeting,
@@ -168,7 +160,6 @@ def item_page(item: AgendaItem) -> ItemPage:
         quorum=services.has_quorum(meeting, item),
         history=_history(item),
         actors={u.id: u for u in db.session.scalars(select(User))},
-        forward_targets=forward_targets,
         **item_parts(item),
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.agenda.models import AgendaItem, PlannedItem
+from app.agenda.models import AgendaItem, AgendaNotice, PlannedItem
 from app.agenda.sentences import proposal_of
 from app.agenda.services import attach_document
 from app.bodies.models import (
@@ -40,6 +40,7 @@ from app.record.models import (
     Ballot,
     BallotChoice,
     Decision,
+    ForwardPurpose,
     Motion,
     MotionKind,
     ProtocolNote,
@@ -640,9 +641,82 @@ def _pdf_document(title: str, kind: DocumentKind, pdf: bytes) -> Document:
     )
 
 
-def forward_decision(actor: Actor, item: AgendaItem, target: Meeting) -> PlannedItem:
-    """Send a decision to the body the group reports to: an utdrag as beslutsunderlag of a
-    planned item for the target meeting."""
+def forward_targets_of(meeting: Meeting) -> list[Meeting] | None:
+    """The meetings of the body ``meeting``'s body reports to that a decision of it can be
+    forwarded to (``forward_decision``'s rule), by date; None when it reports to no one."""
+    parent = meeting.body.parent
+    if parent is None:
+        return None
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.body_id == parent.id,
+                Meeting.meeting_date >= meeting.meeting_date,
+                Meeting.status.in_((MeetingStatus.PLANNED, MeetingStatus.CONVENED)),
+                Meeting.record_status == RecordStatus.NONE,
+            )
+            .order_by(Meeting.meeting_date, Meeting.id)
+        )
+    )
+
+
+def is_forwardable(item: AgendaItem) -> bool:
+    """An item whose decision may be forwarded from here (``forward_decision``): public (the
+    utdrag and its listing may reach the public), not withdrawn, with a decision, and not one
+    of the meeting's standing items (the agenda, the justerare, the next meeting: procedure
+    for the meeting itself, nothing a higher body hears of)."""
+    return (
+        item.is_public
+        and not item.is_withdrawn
+        and item.decision is not None
+        and item.standard_kind is None
+    )
+
+
+def _require_forward_target(target: Meeting) -> None:
+    """Nothing is added to a meeting whose record is final, out for justering or begun, nor
+    to one that was held or cancelled: the record would state what did not happen there."""
+    if target.record_status == RecordStatus.FINAL:
+        raise DomainError(
+            _(
+                "The record of %(meeting)s is final: nothing can be added to it. "
+                "Choose a meeting still to come.",
+                meeting=target.title,
+            )
+        )
+    if target.status in (MeetingStatus.HELD, MeetingStatus.CANCELLED) or (
+        target.record_status != RecordStatus.NONE
+    ):
+        raise DomainError(
+            _(
+                "%(meeting)s has been held or cancelled. Choose a meeting still to come.",
+                meeting=target.title,
+            )
+        )
+
+
+def anmalningar_item(meeting: Meeting) -> AgendaItem | None:
+    """The item of ``meeting``'s agenda that lists its anmälningar: the first one that lists
+    any, else the first titled "Anmälningar …" (or "Anmälan …")."""
+    items = [i for i in meeting.items if not i.is_withdrawn]
+    listing = next((i for i in items if i.notices), None)
+    return listing or next(
+        (i for i in items if i.title.strip().casefold().startswith("anmäl")), None
+    )
+
+
+def forward_decision(
+    actor: Actor,
+    item: AgendaItem,
+    target: Meeting,
+    purpose: ForwardPurpose = ForwardPurpose.DECISION,
+) -> PlannedItem | AgendaNotice:
+    """Send a decision of a final record to a meeting of the body the group reports to.
+
+    For decision: an utdrag as beslutsunderlag of a planned item for the target meeting.
+    For information (för kännedom): an entry among the target meeting's anmälningar, with the
+    item's diarienummer (if it has a case) and the utdrag's title."""
     # imported here: rendering imports this module (a cycle)
     from app.record.rendering import extract_pdf
 
@@ -654,22 +728,62 @@ def forward_decision(actor: Actor, item: AgendaItem, target: Meeting) -> Planned
         )
     if meeting.record_status != RecordStatus.FINAL:
         raise DomainError(_("Only a final record can be forwarded."))
+    if item.is_withdrawn or item.decision is None or item.standard_kind is not None:
+        raise DomainError(_("The item has no decision to forward."))
+    if not is_forwardable(item):
+        raise DomainError(
+            _(
+                "The item is not public, so its decision is not forwarded from here: "
+                "send the utdrag through the registry."
+            )
+        )
+    _require_forward_target(target)
     kind_word = (
         "minnesanteckningar" if meeting.body.record_type == RecordType.NOTES else "protokoll"
     )
     number = record_number(item).lstrip("§ ")
     when = meeting.meeting_date.isoformat()
     title = f"Utdrag ur {kind_word} {meeting.body.name} {when} punkt {number}"
+    if purpose == ForwardPurpose.INFORMATION:
+        return _report_for_information(actor, item, target, f"{title} – {item.title}")
     document = _pdf_document(title, DocumentKind.EXTRACT, extract_pdf(actor, meeting, [item]))
     db.session.add(document)
     planned = PlannedItem(
         body_id=parent.id,
         meeting_id=target.id,
         title=item.title,
-        description=item.decision.text if item.decision else None,
+        description=item.decision.text,
         document=document,
     )
     return add_record(actor, planned)
+
+
+def _report_for_information(
+    actor: Actor, item: AgendaItem, target: Meeting, title: str
+) -> AgendaNotice:
+    """The forwarded decision as the last of the target meeting's anmälningar."""
+    listing = anmalningar_item(target)
+    if listing is None:
+        raise DomainError(
+            _(
+                "The agenda of %(meeting)s has no item for anmälningar. Add one (such as "
+                '"Anmälningar för kännedom") to it first.',
+                meeting=target.title,
+            )
+        )
+    case_number = item.case.case_number if item.case is not None else None
+    if any(n.case_number == case_number and n.title == title for n in listing.notices):
+        raise DomainError(
+            _("The decision is already among the anmälningar of %(meeting)s.", meeting=target.title)
+        )
+    notice = AgendaNotice(
+        position=max((n.position for n in listing.notices), default=-1) + 1,
+        case_number=case_number,
+        title=title,
+    )
+    listing.notices.append(notice)
+    record_change(db.session, actor, "forward for information", listing)
+    return notice
 
 
 def attach_planned_to_item(actor: Actor, planned: PlannedItem, item: AgendaItem) -> None:

@@ -43,6 +43,7 @@ from app.record.forms import (
 from app.record.models import (
     Attendance,
     AttendanceRole,
+    ForwardPurpose,
     Motion,
     ProtocolNote,
     Recusal,
@@ -82,6 +83,12 @@ def _work_forms(page: pages.RecordPage) -> dict:
         forms["details_form"] = _details_form(meeting)
     if page.anslag:
         forms["anslag_url"] = url_for("publication.anslag", meeting_id=meeting.id)
+    if page.forward_targets:
+        forms["forward_forms"] = {
+            item.id: _forward_form(item, page.forward_targets)
+            for item in page.items
+            if item.id in page.forwardable
+        }
     if page.report_targets is not None:
         report = ReportMinutesForm(prefix="report")
         report.item_id.set_choices(
@@ -346,10 +353,6 @@ def _item_page(item: AgendaItem, **posted) -> dict:
     forms = _part_forms(vars(page))
     if "vote" in posted:
         forms["vote"] = posted["vote"]
-    forward = None
-    if page.forward_targets is not None:
-        forward = ForwardForm(prefix="forward")
-        forward.meeting_id.set_choices([(m.id, m.title) for m in page.forward_targets])
     return {
         "record": item.decision,
         "item": item,
@@ -359,7 +362,6 @@ def _item_page(item: AgendaItem, **posted) -> dict:
         "history": page.history,
         "actors": page.actors,
         "confirm": ConfirmForm(),
-        "forward": forward,
         "forms": forms,
         "ballots": posted["ballots"]
         if "ballots" in posted
@@ -398,6 +400,8 @@ def edit_item(item: AgendaItem):
         success_url=lambda d: url_for(".show", meeting_id=meeting.id) + f"#item-{item.id}",
         success_message=_("The record of the item was saved."),
         template="record/item.html",
+        # Shown again after a POST means not saved: what the form holds is still unsaved.
+        decision_unsaved=request.method == "POST",
         **_item_page(item),
     )
 
@@ -541,21 +545,47 @@ def remove_part(item: AgendaItem, kind: str, part_id: int):
 @login_required
 @loaded("item_id", AgendaItem, permissions.can_manage_item)
 def forward(item: AgendaItem):
-    form = ForwardForm(prefix="forward")
-    form.meeting_id.set_choices([(m.id, "") for m in db.session.scalars(select(Meeting))])
-    target = url_for(".edit_item", item_id=item.id)
+    """One item's decision of a final record, to a meeting of the higher body: för kännedom
+    among its anmälningar, or för beslut as a planned item (the service holds the rules)."""
+    form = _forward_form(item)
+    target = url_for(".show", meeting_id=item.meeting_id) + f"#item-{item.id}"
     if not form.validate_on_submit():
-        flash(_("Choose a meeting."), "error")
+        errors = "; ".join(
+            f"{form[name].label.text}: {' '.join(map(str, msgs))}"
+            for name, msgs in form.errors.items()
+        )
+        flash(_("Not forwarded: %(errors)s", errors=errors), "error")
         return redirect(target)
     meeting = db.session.get(Meeting, form.meeting_id.data)
-    return run_action(
-        lambda: services.forward_decision(current_user, item, meeting),
-        _(
+    purpose = ForwardPurpose(form.purpose.data)
+    if purpose == ForwardPurpose.INFORMATION:
+        done = _(
+            "The decision was forwarded for information: it is listed among the anmälningar "
+            "of %(meeting)s.",
+            meeting=meeting.title,
+        )
+    else:
+        done = _(
             "The decision was forwarded: its utdrag waits among the planned topics of %(body)s.",
             body=meeting.body.name,
-        ),
+        )
+    return run_action(
+        lambda: services.forward_decision(current_user, item, meeting, purpose),
+        done,
         target,
     )
+
+
+def _forward_form(item: AgendaItem, targets: list[Meeting] | None = None) -> ForwardForm:
+    """The form that forwards ``item``'s decision: offering ``targets`` on the page; posted,
+    any meeting of the higher body, which the service then judges (a meeting held since the
+    page was shown is refused with its reason, not as an unknown choice)."""
+    form = ForwardForm(prefix=f"forward{item.id}")
+    if targets is None:
+        parent_id = item.meeting.body.parent_id
+        targets = list(db.session.scalars(select(Meeting).where(Meeting.body_id == parent_id)))
+    form.meeting_id.set_choices([(m.id, m.title) for m in targets])
+    return form
 
 
 @bp.post("/meetings/<int:meeting_id>/report-minutes")

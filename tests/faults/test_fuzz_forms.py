@@ -27,6 +27,7 @@ from app.extensions import db
 from app.meetings.models import Meeting
 from tests.conftest import ADMIN, DEMO_PASSWORD, built_once
 from tests.faults.forms import Field, Form, difference, forms_on, snapshot
+from tests.record.helpers import NARA_VARD, meeting_of
 from tests.test_access import ROUTES, _arguments, _rules, _url, world  # noqa: F401
 
 OMIT = object()
@@ -368,16 +369,19 @@ def test_fuzz_forms_once_justerat(app, world, admin_client):  # noqa: F811
             }
 
     world.update(built_once(app, "fuzz justerat", build))
+    with app.app_context():
+        nara = meeting_of(*NARA_VARD).id  # a group's final record: its decisions go up to SRB
     values = _arguments(world, app)
     values["meeting_id"] = world["srb_meeting"]
     pages = [
         f"/meetings/{world['srb_meeting']}/record",
+        f"/meetings/{nara}/record",
         f"/meetings/{world['srb_meeting']}/rattelse",
         f"/meetings/{world['srb_meeting']}/anslag",
         "/verifiera",
     ]
     found = _fuzz_every_route(app, admin_client, pages, values)
-    assert "justering.correction" in found, found
+    assert {"justering.correction", "record.forward"} <= set(found), found
 
 
 def test_fuzz_the_signatory_answers(app, factory, make_client, login):

@@ -1,22 +1,26 @@
-"""Decisions up the chain: an utdrag to SRB, group minutes as SRB's beslutsunderlag, the CLI."""
+"""Decisions up the chain: an utdrag to SRB (för beslut, or för kännedom among its
+anmälningar) from the final record's page, group minutes as SRB's beslutsunderlag, the CLI."""
 
 import pytest
 from sqlalchemy import func, select
 
-from app.agenda.models import AgendaItemDocument, PlannedItem
+from app.agenda.models import AgendaItemDocument, AgendaNotice, PlannedItem
 from app.agenda.rendering import packet_pdf
+from app.agenda.services import add_item
 from app.cases.models import Document, DocumentKind
 from app.core.errors import DomainError
 from app.documents.storage import read_bytes
 from app.extensions import db
-from app.meetings.models import RecordStatus
-from app.record.models import Extract
+from app.meetings.models import Meeting, MeetingStatus, RecordStatus
+from app.record.models import Extract, ForwardPurpose
 from app.record.services import (
     add_minutes_to_item,
     attach_planned_to_item,
     forward_decision,
+    forward_targets_of,
     start_record,
 )
+from tests.conftest import ELIN, EVA, hidden
 from tests.record.helpers import (
     HALSA,
     KOMPETENS,
@@ -329,3 +333,221 @@ def test_a_protokoll_is_forwarded_as_protokollsutdrag(app, factory):
         ],
     )
     assert "§ 4 Nästa sammanträde" not in text and "Övriga frågor" not in text
+
+
+# -- from the final record's page --------------------------------------------------------------
+
+# Eva (EVA) is Nära vård's secretary; Elin (ELIN) Kompetensförsörjning's, not Nära vård's.
+NOTICE_TITLE = f"{UTDRAG} – Gemensam målbild Nära vård"
+
+
+def _nara_item_5(app) -> tuple[int, int, int]:
+    """The ids of Nära vård 2024-02-02, its item 5 and SRB's meeting of 2024-04-19."""
+    with app.app_context():
+        nara = meeting_of(*NARA_VARD)
+        return nara.id, item_numbered(nara, 5).id, meeting_of(*SRB).id
+
+
+def _forward_from_page(client, meeting_id: int, item_id: int, target_id: int, purpose: str):
+    """Open the record page and send the item's forwarding form, as the secretary does."""
+    page = client.get(f"/meetings/{meeting_id}/record").get_data(as_text=True)
+    prefix = f"forward{item_id}"
+    return client.post(
+        f"/items/{item_id}/forward",
+        data={
+            f"{prefix}-csrf_token": hidden(page, f"{prefix}-csrf_token"),
+            f"{prefix}-meeting_id": str(target_id),
+            f"{prefix}-purpose": purpose,
+        },
+        follow_redirects=True,
+    )
+
+
+def _counts() -> tuple[int, int, int]:
+    return tuple(  # type: ignore[return-value]
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (PlannedItem, AgendaNotice, Document)
+    )
+
+
+def test_the_final_record_offers_forwarding_per_item(app, demo, client, login_demo):
+    nara_id, item_id, srb_id = _nara_item_5(app)
+    login_demo(client, EVA)
+    page = client.get(f"/meetings/{nara_id}/record").get_data(as_text=True)
+    assert f'action="/items/{item_id}/forward"' in page
+    assert "Skicka beslutet vidare till Strategisk regional beredning" in page
+    form = page[page.index(f'action="/items/{item_id}/forward"') :]
+    form = form[: form.index("</form>")]
+    assert f'<option value="{srb_id}">Strategisk regional beredning 2024-04-19</option>' in form
+    assert "För kännedom" in form and "För beslut" in form
+    # Every decided, public item of the record but the standing ones (the agenda, the justerare,
+    # the next meeting) can be forwarded, each with a form of its own.
+    with app.app_context():
+        decided = [
+            i.id
+            for i in db.session.get(Meeting, nara_id).items
+            if i.is_public and not i.is_withdrawn and i.decision and i.standard_kind is None
+        ]
+    assert item_id in decided
+    assert page.count('<details class="forward">') == len(decided)
+
+
+def test_a_draft_record_offers_no_forwarding(app, factory, client, login):
+    board = factory.body("Kommunstyrelsen")
+    ids = make_committee(factory, parent_id=board)
+    factory.user("stina@sala.se", person_id=ids["stina"])
+    with app.test_request_context():
+        meeting = new_meeting(ids["body"], "2025-03-14")
+        item = add_case_item(meeting, ids)
+        start_record(None, meeting)
+        new_meeting(board, "2025-04-10")
+        db.session.commit()
+        meeting_id, item_id = meeting.id, item.id
+    login(client, "stina@sala.se")
+    record_page = client.get(f"/meetings/{meeting_id}/record").get_data(as_text=True)
+    item_page = client.get(f"/items/{item_id}/record").get_data(as_text=True)
+    assert "Redigera protokollet för den här punkten" in record_page  # the draft, as it is
+    for page in (record_page, item_page):
+        assert "/forward" not in page and "Skicka beslutet vidare" not in page
+
+
+def test_forwarded_for_information_it_is_listed_among_srbs_anmalningar(
+    app, demo, client, login_demo
+):
+    nara_id, item_id, srb_id = _nara_item_5(app)
+    login_demo(client, EVA)
+    with app.app_context():
+        listing = item_numbered(meeting_of(*SRB), 6)
+        assert listing.title == "Anmälningar för kännedom"
+        before = [(n.case_number, n.title) for n in listing.notices]
+        planned, notices, documents = _counts()
+    response = _forward_from_page(client, nara_id, item_id, srb_id, "information")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert (
+        "Beslutet har skickats vidare för kännedom: det finns bland anmälningarna till "
+        "Strategisk regional beredning 2024-04-19." in text
+    )
+    with app.app_context():
+        listing = item_numbered(meeting_of(*SRB), 6)
+        nara_case = item_numbered(meeting_of(*NARA_VARD), 5).case
+        case_number = nara_case.case_number if nara_case else None
+        assert [(n.case_number, n.title) for n in listing.notices] == [
+            *before,
+            (case_number, NOTICE_TITLE),
+        ]
+        # Nothing planned, no document made: an anmälan is listed, not decided.
+        assert _counts() == (planned, notices + 1, documents)
+    # SRB's agenda prints it under Anmälningar with the rest.
+    agenda = client.get(f"/meetings/{srb_id}/agenda").get_data(as_text=True)
+    assert NOTICE_TITLE in agenda
+    # Once is enough: a second time is refused with the reason.
+    again = _forward_from_page(client, nara_id, item_id, srb_id, "information")
+    assert "finns redan bland anmälningarna" in again.get_data(as_text=True)
+    with app.app_context():
+        assert len(item_numbered(meeting_of(*SRB), 6).notices) == len(before) + 1
+
+
+def test_forwarded_for_decision_it_waits_as_a_planned_item_with_the_utdrag(
+    app, demo, client, login_demo
+):
+    nara_id, item_id, srb_id = _nara_item_5(app)
+    login_demo(client, EVA)
+    with app.app_context():
+        notices = db.session.scalar(select(func.count()).select_from(AgendaNotice))
+    response = _forward_from_page(client, nara_id, item_id, srb_id, "decision")
+    assert "väntar bland de planerade frågorna" in response.get_data(as_text=True)
+    with app.app_context():
+        planned = db.session.scalar(select(PlannedItem))
+        assert (planned.meeting_id, planned.title) == (srb_id, "Gemensam målbild Nära vård")
+        assert planned.document.title == UTDRAG and planned.document.has_file
+        assert db.session.scalar(select(func.count()).select_from(AgendaNotice)) == notices
+        pdf = read_bytes(planned.document.sha256)
+    _assert_utdrag(pdf_text(pdf))
+
+
+def test_forwarding_without_a_choice_says_so_and_changes_nothing(app, demo, client, login_demo):
+    nara_id, item_id, srb_id = _nara_item_5(app)
+    login_demo(client, EVA)
+    with app.app_context():
+        before = _counts()
+    response = _forward_from_page(client, nara_id, item_id, srb_id, "")
+    assert "Välj vad beslutet skickas vidare för." in response.get_data(as_text=True)
+    with app.app_context():
+        assert _counts() == before
+
+
+def test_only_the_groups_secretary_forwards(app, demo, client, login_demo):
+    nara_id, item_id, srb_id = _nara_item_5(app)
+    login_demo(client, ELIN)
+    # Her own group's record page gives her a token; Nära vård's record is not hers to forward.
+    token = client.csrf_token("/")
+    with app.app_context():
+        before = _counts()
+    for purpose in ("information", "decision"):
+        response = client.post(
+            f"/items/{item_id}/forward",
+            data={
+                f"forward{item_id}-csrf_token": token,
+                f"forward{item_id}-meeting_id": str(srb_id),
+                f"forward{item_id}-purpose": purpose,
+            },
+        )
+        assert response.status_code == 403
+    page = client.get(f"/meetings/{nara_id}/record").get_data(as_text=True)
+    assert "/forward" not in page
+    with app.app_context():
+        assert _counts() == before
+
+
+def test_a_target_that_is_final_or_held_is_refused_and_not_offered(app, factory):
+    board = factory.body("Kommunstyrelsen")
+    ids = make_committee(factory, parent_id=board)
+    with app.test_request_context():
+        meeting = new_meeting(ids["body"], "2025-03-14")
+        item = add_case_item(meeting, ids)
+        start_record(None, meeting)
+        meeting.record_status = RecordStatus.FINAL
+        final = new_meeting(board, "2025-04-10")
+        final.status, final.record_status = MeetingStatus.HELD, RecordStatus.FINAL
+        held = new_meeting(board, "2025-04-17")
+        start_record(None, held)  # held, its record a draft
+        coming = new_meeting(board, "2025-05-08")
+        db.session.commit()
+        before = _counts()
+        for target in (final, held):
+            for purpose in ForwardPurpose:
+                with pytest.raises(DomainError) as refused:
+                    forward_decision(None, item, target, purpose)
+                reason = "är slutligt" if target is final else "har redan hållits"
+                assert reason in refused.value.message
+        db.session.rollback()
+        assert _counts() == before
+        assert forward_targets_of(meeting) == [coming]
+
+
+def test_a_closed_items_decision_is_neither_offered_nor_forwarded(app, factory, client, login):
+    board = factory.body("Kommunstyrelsen")
+    ids = make_committee(factory, parent_id=board)
+    factory.user("stina@sala.se", person_id=ids["stina"])
+    with app.test_request_context():
+        meeting = new_meeting(ids["body"], "2025-03-14")
+        item = add_case_item(meeting, ids)
+        item.is_public = False  # sekretess: the public never reads it
+        public = add_item(None, meeting, title="Kulturpris 2025", proposal="Priset delas ut.")
+        start_record(None, meeting)
+        meeting.record_status = RecordStatus.FINAL
+        target = new_meeting(board, "2025-04-10")
+        db.session.commit()
+        meeting_id, item_id, public_id = meeting.id, item.id, public.id
+        before = _counts()
+        for purpose in ForwardPurpose:
+            with pytest.raises(DomainError) as refused:
+                forward_decision(None, item, target, purpose)
+            assert "inte offentlig" in refused.value.message
+        db.session.rollback()
+        assert _counts() == before
+    login(client, "stina@sala.se")
+    page = client.get(f"/meetings/{meeting_id}/record").get_data(as_text=True)
+    assert f"/items/{item_id}/forward" not in page
+    assert f"/items/{public_id}/forward" in page  # the public item beside it can go

@@ -101,3 +101,5 @@ def test_a_vote_without_its_question_keeps_the_ballots(app, factory, make_client
     assert 'id="vote-question-error"' in page
     assert 'selected value="avstar"' in _select(page, f"ballot-{ids['cia']}")
     assert _counts(app, item_id) == (0, 0)
+    # The page answers the vote's post (at /votes); its decision form still saves the decision.
+    assert f'id="decision-form" action="/items/{item_id}/record"' in page
