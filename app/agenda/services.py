@@ -88,7 +88,7 @@ def standard_items_of(body: Body) -> list[StandardItem]:
     ]
 
 
-def _require_justering(body: Body) -> None:
+def require_justering(body: Body) -> None:
     """Justerare and a Justering item belong to a protokoll; minnesanteckningar have none."""
     if body.record_type == RecordType.NOTES:
         raise DomainError(
@@ -103,7 +103,7 @@ def set_standard_items(
     """Replace the body's standing items; new agendas start from them."""
     kinds = [kind for _placement, _title, kind in rows if kind is not None]
     if StandardKind.ADJUSTERS in kinds:
-        _require_justering(body)
+        require_justering(body)
     if len(kinds) != len(set(kinds)):
         raise DomainError(_("Each kind of standing item can be used once."))
     for old in db.session.scalars(select(StandardItem).where(StandardItem.body_id == body.id)):
@@ -176,10 +176,16 @@ def update_meeting(actor: Actor, meeting: Meeting, version: int | None, **values
     return change_record(actor, meeting, version, values)
 
 
-def signs_anyway(meeting: Meeting) -> set[int]:
+def signs_anyway(
+    meeting: Meeting, *, chair: Person | None = None, secretary: Person | None = None
+) -> set[int]:
     """Who signs the protokoll whoever the justerare are: the meeting's secretary and its
-    chair (from the attendance once it is recorded, else the body's ordförande that day)."""
-    people = {meeting.secretary_id} if meeting.secretary_id else set()
+    chair (from the attendance once it is recorded, else the body's ordförande that day).
+    ``chair`` and ``secretary``: the ones being set at the same time, in place of those."""
+    secretary_id = secretary.id if secretary is not None else meeting.secretary_id
+    people = {secretary_id} if secretary_id else set()
+    if chair is not None:
+        return people | {chair.id}
     chairs = {a.person_id for a in meeting.attendances if a.function == MembershipFunction.CHAIR}
     if not chairs:
         statement = select(Membership).where(
@@ -194,10 +200,19 @@ def signs_anyway(meeting: Meeting) -> set[int]:
     return people | chairs
 
 
-def require_other_justerare(meeting: Meeting, people: list[Person]) -> None:
+def require_other_justerare(
+    meeting: Meeting,
+    people: list[Person],
+    *,
+    chair: Person | None = None,
+    secretary: Person | None = None,
+) -> None:
     """The chair and the secretary are never justerare: they sign anyway, and the
-    justerare are chosen to check the record beside them (also ``update_record_details``)."""
-    if any(person.id in signs_anyway(meeting) for person in people):
+    justerare are chosen to check the record beside them. The one rule for every path that
+    sets signatories (``set_adjusters`` here, ``record.services.update_record_details``)."""
+    if any(
+        person.id in signs_anyway(meeting, chair=chair, secretary=secretary) for person in people
+    ):
         raise DomainError(
             _("The chair and the secretary sign anyway; choose someone else as justerare."),
             field="adjusters",
@@ -207,7 +222,7 @@ def require_other_justerare(meeting: Meeting, people: list[Person]) -> None:
 def set_adjusters(actor: Actor, meeting: Meeting, people: list[Person]) -> None:
     """Choose the justerare; the Justering item's sentence follows."""
     if people:
-        _require_justering(meeting.body)
+        require_justering(meeting.body)
     require_other_justerare(meeting, people)
     meeting.adjusters.clear()
     db.session.flush()

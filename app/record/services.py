@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.agenda.models import AgendaItem, AgendaNotice, PlannedItem
 from app.agenda.sentences import proposal_of
-from app.agenda.services import attach_document
+from app.agenda.services import attach_document, require_justering, require_other_justerare
 from app.bodies.models import (
     Body,
     Membership,
@@ -262,25 +262,14 @@ def update_record_details(
     """The secretary who signs, the chair of the meeting (the vice chair when the chair is
     away), the justerare and the justering's place and time."""
     _require_draft(meeting)
-    if meeting.body.record_type == RecordType.NOTES and (adjusters or adjustment_place_time):
-        raise DomainError(
-            _("Minutes are not justerade: %(body)s has no justerare.", body=meeting.body.name),
-            field="adjusters",
-        )
+    if adjusters or adjustment_place_time:
+        require_justering(meeting.body)
     present = {a.person_id for a in meeting.attendances}
     if any(person.id not in present for person in adjusters):
         raise DomainError(_("A justerare must be present at the meeting."), field="adjusters")
     if chair is not None and chair.id not in present:
         raise DomainError(_("The chair must be present at the meeting."), field="chair_id")
-    current_chair = chair or next(
-        (a.person for a in meeting.attendances if a.function == MembershipFunction.CHAIR), None
-    )
-    others = {p.id for p in (current_chair, secretary) if p is not None}
-    if any(person.id in others for person in adjusters):
-        raise DomainError(
-            _("The chair and the secretary sign anyway; choose someone else as justerare."),
-            field="adjusters",
-        )
+    require_other_justerare(meeting, adjusters, chair=chair, secretary=secretary)
     if chair is not None:
         for attendance in meeting.attendances:
             if attendance.person_id == chair.id:

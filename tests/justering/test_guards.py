@@ -93,6 +93,38 @@ def test_the_chair_cannot_also_be_justerare(app, factory):
         assert caught.value.field == "adjusters"
 
 
+def test_the_chair_and_secretary_being_set_are_not_justerare_either(app, factory):
+    """One rule (agenda.services.require_other_justerare) for the record page as for the
+    agenda: the chair and the secretary chosen in the same save count, not only the old ones."""
+    ids = committee_with_record(app, factory)
+    with app.test_request_context():
+        m = meeting(ids)
+        person = lambda key: db.session.get(Person, ids[key])  # noqa: E731
+        for secretary, adjusters, chair in (
+            (person("bo"), [person("bo")], None),  # Bo becomes secretary and justerare
+            (m.secretary, [person("cia")], person("cia")),  # Cia chairs and justerar
+        ):
+            with pytest.raises(DomainError) as caught:
+                update_record_details(
+                    None,
+                    m,
+                    secretary=secretary,
+                    adjusters=adjusters,
+                    adjustment_place_time=None,
+                    chair=chair,
+                )
+            assert caught.value.field == "adjusters"
+        # Anna handed the chair to Cia for the day: she may justera.
+        update_record_details(
+            None,
+            m,
+            secretary=m.secretary,
+            adjusters=[person("anna")],
+            adjustment_place_time=None,
+            chair=person("cia"),
+        )
+
+
 def test_the_vice_chair_chairs_when_the_chair_is_away(app, factory):
     ids = committee_with_record(app, factory)
     with app.test_request_context():
