@@ -71,17 +71,22 @@ def test_decision_typed_then_a_motion_added_keeps_both(app, item_id, new_page):
     assert _saved_decision(app, item_id) == DECISION
 
 
+def _saved_by_someone_else(app, item_id: int) -> int:
+    """Another secretary saves the decision (THEIRS) after the page was opened; its version."""
+    with app.test_request_context():
+        item = db.session.get(AgendaItem, item_id)
+        update_decision(None, item, item.decision.version, text=THEIRS)
+        db.session.commit()
+        return snapshot(item.decision)["version"]
+
+
 def test_a_conflicting_decision_stops_the_other_form_and_says_why(
     app, item_id, new_page, screenshots, axe_scan
 ):
     stina = new_page()
     _open_item(stina, item_id)
     # Someone else saves the decision after Stina opened the page.
-    with app.test_request_context():
-        item = db.session.get(AgendaItem, item_id)
-        update_decision(None, item, item.decision.version, text=THEIRS)
-        db.session.commit()
-        theirs_version = snapshot(item.decision)["version"]
+    theirs_version = _saved_by_someone_else(app, item_id)
 
     stina.get_by_label("Beslut", exact=True).fill(DECISION)
     _add_motion(stina)
@@ -177,10 +182,7 @@ def test_after_a_conflict_on_saving_the_decision_its_text_is_still_kept(app, ite
     what she typed stays unsaved, so another form neither drops it nor saves it over theirs."""
     stina = new_page()
     _open_item(stina, item_id)
-    with app.test_request_context():
-        item = db.session.get(AgendaItem, item_id)
-        update_decision(None, item, item.decision.version, text=THEIRS)
-        db.session.commit()
+    _saved_by_someone_else(app, item_id)
     stina.get_by_label("Beslut", exact=True).fill(DECISION)
     stina.get_by_role("button", name="Spara").first.click()
     expect(stina.get_by_role("heading", name="Den sparade versionen")).to_be_visible()

@@ -86,6 +86,15 @@ def _forward(app) -> tuple[int, int]:
         return planned.id, srb.id
 
 
+def _group_under_board(factory, *, secretary_user: bool = False) -> tuple[int, dict[str, int]]:
+    """A nämnd reporting to Kommunstyrelsen; with Stina's login when ``secretary_user``."""
+    board = factory.body("Kommunstyrelsen")
+    ids = make_committee(factory, parent_id=board)
+    if secretary_user:
+        factory.user("stina@sala.se", person_id=ids["stina"])
+    return board, ids
+
+
 def test_forwarded_decision_becomes_a_planned_item_with_its_utdrag(app, demo):
     planned_id, srb_id = _forward(app)
     with app.app_context():
@@ -297,8 +306,7 @@ def test_cli_refuses_an_unknown_item(app, demo, tmp_path):
 
 
 def test_a_protokoll_is_forwarded_as_protokollsutdrag(app, factory):
-    board = factory.body("Kommunstyrelsen")
-    ids = make_committee(factory, parent_id=board)
+    board, ids = _group_under_board(factory)
     with app.test_request_context():
         meeting = new_meeting(ids["body"], "2025-03-14")
         item = add_case_item(meeting, ids)
@@ -393,9 +401,7 @@ def test_the_final_record_offers_forwarding_per_item(app, demo, client, login_de
 
 
 def test_a_draft_record_offers_no_forwarding(app, factory, client, login):
-    board = factory.body("Kommunstyrelsen")
-    ids = make_committee(factory, parent_id=board)
-    factory.user("stina@sala.se", person_id=ids["stina"])
+    board, ids = _group_under_board(factory, secretary_user=True)
     with app.test_request_context():
         meeting = new_meeting(ids["body"], "2025-03-14")
         item = add_case_item(meeting, ids)
@@ -501,8 +507,7 @@ def test_only_the_groups_secretary_forwards(app, demo, client, login_demo):
 
 
 def test_a_target_that_is_final_or_held_is_refused_and_not_offered(app, factory):
-    board = factory.body("Kommunstyrelsen")
-    ids = make_committee(factory, parent_id=board)
+    board, ids = _group_under_board(factory)
     with app.test_request_context():
         meeting = new_meeting(ids["body"], "2025-03-14")
         item = add_case_item(meeting, ids)
@@ -527,9 +532,7 @@ def test_a_target_that_is_final_or_held_is_refused_and_not_offered(app, factory)
 
 
 def test_a_closed_items_decision_is_neither_offered_nor_forwarded(app, factory, client, login):
-    board = factory.body("Kommunstyrelsen")
-    ids = make_committee(factory, parent_id=board)
-    factory.user("stina@sala.se", person_id=ids["stina"])
+    board, ids = _group_under_board(factory, secretary_user=True)
     with app.test_request_context():
         meeting = new_meeting(ids["body"], "2025-03-14")
         item = add_case_item(meeting, ids)
