@@ -8,6 +8,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.accounts.permissions import can_manage_meeting
 from app.agenda.models import AgendaItem
 from app.core.audit import PAGE_SIZE, AuditEntry, record_change
 from app.core.dates import local_today
@@ -284,11 +285,16 @@ def test_a_refused_delete_is_a_clear_message(app, demo, make_client, login_demo)
     from app.record.models import Attendance
 
     with app.app_context():
-        attendance = db.session.scalar(
-            select(Attendance)
-            .join(Meeting, Attendance.meeting_id == Meeting.id)
-            .where(Meeting.record_status == RecordStatus.FINAL)
-            .limit(1)
+        elin_user = db.session.scalar(select(User).where(User.email == ELIN))
+        attendance = next(
+            attendance
+            for attendance in db.session.scalars(
+                select(Attendance)
+                .join(Meeting, Attendance.meeting_id == Meeting.id)
+                .where(Meeting.record_status == RecordStatus.FINAL)
+                .order_by(Attendance.id)
+            )
+            if can_manage_meeting(elin_user, attendance.meeting)
         )
         attendance_id = attendance.id
     elin = make_client()
