@@ -196,7 +196,7 @@ def accept(meeting: Meeting, kind: str, subject_id: int):
         else:
             flash(_("The point was accepted with your note."), "success")
             return redirect(url_for(".show", meeting_id=meeting.id) + "#completeness")
-    flash(_("Not accepted: %(errors)s", errors=" ".join(form.note.errors)), "error")
+    flash(_("Not accepted: %(errors)s", errors=" ".join(str(e) for e in form.note.errors)), "error")
     page = pages.record_page(current_user, meeting)
     forms = _work_forms(page, {key: form})
     return render_template("record/show.html", **page.context(), **forms), 422
