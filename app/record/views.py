@@ -178,13 +178,13 @@ def finalise(meeting: Meeting):
     return follow_job(job)
 
 
-@bp.post("/meetings/<int:meeting_id>/record/findings/<kind>/<int:subject_id>/accept")
+@bp.post("/meetings/<int:meeting_id>/record/findings/<kind>/<int:part_id>/accept")
 @login_required
 @loaded("meeting_id", Meeting, permissions.can_manage_meeting)
-def accept(meeting: Meeting, kind: str, subject_id: int):
+def accept(meeting: Meeting, kind: str, part_id: int):
     """Accept a point of the completeness check with a note; a missing note or a refusal
     shows the record page again with the note as typed."""
-    key = f"{kind}/{subject_id}"
+    key = f"{kind}/{part_id}"
     form = accept_form(key, request.form)
     if form.validate_on_submit():
         try:
