@@ -1,6 +1,7 @@
 """Carries the demo SRB meeting through the whole cycle, so a newcomer sees a justerat, signed
 and posted protokoll: the record is started (decisions as proposed: the meeting is marked
-illustrative) and the uppdrag of items 7 and 10 recorded, the secretary sends it to justering,
+illustrative), the uppdrag of items 7 and 10 recorded and the completeness check answered
+(``complete_srb_record``), the secretary sends it to justering,
 the justerare rejects it once with a comment, the secretary corrects it and sends it again,
 the chair and the justerare approve, and the anslag is posted. Every step goes through the
 same services the pages use.
@@ -20,7 +21,13 @@ from app.justering.models import SignoffRole
 from app.meetings.models import Meeting, RecordStatus
 from app.publication.services import post_anslag
 from app.record.models import Decision
-from app.record.services import add_assignment, start_record
+from app.record.services import (
+    accept_finding,
+    add_assignment,
+    completeness,
+    start_record,
+    update_decision,
+)
 from app.signing import keys
 from app.signing.settings import signing_settings
 
@@ -30,6 +37,16 @@ ADJUSTER = "johanna.odo@example.se"
 CHAIR = "ordforande.srb@example.se"
 REJECTION = "Justeringens plats och tid saknas i protokollets huvud."
 ADJUSTMENT = "Digital justering, senast 14 dagar efter sammanträdet"
+# The points of the completeness check the seeds cannot fill, accepted with a note that says
+# so (by finding kind and item title) rather than filled with invented content.
+NO_RECIPIENTS = (
+    "Källdokumentet (föredragningslistan) anger inte vart beslutet skickas; demoprotokollet "
+    "hittar inte på mottagare som källan saknar."
+)
+SRB_ACCEPTANCES = {
+    ("no-recipients", "Välfärdsbrottslighet"): NO_RECIPIENTS,
+    ("no-recipients", "Gemensam målbild nära vård"): NO_RECIPIENTS,
+}
 
 
 def _user(email: str) -> User:
@@ -65,16 +82,43 @@ def issue_demo_certificates(users: list[User]) -> None:
             )
 
 
-def add_srb_uppdrag(secretary: User, meeting: Meeting) -> int:
-    """The uppdrag SRB gives Regionala ledningsgruppen (items 7 and 10, due at the meetings of
-    2024-10-11 and 2024-06-14), worded as the demo data transcribes them from the proposals;
-    the seeds hold the agenda, so they become uppdrag when the record is written."""
-    rows = next(
+def _srb_rows() -> list[dict]:
+    return next(
         meeting_row
         for data in read_data()
         for meeting_row in data.get("meetings") or []
         if meeting_row["key"] == f"srb-{SRB_MEETING.isoformat()}"
     )["items"]
+
+
+def complete_srb_record(secretary: User, meeting: Meeting) -> None:
+    """What the completeness check asks of the demo protokoll: "Beslutet skickas till" where
+    the seeds give it (the tjänsteskrivelse of item 10), and an acceptance with a truthful
+    note where they do not."""
+    for row in _srb_rows():
+        if row.get("recipients"):
+            item = next(i for i in meeting.items if i.title == row["title"])
+            decision = item.decision
+            update_decision(
+                secretary,
+                item,
+                decision.version if decision else None,
+                text=decision.text if decision else "",
+                recipients="\n".join(row["recipients"]),
+            )
+    db.session.flush()
+    for finding in completeness(meeting):
+        title = finding.item.title if finding.item else None
+        note = SRB_ACCEPTANCES.get((finding.kind, title or ""))
+        if note and finding.blocks:
+            accept_finding(secretary, meeting, finding.key, note)
+
+
+def add_srb_uppdrag(secretary: User, meeting: Meeting) -> int:
+    """The uppdrag SRB gives Regionala ledningsgruppen (items 7 and 10, due at the meetings of
+    2024-10-11 and 2024-06-14), worded as the demo data transcribes them from the proposals;
+    the seeds hold the agenda, so they become uppdrag when the record is written."""
+    rows = _srb_rows()
     added = 0
     for row in rows:
         for uppdrag in row.get("assignments") or []:
@@ -116,6 +160,7 @@ def run_srb_cycle(review_url=lambda round_id: f"/justering/{round_id}") -> bool:
             db.session.add(Decision(item=item, text=text))
     db.session.flush()
     add_srb_uppdrag(secretary, meeting)
+    complete_srb_record(secretary, meeting)
 
     first = justering.send_to_justering(secretary, meeting, review_url=review_url).round
     mine = next(s for s in first.signoffs if s.role == SignoffRole.ADJUSTER)

@@ -438,6 +438,11 @@ def approve(user: Actor | None, signoff: Signoff) -> JusteringRound:
     justering = signoff.round
     if not justering.meeting.has_begun():  # a protokoll is justerat after its meeting
         raise DomainError(not_held_yet(justering.meeting))
+    # The record cannot change while it is out, but whatever path changed it, a point of the
+    # completeness check that is not put right or accepted is never signed.
+    problems = record_problems(justering.meeting)
+    if problems:
+        raise DomainError(" ".join(problems))
     with _documents_errors():
         _sign(justering, signoff, user, "Justerat")
         record_change(db.session, user, "approve justering", justering.meeting)

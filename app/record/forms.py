@@ -9,6 +9,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
@@ -18,6 +19,7 @@ from app.core.forms import (
     OptionalStringField,
     OptionalTextAreaField,
     RecordForm,
+    strip,
 )
 from app.people.models import Person
 from app.record.models import AttendanceRole, BallotChoice, ForwardPurpose, MotionKind
@@ -178,3 +180,21 @@ class RecordDetailsForm(Form):
         description=_l('As the protokoll prints it, e.g. "Regionhuset, 2024-04-26 kl. 10.00".'),
     )
     submit = SubmitField(_l("Save"))
+
+
+class AcceptFindingForm(Form):
+    """Accept one point of the completeness check consciously: the note says why."""
+
+    note = TextAreaField(
+        _l("Why the point is accepted"),
+        filters=[strip],
+        validators=[DataRequired(_l("Say why the point is accepted.")), Length(max=2000)],
+        description=_l("Kept with the record and shown beside the point."),
+    )
+    submit = SubmitField(_l("Accept with this note"))
+
+
+def accept_form(key: str, formdata: Any = None) -> AcceptFindingForm:
+    """The form for the point ``key`` ("no-decision/12"): a prefix of its own, so that every
+    point's form on the record page has fields of its own."""
+    return AcceptFindingForm(formdata=formdata, prefix="accept-" + key.replace("/", "-"))

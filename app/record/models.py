@@ -341,6 +341,25 @@ class Extract(Base):
     meeting: Mapped[Meeting] = relationship()
 
 
+class FindingAcceptance(Base):
+    """A point of the completeness check (``record.services.completeness``) the secretary
+    accepted consciously, with a note saying why; it then no longer blocks justering or
+    signing. ``key`` is the finding's stable key ("no-decision/12")."""
+
+    __tablename__ = "finding_acceptances"
+    __table_args__ = (UniqueConstraint("meeting_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text)
+    # None: accepted by no one logged in (the demo data, a command).
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()
+
+
 # -- retention (app.core.retention): what an item of a final record decided, and how, is kept.
 
 
@@ -361,6 +380,16 @@ def _ballot_of_final_record(session: Any, ballot: "Ballot") -> str | None:
 for _part in (Decision, Motion, Vote, Reservation, Recusal, ProtocolNote):
     register_retention(_part, delete=_part_of_final_record)
 register_retention(Ballot, delete=_ballot_of_final_record)
+
+
+def _acceptance_of_final_record(session: Any, acceptance: "FindingAcceptance") -> str | None:
+    return final_record_reason(session.get(Meeting, acceptance.meeting_id))
+
+
+# What was accepted, and why, stays as it was once the record is final.
+register_retention(
+    FindingAcceptance, delete=_acceptance_of_final_record, change=_acceptance_of_final_record
+)
 
 
 register_retention(

@@ -48,6 +48,10 @@ class RecordPage:
     revision: RecordRevision | None = None
     deadline: Deadline | None = None
     problems: list[str] = field(default_factory=list)
+    # The completeness check, each point with its acceptance, and who accepted.
+    findings: list[services.Finding] = field(default_factory=list)
+    acceptors: dict[int, User] = field(default_factory=dict)
+    quorum_rows: list["QuorumRow"] = field(default_factory=list)
     details_editable: bool = False
     anslag: bool = False  # the anslag can be posted, or has been
     # Items of the higher body's later meetings the final minutes may be reported to; None
@@ -95,7 +99,10 @@ def record_page(user: Any, meeting: Meeting) -> RecordPage:
         page.details_editable = meeting.record_status == RecordStatus.DRAFT
         page.anslag = publication.can_post(meeting) or bool(publication.postings_of(meeting))
         if meeting.record_status != RecordStatus.NONE:
-            page.problems = services.record_problems(meeting)
+            page.findings = services.completeness(meeting)
+            page.problems = [f.message for f in page.findings if f.blocks]
+            page.acceptors = _acceptors(page.findings)
+            page.quorum_rows = quorum_rows(meeting)
         parent = meeting.body.parent
         if parent is not None and meeting.record_status == RecordStatus.FINAL:
             page.forward_targets = services.forward_targets_of(meeting)
@@ -112,6 +119,42 @@ def record_page(user: Any, meeting: Meeting) -> RecordPage:
                 )
             )
     return page
+
+
+@dataclass(frozen=True)
+class QuorumRow:
+    """Beslutförhet of one item: how many serve, of how many ordinarie seats."""
+
+    item: AgendaItem
+    serving: int
+    seats: int
+    quorum: bool | None
+
+
+def quorum_rows(meeting: Meeting) -> list[QuorumRow]:
+    """Quorum per item (withdrawn items decide nothing and are left out)."""
+    seats = services.ordinary_seats(meeting)
+    return [
+        QuorumRow(
+            item=item,
+            serving=len(services.serving_at(meeting, item)),
+            seats=seats,
+            quorum=services.has_quorum(meeting, item, seats),
+        )
+        for item in meeting.items
+        if not item.is_withdrawn
+    ]
+
+
+def _acceptors(findings: list[services.Finding]) -> dict[int, User]:
+    ids = {
+        f.acceptance.accepted_by_id
+        for f in findings
+        if f.acceptance is not None and f.acceptance.accepted_by_id is not None
+    }
+    if not ids:
+        return {}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
 @dataclass

@@ -7,6 +7,8 @@ the record is a draft the secretary edits it; every change is in the audit log, 
 revision history each item shows.
 """
 
+import re
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -40,6 +42,7 @@ from app.record.models import (
     Ballot,
     BallotChoice,
     Decision,
+    FindingAcceptance,
     ForwardPurpose,
     Motion,
     MotionKind,
@@ -541,32 +544,332 @@ def not_held_yet(meeting: Meeting) -> str:
     )
 
 
-def record_problems(meeting: Meeting) -> list[str]:
-    """What a record still lacks before it can be finalised or sent to justering."""
-    problems = []
-    if not meeting.has_begun():
-        problems.append(not_held_yet(meeting))
-    if not any(a.role == AttendanceRole.VOTING for a in meeting.attendances):
-        problems.append(_("No one is recorded as a voting member."))
-    is_protocol = meeting.body.record_type == RecordType.PROTOCOL
-    seats = ordinary_seats(meeting)
-    for item in meeting.items:
-        number = record_number(item)
-        if is_protocol and not item.is_withdrawn and not (item.decision and item.decision.text):
-            problems.append(
-                _("%(number)s %(title)s has no decision.", number=number, title=item.title)
-            )
-        if is_protocol and has_quorum(meeting, item, seats) is False and not item.is_withdrawn:
-            problems.append(
-                _(
-                    "%(number)s %(title)s was decided without quorum.",
-                    number=number,
-                    title=item.title,
+# -- the completeness check -------------------------------------------------------------------
+
+# Decision texts that send the decision somewhere: "överlämnas till SRB", "rekommenderar
+# Strategisk regional beredning", "skickas till", "översänds", "remitteras", "expedieras".
+_GOES_SOMEWHERE = re.compile(
+    r"\b(överlämna\w*|översänd\w*|skickas|rekommender\w*|remitter\w*|expedier\w*)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One point of the completeness check.
+
+    ``key`` is stable while the record is written ("no-decision/12": the kind, then the id of
+    the item or part it is about), so an acceptance stays with its point. ``acceptable``:
+    whether the secretary may accept it consciously with a note; the others must be put right.
+    """
+
+    key: str
+    message: str
+    item: AgendaItem | None = None
+    acceptable: bool = True
+    acceptance: FindingAcceptance | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.key.split("/", 1)[0]
+
+    @property
+    def blocks(self) -> bool:
+        return self.acceptance is None
+
+
+def _item_has_text(item: AgendaItem) -> bool:
+    """A minnesanteckningar item says something: a Beslut, or a Sammanfattning (written in
+    the record, or the item's own summary, which the record prints)."""
+    decision = item.decision
+    return bool(
+        (decision is not None and ((decision.text or "").strip() or (decision.notes or "").strip()))
+        or (item.summary or "").strip()
+    )
+
+
+def _names(people: list[Person]) -> str:
+    return ", ".join(person.name for person in people)
+
+
+def _vote_findings(meeting: Meeting, item: AgendaItem, label: str) -> list[Finding]:
+    """Every vote lists who took part (an open vote: exactly the members serving on the
+    item) and its counts add up (a closed vote: no more votes than serving members; fewer
+    only when accepted, e.g. blank ballots, which the record does not model)."""
+    findings = []
+    serving = serving_at(meeting, item)
+    serving_ids = {person.id for person in serving}
+    for number, vote in enumerate(item.votes, 1):
+        if vote.is_open:
+            voted = {ballot.person_id for ballot in vote.ballots}
+            strangers = [b.person for b in vote.ballots if b.person_id not in serving_ids]
+            missing = [person for person in serving if person.id not in voted]
+            if strangers:
+                findings.append(
+                    Finding(
+                        f"vote-not-serving/{vote.id}",
+                        _(
+                            "%(item)s, vote %(number)d: %(names)s voted but did not take part "
+                            "in the decision. Remove the vote and record it again.",
+                            item=label,
+                            number=number,
+                            names=_names(strangers),
+                        ),
+                        item,
+                        acceptable=False,
+                    )
+                )
+            if missing:
+                findings.append(
+                    Finding(
+                        f"vote-missing/{vote.id}",
+                        _(
+                            "%(item)s, vote %(number)d: no vote is recorded for %(names)s, who "
+                            "took part in the decision. Remove the vote and record it again.",
+                            item=label,
+                            number=number,
+                            names=_names(missing),
+                        ),
+                        item,
+                        acceptable=False,
+                    )
+                )
+            continue
+        total = sum(vote.count(choice) for choice in BallotChoice)
+        if total > len(serving):
+            findings.append(
+                Finding(
+                    f"vote-count/{vote.id}",
+                    _(
+                        "%(item)s, vote %(number)d: %(total)d votes are counted but only "
+                        "%(serving)d members took part in the decision.",
+                        item=label,
+                        number=number,
+                        total=total,
+                        serving=len(serving),
+                    ),
+                    item,
+                    acceptable=False,
                 )
             )
-    if is_protocol and not meeting.adjusters:
-        problems.append(_("No justerare has been chosen."))
-    return problems
+        elif total < len(serving):
+            findings.append(
+                Finding(
+                    f"vote-count/{vote.id}",
+                    _(
+                        "%(item)s, vote %(number)d: the counts add up to %(total)d, but "
+                        "%(serving)d members took part in the decision.",
+                        item=label,
+                        number=number,
+                        total=total,
+                        serving=len(serving),
+                    ),
+                    item,
+                )
+            )
+    return findings
+
+
+def _item_findings(meeting: Meeting, item: AgendaItem, seats: int) -> list[Finding]:
+    is_protocol = meeting.body.record_type == RecordType.PROTOCOL
+    label = f"{record_number(item)} {item.title}".strip()
+    if item.is_withdrawn:  # "Punkten utgår": nothing was decided, nothing more to check
+        return []
+    findings = []
+    decision = item.decision
+    decided = decision is not None and bool((decision.text or "").strip())
+    if is_protocol and not decided:
+        findings.append(
+            Finding(
+                f"no-decision/{item.id}",
+                _(
+                    "%(number)s %(title)s has no decision.",
+                    number=record_number(item),
+                    title=item.title,
+                ),
+                item,
+            )
+        )
+    if not is_protocol and not _item_has_text(item):
+        findings.append(
+            Finding(
+                f"no-decision/{item.id}",
+                _(
+                    "%(item)s has neither a decision nor notes, and is not marked as "
+                    "withdrawn (utgår).",
+                    item=label,
+                ),
+                item,
+            )
+        )
+    if has_quorum(meeting, item, seats) is False:
+        findings.append(
+            Finding(
+                f"no-quorum/{item.id}",
+                _(
+                    "%(number)s %(title)s was decided without quorum.",
+                    number=record_number(item),
+                    title=item.title,
+                ),
+                item,
+            )
+        )
+    findings += _vote_findings(meeting, item, label)
+    serving_ids = {person.id for person in serving_at(meeting, item)}
+    for reservation in item.reservations:
+        if reservation.person_id not in serving_ids:
+            findings.append(
+                Finding(
+                    f"reservation/{reservation.id}",
+                    _(
+                        "%(item)s: %(name)s entered a reservation against the decision but "
+                        "did not take part in it.",
+                        item=label,
+                        name=reservation.person.name,
+                    ),
+                    item,
+                    acceptable=False,
+                )
+            )
+    standing = [motion for motion in item.motions if not motion.is_withdrawn]
+    if standing and not (decision is not None and (decision.proposition_order or "").strip()):
+        findings.append(
+            Finding(
+                f"no-proposition-order/{item.id}",
+                _(
+                    "%(item)s has motions (yrkanden) that were not withdrawn, but no order "
+                    "of proposals (propositionsordning).",
+                    item=label,
+                ),
+                item,
+            )
+        )
+    for assignment in decision.assignments if decision is not None else []:
+        if not assignment.assignee.strip():
+            findings.append(
+                Finding(
+                    f"assignment-assignee/{assignment.id}",
+                    _("%(item)s: an uppdrag has no assignee.", item=label),
+                    item,
+                )
+            )
+        if not (assignment.due_meeting_id or assignment.due_date or assignment.due_text):
+            findings.append(
+                Finding(
+                    f"assignment-due/{assignment.id}",
+                    _(
+                        "%(item)s: the uppdrag to %(assignee)s has no meeting or date to "
+                        "report back by.",
+                        item=label,
+                        assignee=assignment.assignee or "—",
+                    ),
+                    item,
+                )
+            )
+    if decision is not None and not (decision.recipients or "").strip():
+        sends = _GOES_SOMEWHERE.search(decision.text or "") or any(
+            a.assignee_body_id is not None and a.assignee_body_id != meeting.body_id
+            for a in decision.assignments
+        )
+        if sends:
+            findings.append(
+                Finding(
+                    f"no-recipients/{item.id}",
+                    _(
+                        '%(item)s: the decision goes to someone else, but "Beslutet skickas '
+                        'till" is empty.',
+                        item=label,
+                    ),
+                    item,
+                )
+            )
+    return findings
+
+
+def completeness(meeting: Meeting) -> list[Finding]:
+    """What the record must show before it is finalised, sent to justering or signed
+    (KL 5 kap. 66-67 §§; ``shared/reference/meeting-rules.md`` A2, A6, A9), each point with
+    the acceptance the secretary gave it, if any.
+
+    Never acceptable (they must be put right): the meeting has not been held yet; no one is
+    a voting member; a protokoll has no justerare; an open vote lists someone who did not
+    take part, or lacks someone who did; a closed vote counts more votes than members took
+    part; a reservation by someone who did not take part (KL 4 kap. 27 §).
+
+    Acceptable with a note: a § without a Beslut that is not "utgår" (for minnesanteckningar:
+    an item with neither a Beslut nor notes or a Sammanfattning); an item decided without
+    quorum (e.g. jäv, KL 5 kap. 46 §); a closed vote whose counts fall short of those who
+    took part (blank ballots); yrkanden not withdrawn without a propositionsordning; an
+    uppdrag without an assignee or without a meeting, date or time to report back by; an
+    empty "Beslutet skickas till" where the decision goes somewhere. The last is asked
+    conservatively: only when the decision text says so in so many words (överlämnas,
+    översänds, skickas, rekommenderar, remitteras, expedieras) or gives an uppdrag to
+    another body; a decision that merely notes something is sent nowhere.
+    """
+    findings = []
+    if not meeting.has_begun():
+        findings.append(Finding("not-held", not_held_yet(meeting), acceptable=False))
+    if not any(a.role == AttendanceRole.VOTING for a in meeting.attendances):
+        findings.append(
+            Finding(
+                "no-voting-member", _("No one is recorded as a voting member."), acceptable=False
+            )
+        )
+    seats = ordinary_seats(meeting)
+    for item in meeting.items:
+        findings += _item_findings(meeting, item, seats)
+    if meeting.body.record_type == RecordType.PROTOCOL and not meeting.adjusters:
+        findings.append(
+            Finding("no-adjuster", _("No justerare has been chosen."), acceptable=False)
+        )
+    accepted = acceptances_of(meeting)
+    return [
+        replace(finding, acceptance=accepted.get(finding.key)) if finding.acceptable else finding
+        for finding in findings
+    ]
+
+
+def acceptances_of(meeting: Meeting) -> dict[str, FindingAcceptance]:
+    if meeting.id is None:
+        return {}
+    rows = db.session.scalars(
+        select(FindingAcceptance).where(FindingAcceptance.meeting_id == meeting.id)
+    )
+    return {row.key: row for row in rows}
+
+
+def record_problems(meeting: Meeting) -> list[str]:
+    """What still blocks finalising, sending to justering or signing the record: the
+    points of ``completeness`` that are not accepted."""
+    return [finding.message for finding in completeness(meeting) if finding.blocks]
+
+
+def accept_finding(actor: Actor | None, meeting: Meeting, key: str, note: str) -> FindingAcceptance:
+    """The secretary accepts a point of the completeness check consciously, with a note
+    saying why; it no longer blocks. Only while the record is a draft, only a point the
+    check finds now, and only one that may be accepted."""
+    _require_draft(meeting)
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("Say why the point is accepted."), field="note")
+    finding = next((f for f in completeness(meeting) if f.key == key), None)
+    if finding is None:
+        raise DomainError(_("The check no longer finds this point."))
+    if not finding.acceptable:
+        raise DomainError(
+            _("This point cannot be accepted; it must be put right: %(what)s", what=finding.message)
+        )
+    if finding.acceptance is not None:
+        raise DomainError(_("This point is already accepted."))
+    acceptance = FindingAcceptance(
+        meeting_id=meeting.id,
+        key=key,
+        note=note,
+        accepted_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(acceptance)
+    record_change(db.session, actor, "accept finding", acceptance)
+    return acceptance
 
 
 def finalise_minutes(actor: Actor | None, meeting: Meeting) -> None:

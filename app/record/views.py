@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.accounts import permissions
 from app.agenda.models import AgendaItem, PlannedItem
+from app.core.errors import DomainError
 from app.core.forms import ConfirmForm
 from app.core.loading import HIDDEN, load, loaded
 from app.core.views import (
@@ -38,6 +39,7 @@ from app.record.forms import (
     ReportMinutesForm,
     ReservationForm,
     VoteForm,
+    accept_form,
     ballots_form,
 )
 from app.record.models import (
@@ -73,12 +75,19 @@ def show(meeting: Meeting):
     return render_template("record/show.html", **page.context(), **_work_forms(page))
 
 
-def _work_forms(page: pages.RecordPage) -> dict:
-    """The forms of the secretary's work on the record page."""
+def _work_forms(page: pages.RecordPage, posted: dict | None = None) -> dict:
+    """The forms of the secretary's work on the record page; ``posted``: forms as typed,
+    by the key of the point they accept, in place of empty ones."""
     if not page.manager:
         return {}
     meeting = page.meeting
     forms: dict = {"correction_form": CorrectionForm()}
+    if page.details_editable:
+        forms["accept_forms"] = {
+            f.key: (posted or {}).get(f.key) or accept_form(f.key)
+            for f in page.findings
+            if f.acceptable and f.blocks
+        }
     if page.details_editable:
         forms["details_form"] = _details_form(meeting)
     if page.anslag:
@@ -174,6 +183,30 @@ def finalise(meeting: Meeting):
         body_id=meeting.body_id,
     )
     return follow_job(job)
+
+
+@bp.post("/meetings/<int:meeting_id>/record/findings/<kind>/<int:part_id>/accept")
+@login_required
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def accept(meeting: Meeting, kind: str, part_id: int):
+    """Accept a point of the completeness check with a note; a missing note or a refusal
+    shows the record page again with the note as typed."""
+    key = f"{kind}/{part_id}"
+    form = accept_form(key, request.form)
+    if form.validate_on_submit():
+        try:
+            services.accept_finding(current_user, meeting, key, form.note.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form.note.errors = [*form.note.errors, error.message]
+        else:
+            flash(_("The point was accepted with your note."), "success")
+            return redirect(url_for(".show", meeting_id=meeting.id) + "#completeness")
+    flash(_("Not accepted: %(errors)s", errors=" ".join(str(e) for e in form.note.errors)), "error")
+    page = pages.record_page(current_user, meeting)
+    forms = _work_forms(page, {key: form})
+    return render_template("record/show.html", **page.context(), **forms), 422
 
 
 def _details_form(meeting: Meeting, data=None) -> RecordDetailsForm:

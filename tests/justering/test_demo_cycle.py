@@ -19,6 +19,7 @@ from datetime import timedelta
 import pytest
 
 from app.agenda.models import AgendaItem
+from app.demo.cycle import NO_RECIPIENTS
 from app.extensions import db
 from app.justering import services
 from app.justering.models import RoundStatus, SignoffRole
@@ -33,7 +34,14 @@ from tests.justering.pki import (
     signature_fields,
     tampered,
 )
-from tests.record.helpers import SRB, assert_in_order, meeting_of, pdf_text, without_page_furniture
+from tests.record.helpers import (
+    SRB,
+    accept_open_points,
+    assert_in_order,
+    meeting_of,
+    pdf_text,
+    without_page_furniture,
+)
 from tests.signing.conftest import pdfsig, widget_texts
 
 CHAIR = "ordforande.srb@example.se"
@@ -146,8 +154,18 @@ def test_srb_protokoll_from_record_to_anslagstavla(
             },
         )
         assert saved.status_code == 302, saved.get_data(as_text=True)
+    # § 8 recommends Region Västmanland and the kommuner, and the seeds say nothing of where
+    # the decision is sent: she accepts that point of the completeness check with a note.
+    page = elin.get(record_url).get_data(as_text=True)
+    assert "Kvar att göra:" in page
+    with app.app_context():
+        target = next(
+            i.id for i in meeting_of(*SRB).items if i.title == "Gemensam målbild nära vård"
+        )
+    assert accept_open_points(elin, meeting_id, NO_RECIPIENTS) == [f"no-recipients/{target}"]
     page = elin.get(record_url).get_data(as_text=True)
     assert "Kvar att göra:" not in page
+    assert NO_RECIPIENTS in page  # shown beside the point it accepts
     assert all(text in page for text in DECISIONS.values())
 
     # -- she signs and sends; the chair and the justerare are asked by mail ----------------

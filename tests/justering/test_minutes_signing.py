@@ -10,7 +10,7 @@ from app.extensions import db
 from app.justering import services
 from app.justering.models import JusteringRound, RecordRevision
 from app.meetings.models import Meeting, RecordStatus
-from app.record.services import start_record
+from app.record.services import start_record, update_decision
 from app.signing.verify import verify_pdf
 from tests.justering.pki import pdfa_identity, signature_fields
 from tests.record.helpers import make_committee, new_meeting, pdf_text, without_page_furniture
@@ -48,6 +48,8 @@ def _group_with_minutes(app, factory) -> dict[str, int]:
             proposal="Gruppen tar del av informationen.",
         )
         start_record(None, meeting)
+        other = next(item for item in meeting.items if item.title == "Övriga frågor")
+        update_decision(None, other, None, text="Inga övriga frågor anmäls.")
         db.session.commit()
         assert meeting.secretary.name == "Stina Sekreterare"  # from the secretary seats
         ids["meeting"] = meeting.id

@@ -158,7 +158,9 @@ def test_sending_is_refused_while_a_decision_is_missing(app, factory, make_clien
     assert response.status_code == 302 and response.location.endswith(record_url)
     page = stina.get(record_url).get_data(as_text=True)
     assert any(problem in flash for flash in _flashes(page)), _flashes(page)
-    assert f"<li>{problem}</li>" in page  # and under "Kvar att göra"
+    # and in the completeness check under "Kvar att göra", linking to the item
+    assert "Kvar att göra:" in page
+    assert f'<a href="#item-{ids["item"]}">{problem}</a>' in page
     assert _state(app, ids) == (RecordStatus.DRAFT, 0, 0)
 
 

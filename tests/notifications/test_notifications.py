@@ -12,7 +12,7 @@ from app.extensions import db
 from app.justering.services import justered_revision
 from app.meetings.models import Meeting, MeetingStatus, RecordStatus
 from app.notifications.models import Subscription, SubscriptionTopic
-from app.record.services import start_record
+from app.record.services import start_record, update_decision
 from tests.members_world import ANNA, BO, FIA, OLLE, PER, STINA, page_of
 from tests.record.helpers import new_meeting
 
@@ -142,6 +142,8 @@ def _group_minutes(app, world) -> int:
         meeting = new_meeting(world["group"], "2025-10-01")
         add_item(None, meeting, title="Rutin för introduktion", proposal="Rutinen godkänns.")
         start_record(None, meeting)
+        other = next(item for item in meeting.items if item.title == "Övriga frågor")
+        update_decision(None, other, None, text="Inga övriga frågor anmäls.")
         db.session.commit()
         return meeting.id
 

@@ -20,6 +20,7 @@ from app.bodies.models import (
 from app.extensions import db
 from app.meetings.models import Meeting
 from app.people.models import Person
+from tests.conftest import hidden
 
 KOMPETENS = ("Samverkansgrupp Kompetensförsörjning", "2024-02-16")
 HALSA = ("Samverkansgrupp Hälsa", "2024-02-09")
@@ -131,3 +132,27 @@ def add_case_item(meeting: Meeting, ids: dict[str, int]) -> AgendaItem:
         set_adjusters(None, meeting, [db.session.get(Person, ids["bo"])])
     db.session.flush()
     return item
+
+
+# -- the completeness check -------------------------------------------------------------------
+
+ACCEPT_ACTION = re.compile(r'action="(/meetings/\d+/record/findings/([\w-]+)/(\d+)/accept)"')
+
+
+def accept_open_points(client, meeting_id: int, note: str) -> list[str]:
+    """Accept, as the secretary does on the record page, every point of the completeness
+    check the page offers to accept; returns the keys accepted."""
+    page = client.get(f"/meetings/{meeting_id}/record").get_data(as_text=True)
+    accepted = []
+    for url, kind, subject in ACCEPT_ACTION.findall(page):
+        prefix = f"accept-{kind}-{subject}"
+        response = client.post(
+            url,
+            data={
+                f"{prefix}-csrf_token": hidden(page, f"{prefix}-csrf_token"),
+                f"{prefix}-note": note,
+            },
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        accepted.append(f"{kind}/{subject}")
+    return accepted

@@ -12,7 +12,9 @@ from app.meetings.models import Meeting, RecordStatus
 from app.record.models import AttendanceRole
 from app.record.rendering import record_pdf
 from app.record.services import (
+    accept_finding,
     add_attendance,
+    completeness,
     finalise_minutes,
     record_problems,
     start_record,
@@ -287,7 +289,12 @@ def test_new_group_minutes_are_signed_by_the_secretary(app, factory, make_client
         meeting = new_meeting(ids["body"], "2025-03-14")
         start_record(None, meeting)
         assert [a.line for a in meeting.attendances][-1] == "Stina Sekreterare (mötessekreterare)"
-        # Minnesanteckningar need no justerare and no decision on every item.
+        # Minnesanteckningar need no justerare and no Beslut on every item, but every item
+        # says something: Övriga frågor, which says nothing, is the one point of the check.
+        findings = completeness(meeting)
+        assert [(f.kind, f.item.title) for f in findings] == [("no-decision", "Övriga frågor")]
+        other = findings[0].item
+        update_decision(None, other, None, text="Inga övriga frågor anmäls.")
         assert record_problems(meeting) == []
         db.session.commit()
         meeting_id = meeting.id
@@ -332,6 +339,8 @@ def test_final_minutes_read_the_same_when_later_meetings_are_planned(app, factor
     with app.test_request_context():
         meeting = new_meeting(ids["body"], "2025-03-14")
         start_record(None, meeting)
+        other = next(item for item in meeting.items if item.title == "Övriga frågor")
+        accept_finding(None, meeting, f"no-decision/{other.id}", "Inga övriga frågor togs upp.")
         finalise_minutes(None, meeting)
         before = pdf_text(record_pdf(meeting))
         sha256 = meeting.record_pdf_sha256

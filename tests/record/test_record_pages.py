@@ -12,6 +12,7 @@ from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
 from app.record.models import Attendance, AttendanceRole
 from tests.conftest import hidden
+from tests.record.helpers import accept_open_points
 
 
 def _text(pdf: bytes) -> str:
@@ -202,6 +203,8 @@ def test_minutes_are_finalised_and_then_public(app, factory, make_client, login)
     elin.submit(f"/meetings/{meeting_id}/record/start", form_url=f"/meetings/{meeting_id}/record")
     anonymous = make_client()
     assert anonymous.get(f"/meetings/{meeting_id}/record").status_code == 404
+    # Övriga frågor says nothing: the secretary accepts that point of the check with a note.
+    assert accept_open_points(elin, meeting_id, "Inga övriga frågor togs upp.")
     response = elin.submit(
         f"/meetings/{meeting_id}/record/finalise", form_url=f"/meetings/{meeting_id}/record"
     )
