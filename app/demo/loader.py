@@ -354,11 +354,10 @@ class _Loader:
             {"meeting_id": meeting.id, "position": position},
             {
                 "number": row["number"],
-                # The seeds' minutes are numbered records: their numbers are the § numbers.
-                "paragraph": None if is_agenda else row["number"],
-                "number_label": row.get("label")
-                if row.get("label") != str(row["number"])
-                else None,
+                # The seeds' minutes are numbered records: their numbers are the § numbers,
+                # unless a row gives its own (a § of a yearly series: "§ 26"). How a number
+                # prints is the body's rule (``number_label``), never the seed's mixed style.
+                "paragraph": None if is_agenda else row.get("paragraph", row["number"]),
                 "title": row["title"],
                 "case": case,
                 "summary_label": SUMMARY_LABELS[row["summary_label"]]

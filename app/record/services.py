@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.agenda.models import AgendaItem, PlannedItem
+from app.agenda.models import AgendaItem, PlannedItem, number_range
 from app.agenda.sentences import proposal_of
 from app.agenda.services import attach_document
 from app.bodies.models import (
@@ -169,25 +169,11 @@ def assign_paragraphs(meeting: Meeting) -> None:
             item.paragraph = used
 
 
-def record_number(item: AgendaItem) -> str:
-    """The number as the record prints it: the seed's own label, "§ 26", or a plain "5"."""
-    if item.number_label:
-        return item.number_label
-    number = item.paragraph if item.paragraph is not None else item.number
-    if number is None:
-        return ""
-    if item.meeting.body.numbering == NumberingRule.PLAIN:
-        return str(number)
-    return f"§ {number}"
-
-
 def paragraph_range(meeting: Meeting) -> str:
-    """ "§§ 26–38" for the protokoll header; "" before numbering."""
+    """ "§§ 26–38" for the protokoll header ("1–6" where the body numbers plainly); "" before
+    numbering."""
     numbers = [item.paragraph for item in meeting.items if item.paragraph is not None]
-    if not numbers:
-        return ""
-    low, high = min(numbers), max(numbers)
-    return f"§ {low}" if low == high else f"§§ {low}–{high}"
+    return number_range(numbers, meeting.body.numbering)
 
 
 # -- who serves, and quorum ----------------------------------------------------------------------
@@ -561,7 +547,7 @@ def record_problems(meeting: Meeting) -> list[str]:
     is_protocol = meeting.body.record_type == RecordType.PROTOCOL
     seats = ordinary_seats(meeting)
     for item in meeting.items:
-        number = record_number(item)
+        number = item.record_label
         if is_protocol and not item.is_withdrawn and not (item.decision and item.decision.text):
             problems.append(
                 _("%(number)s %(title)s has no decision.", number=number, title=item.title)
@@ -657,9 +643,8 @@ def forward_decision(actor: Actor, item: AgendaItem, target: Meeting) -> Planned
     kind_word = (
         "minnesanteckningar" if meeting.body.record_type == RecordType.NOTES else "protokoll"
     )
-    number = record_number(item).lstrip("§ ")
     when = meeting.meeting_date.isoformat()
-    title = f"Utdrag ur {kind_word} {meeting.body.name} {when} punkt {number}"
+    title = f"Utdrag ur {kind_word} {meeting.body.name} {when} {item.reference}"
     document = _pdf_document(title, DocumentKind.EXTRACT, extract_pdf(actor, meeting, [item]))
     db.session.add(document)
     planned = PlannedItem(

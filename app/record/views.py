@@ -365,7 +365,7 @@ def _item_page(item: AgendaItem, **posted) -> dict:
         if "ballots" in posted
         else ballots_form(page.serving, formdata=None),
         "serving": page.serving,
-        "title": _("Record of item %(number)s", number=services.record_number(item)),
+        "title": _("Record of item %(number)s", number=item.record_label),
         "cancel_url": url_for(".show", meeting_id=meeting.id),
     }
 

@@ -31,7 +31,6 @@ from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
 from app.people.models import Person
 from app.record.models import Assignment, AssignmentStatus, Decision
-from app.record.services import record_number
 
 PER_PAGE = 25
 SEATED = (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE, MembershipKind.CO_OPTED)
@@ -142,7 +141,7 @@ def search_decisions(user: object, query: RegisterQuery, page: int = 1) -> Regis
             decision=decision,
             item=decision.item,
             meeting=decision.item.meeting,
-            number=record_number(decision.item),
+            number=decision.item.record_label,
             case_number=decision.item.case.case_number if decision.item.case else None,
         )
         for decision in pagination.items
@@ -343,7 +342,7 @@ def list_uppdrag(
                 state=state,
                 due=due_day(assignment),
                 origin=origin,
-                origin_number=record_number(origin),
+                origin_number=origin.record_label,
                 reported_item=reported if reported and can_view_item(user, reported) else None,
             )
         )
