@@ -196,6 +196,12 @@ class AgendaItem(VersionedMixin, TimestampMixin, Base):
     protocol_notes: Mapped[list["ProtocolNote"]] = relationship(  # noqa: F821
         order_by="ProtocolNote.id", cascade="all, delete-orphan"
     )
+    # The uppdrag this item reports back on (Assignment.reported_item); set by their services.
+    reported_assignments: Mapped[list["Assignment"]] = relationship(  # noqa: F821
+        primaryjoin="AgendaItem.id == Assignment.reported_item_id",
+        order_by="Assignment.id",
+        viewonly=True,
+    )
 
     @property
     def display_number(self) -> str:

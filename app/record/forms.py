@@ -145,6 +145,11 @@ class AssignmentForm(Form):
     submit = SubmitField(_l("Add the uppdrag"))
 
 
+class ReportBackForm(Form):
+    assignment_id = ModelSelectField(_l("Reports back on the uppdrag"), allow_blank=False)
+    submit = SubmitField(_l("Mark as reported back"))
+
+
 class ForwardForm(Form):
     meeting_id = ModelSelectField(_l("Meeting of the higher body"), allow_blank=False)
     submit = SubmitField(_l("Forward the decision"))

@@ -35,6 +35,7 @@ from app.meetings.models import AgendaStatus, Meeting, MeetingAdjuster, MeetingS
 from app.people.models import Person
 from app.record.models import (
     Assignment,
+    AssignmentStatus,
     Attendance,
     AttendanceRole,
     Ballot,
@@ -516,6 +517,82 @@ def add_assignment(
         due_date=due_date,
     )
     return add_record(actor, assignment)
+
+
+# -- reporting back on an uppdrag -------------------------------------------------------------
+
+
+def _hears_back(item: AgendaItem, assignment: Assignment) -> bool:
+    """Only the body that gave the uppdrag, or the one it was given to, hears it back, and
+    only at a later meeting than the one that gave it."""
+    origin = assignment.decision.item.meeting
+    meeting = item.meeting
+    return (
+        meeting.body_id in (origin.body_id, assignment.assignee_body_id)
+        and origin.meeting_date < meeting.meeting_date
+    )
+
+
+def reportable_assignments(item: AgendaItem) -> list[Assignment]:
+    """The open uppdrag ``item`` may report back on: given by its body or to it at an earlier
+    meeting, not reported back, not written off, not linked to another item. Oldest first."""
+    candidates = db.session.scalars(
+        select(Assignment)
+        .join(Assignment.decision)
+        .join(Decision.item)
+        .join(AgendaItem.meeting)
+        .where(
+            Assignment.status == AssignmentStatus.OPEN,
+            (Assignment.reported_item_id.is_(None)) | (Assignment.reported_item_id == item.id),
+            Meeting.meeting_date < item.meeting.meeting_date,
+            (Meeting.body_id == item.meeting.body_id)
+            | (Assignment.assignee_body_id == item.meeting.body_id),
+        )
+        .order_by(Meeting.meeting_date, AgendaItem.position, Assignment.id)
+    )
+    return list(candidates)
+
+
+def report_back(actor: Actor, item: AgendaItem, assignment: Assignment) -> None:
+    """Record that ``item`` reports back on ``assignment``: the uppdrag is linked to the item
+    and closed (återrapporterat). The record shows the link ("vid mötet 2023-10-27 § 26") and
+    the uppdrag where it was reported, both from these data."""
+    if item.meeting.record_status == RecordStatus.NONE:
+        raise DomainError(_("Start the record first."))
+    _require_draft(item.meeting)
+    if assignment.status == AssignmentStatus.REPORTED:
+        raise DomainError(_("The uppdrag has already been reported back."))
+    if assignment.status == AssignmentStatus.CANCELLED:
+        raise DomainError(_("The uppdrag has been written off."))
+    if assignment.reported_item_id not in (None, item.id):
+        raise DomainError(_("Another item already reports back on the uppdrag."))
+    if not _hears_back(item, assignment):
+        raise DomainError(
+            _(
+                "An item reports back only on an uppdrag its body gave or was given at an "
+                "earlier meeting."
+            )
+        )
+    before = snapshot(assignment)
+    assignment.reported_item_id = item.id
+    assignment.reported_item = item
+    assignment.status = AssignmentStatus.REPORTED
+    db.session.expire(item, ["reported_assignments"])
+    record_change(db.session, actor, "report back", assignment, before)
+
+
+def undo_report_back(actor: Actor, item: AgendaItem, assignment: Assignment) -> None:
+    """Take back a report-back recorded by mistake, while the record is a draft: the uppdrag
+    is open again."""
+    _require_draft(item.meeting)
+    if assignment.reported_item_id != item.id or assignment.status != AssignmentStatus.REPORTED:
+        raise DomainError(_("This item does not report back on the uppdrag."))
+    before = snapshot(assignment)
+    assignment.reported_item_id = None
+    assignment.reported_item = None
+    assignment.status = AssignmentStatus.OPEN
+    db.session.expire(item, ["reported_assignments"])
+    record_change(db.session, actor, "undo report back", assignment, before)
 
 
 def remove_part(actor: Actor, item: AgendaItem, part: Any) -> None:

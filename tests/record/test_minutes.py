@@ -156,7 +156,11 @@ def test_kompetensforsorjning_items_and_decisions_match_the_seed(app, demo):
             "Sista ansökningsdag för projektansökan är den 18 mars i år och eventuell projektstart är kommande höst.",
             "Förslag till beslut Informationen noteras. Beslut Informationen noteras.",
             "§ 6 Samverkan skola och arbetsliv",
-            "Ledamöter och ersättare fick vid mötet 2023-10-27 § 26 i uppdrag",
+            # The seed's "fick vid mötet 2023-10-27 § 26 i uppdrag" is rendered from the link.
+            "Återrapporterat uppdrag Uppdrag till ledamöter och ersättare vid mötet 2023-10-27 "
+            "§ 26: Till kommande möte reflektera över hur samverkan mellan skola och arbetsliv "
+            "kan stärkas i respektive kommun.",
+            "Sammanfattning Återkoppling från kommunernas representanter.",
             "Ingen närvarande representant från Sala, Kungsör och Västerås.",
             "Förslag till beslut Informationen noteras. Beslut Informationen noteras.",
             "§ 7 Nästa möte",
