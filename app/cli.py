@@ -20,7 +20,6 @@ from app.justering.verification import verify_upload
 from app.meetings.models import Meeting
 from app.people.models import Person
 from app.record.rendering import extract_pdf, record_pdf
-from app.record.services import record_number
 from app.signing.backends import signing_configured
 from app.signing.cli import signing_group
 
@@ -177,7 +176,7 @@ def record_pdf_command(
         _write(output, record_pdf(meeting))
         return
     wanted = [part.strip().lstrip("§ ") for part in items.split(",") if part.strip()]
-    by_number = {record_number(item).lstrip("§ "): item for item in meeting.items}
+    by_number = {item.record_label.lstrip("§ "): item for item in meeting.items}
     unknown = [number for number in wanted if number not in by_number]
     if unknown:
         raise click.ClickException(f"No item numbered {', '.join(unknown)} in this record.")

@@ -248,6 +248,11 @@ def can_view_decision(user: object, decision: "Decision") -> bool:  # noqa: F821
     return item.is_public or is_member(user, body)
 
 
+def can_view_assignment(user: object, assignment: "Assignment") -> bool:  # noqa: F821
+    """An uppdrag is read by whoever may read the decision that gave it."""
+    return can_view_decision(user, assignment.decision)
+
+
 def readable_decisions_clause(user: object):
     """A WHERE clause over Decision joined with AgendaItem, Meeting and Body: the decisions
     ``user`` may read (see ``can_view_decision``)."""

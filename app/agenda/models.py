@@ -1,12 +1,13 @@
 """Agenda items (punkter / §§) with their parts: beslutsunderlag and anmälningar."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.bodies.models import NumberingRule
 from app.cases.models import Case, Document
 from app.core.models import (
     Base,
@@ -101,16 +102,56 @@ class PlannedItem(VersionedMixin, TimestampMixin, Base):
     document: Mapped[Document | None] = relationship()
 
 
+# Where a number is printed: on the agenda, in the record, or named in running text.
+NumberPlace = Literal["agenda", "record", "reference"]
+
+
+def uses_paragraphs(rule: NumberingRule) -> bool:
+    """Whether the body numbers its record in §§ (per year or per meeting), not plainly."""
+    return rule != NumberingRule.PLAIN
+
+
+def number_label(
+    number: int | None, paragraph: int | None, rule: NumberingRule, where: NumberPlace
+) -> str:
+    """The one wording of an item's number, by the body's rule; every page, document, search
+    hit, OParl object and generated sentence prints it through here.
+
+    The agenda numbers its items plainly ("5"), whatever the body: § numbers are given when
+    the record is opened. The record prints "§ 26" (a § sign, a space, the number) where the
+    body numbers in §§, and the plain item number "5" where it does not; so no record prints
+    "5" beside "§6". Running text names an item "§ 26", or "punkt 5" (the Swedish the
+    documents are written in, whatever the UI language). "" while the item has no number.
+    """
+    if where == "agenda":
+        return "" if number is None else str(number)
+    if uses_paragraphs(rule):
+        return "" if paragraph is None else f"§ {paragraph}"
+    plain = paragraph if paragraph is not None else number
+    if plain is None:
+        return ""
+    return f"punkt {plain}" if where == "reference" else str(plain)
+
+
+def number_range(paragraphs: list[int], rule: NumberingRule) -> str:
+    """The record's numbers for its header: "§§ 26–38", "§ 26", or "1–6" where the body
+    numbers plainly; "" before numbering."""
+    if not paragraphs:
+        return ""
+    low, high = min(paragraphs), max(paragraphs)
+    if not uses_paragraphs(rule):
+        return str(low) if low == high else f"{low}–{high}"
+    return f"§ {low}" if low == high else f"§§ {low}–{high}"
+
+
 class AgendaItem(VersionedMixin, TimestampMixin, Base):
     __tablename__ = "agenda_items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    # The item or § number; None until numbered.
+    # The item's number on the agenda (1, 2, …); None until numbered.
     number: Mapped[int | None]
-    # How the number prints where the record mixes styles ("§1" beside "5"); None = derived.
-    number_label: Mapped[str | None] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(500))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     # None prints the summary text without a heading, as some minutes do.
@@ -155,12 +196,27 @@ class AgendaItem(VersionedMixin, TimestampMixin, Base):
     protocol_notes: Mapped[list["ProtocolNote"]] = relationship(  # noqa: F821
         order_by="ProtocolNote.id", cascade="all, delete-orphan"
     )
+    # The uppdrag this item reports back on (Assignment.reported_item); set by their services.
+    reported_assignments: Mapped[list["Assignment"]] = relationship(  # noqa: F821
+        primaryjoin="AgendaItem.id == Assignment.reported_item_id",
+        order_by="Assignment.id",
+        viewonly=True,
+    )
 
     @property
     def display_number(self) -> str:
-        if self.number_label:
-            return self.number_label
-        return "" if self.number is None else str(self.number)
+        """The number on the agenda: "5" (see ``number_label``)."""
+        return number_label(self.number, self.paragraph, self.meeting.body.numbering, "agenda")
+
+    @property
+    def record_label(self) -> str:
+        """The number in the record: "§ 26", or "5" where the body numbers plainly."""
+        return number_label(self.number, self.paragraph, self.meeting.body.numbering, "record")
+
+    @property
+    def reference(self) -> str:
+        """The item named in running text: "§ 26", or "punkt 5" where the body numbers plainly."""
+        return number_label(self.number, self.paragraph, self.meeting.body.numbering, "reference")
 
 
 class AgendaItemDocument(Base):

@@ -598,7 +598,7 @@ def pull_assignment(actor: Actor, assignment: Assignment, meeting: Meeting) -> A
         summary_label=None,
         summary=(
             f"Uppdrag till {assignment.assignee} från sammanträdet "
-            f"{origin.meeting.meeting_date.isoformat()}, punkt {origin.display_number}:\n\n"
+            f"{origin.meeting.meeting_date.isoformat()} {origin.reference}:\n\n"
             f"{assignment.description}"
         ),
     )

@@ -50,6 +50,7 @@ from app.organisations.models import (
 from app.people.models import Person
 from app.record.models import (
     Assignment,
+    AssignmentStatus,
     Attendance,
     AttendanceRole,
     Decision,
@@ -144,6 +145,10 @@ class _Loader:
         self.terms: dict[tuple[str, str | None], Term] = {}
         self.meetings: dict[str, Meeting] = {}
         self.counts: dict[str, int] = {}
+        # Links resolved once every meeting is loaded: (uppdrag, due meeting key), and
+        # (reporting item, the {meeting, paragraph} of the item whose decision gave it).
+        self.due_meetings: list[tuple[Assignment, str]] = []
+        self.reports_back: list[tuple[AgendaItem, dict[str, Any]]] = []
 
     def count(self, name: str) -> None:
         self.counts[name] = self.counts.get(name, 0) + 1
@@ -272,7 +277,11 @@ class _Loader:
     def meeting(self, row: dict[str, Any]) -> None:
         body = self.bodies[row["body"]]
         term = self.term(row["body"], row.get("term"))
-        has_record = bool(row.get("attendance")) and bool(row.get("items"))
+        # A record the seeds cite but do not print (its attendance unknown) is final too:
+        # "record: final" (only the § cited is transcribed).
+        has_record = bool(row.get("items")) and (
+            bool(row.get("attendance")) or row.get("record") == "final"
+        )
         if has_record:
             # Minutes in the seeds are final: the secretary signed "Vid minnesanteckningarna".
             status, record_status = MeetingStatus.HELD, RecordStatus.FINAL
@@ -403,11 +412,10 @@ class _Loader:
             {"meeting_id": meeting.id, "position": position},
             {
                 "number": row["number"],
-                # The seeds' minutes are numbered records: their numbers are the § numbers.
-                "paragraph": None if is_agenda else row["number"],
-                "number_label": row.get("label")
-                if row.get("label") != str(row["number"])
-                else None,
+                # The seeds' minutes are numbered records: their numbers are the § numbers,
+                # unless a row gives its own (a § of a yearly series: "§ 26"). How a number
+                # prints is the body's rule (``number_label``), never the seed's mixed style.
+                "paragraph": None if is_agenda else row.get("paragraph", row["number"]),
                 "title": row["title"],
                 "case": case,
                 "summary_label": SUMMARY_LABELS[row["summary_label"]]
@@ -455,11 +463,13 @@ class _Loader:
             db.session.flush()
             for assignment_row in row.get("assignments") or []:
                 self.assignment(decision, assignment_row)
+        for reference in row.get("reports_back") or []:
+            self.reports_back.append((item, reference))
         return item
 
     def assignment(self, decision: Decision, row: dict[str, Any]) -> None:
         assignee_body = next((b for b in self.bodies.values() if b.name == row["assignee"]), None)
-        _upsert(
+        assignment = _upsert(
             Assignment,
             {"decision_id": decision.id, "description": _text(row["description"])},
             {
@@ -469,7 +479,29 @@ class _Loader:
                 "due_text": row.get("due_text"),
             },
         )
+        if row.get("due_meeting"):
+            self.due_meetings.append((assignment, row["due_meeting"]))
         self.count("uppdrag")
+
+    def link_uppdrag(self) -> None:
+        """The seeds' uppdrag history as data: the meeting an uppdrag is due at, and the item
+        that reported back on it (linked and closed, as ``record.services.report_back``
+        does; the seeds' records are final already, so the rule's draft check is not asked)."""
+        for assignment, key in self.due_meetings:
+            assignment.due_meeting_id = self.meetings[key].id
+        for item, reference in self.reports_back:
+            origin = db.session.scalar(
+                select(AgendaItem).where(
+                    AgendaItem.meeting_id == self.meetings[reference["meeting"]].id,
+                    AgendaItem.paragraph == reference["paragraph"],
+                )
+            )
+            if origin is None or origin.decision is None:
+                raise ValueError(f"reports_back: no decision at {reference}")
+            for assignment in origin.decision.assignments:
+                assignment.reported_item_id = item.id
+                assignment.status = AssignmentStatus.REPORTED
+                self.count("uppdrag reported back")
 
     def settle_standard_items(self) -> None:
         """Where a standing item's seed wording is what the data generates, let it generate."""
@@ -572,6 +604,7 @@ def load_demo() -> dict[str, int]:
         for row in data.get("meetings") or []:
             loader.meeting(row)
     db.session.flush()
+    loader.link_uppdrag()
     loader.settle_standard_items()
     loader.demo_secretaries()
     loader.demo_accounts()

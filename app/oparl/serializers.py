@@ -40,7 +40,6 @@ from app.organisations.models import Organisation, OrganisationKind
 from app.people.models import Person
 from app.publication.services import notice_title, postings_of
 from app.record.models import BallotChoice, Vote
-from app.record.services import record_number
 
 OPARL_VERSION = "https://schema.oparl.org/1.1/"
 PREFIX = "sekretariat:"
@@ -415,7 +414,7 @@ def agenda_item(item: AgendaItem) -> dict[str, Any]:
         ObjectKind.AGENDA_ITEM,
         item,
         meeting=object_url(ObjectKind.MEETING, meeting_.id),
-        number=(record_number(item) if record_visible else item.display_number) or None,
+        number=(item.record_label if record_visible else item.display_number) or None,
         order=item.position,
         name=item.title,
         public=True,

@@ -147,6 +147,11 @@ class AssignmentForm(Form):
     submit = SubmitField(_l("Add the uppdrag"))
 
 
+class ReportBackForm(Form):
+    assignment_id = ModelSelectField(_l("Reports back on the uppdrag"), allow_blank=False)
+    submit = SubmitField(_l("Mark as reported back"))
+
+
 class ForwardForm(Form):
     """Forward one item's decision of a final record up the chain; one per item on the record
     page (``prefix=f"forward{item.id}"``)."""

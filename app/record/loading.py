@@ -34,6 +34,13 @@ ITEM_DETAILS = (
         joinedload(Recusal.person), joinedload(Recusal.substitute)
     ),
     selectinload(AgendaItem.protocol_notes).joinedload(ProtocolNote.person),
+    selectinload(AgendaItem.reported_assignments).options(
+        joinedload(Assignment.assignee_body),
+        joinedload(Assignment.decision)
+        .joinedload(Decision.item)
+        .joinedload(AgendaItem.meeting)
+        .joinedload(Meeting.body),
+    ),
 )
 MEETING_DETAILS = (
     joinedload(Meeting.body),

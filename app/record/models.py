@@ -84,9 +84,9 @@ class Attendance(Base):
         if self.replaces:
             parts.append(f"ersätter {self.replaces.name_with_party}")
         if self.from_item:
-            parts.append(f"från del av punkt {self.from_item.display_number.lstrip('§')}")
+            parts.append(f"från del av {self.from_item.reference}")
         if self.to_item:
-            parts.append(f"till och med punkt {self.to_item.display_number.lstrip('§')}")
+            parts.append(f"till och med {self.to_item.reference}")
         return " ".join(parts)
 
 

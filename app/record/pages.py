@@ -23,7 +23,7 @@ from app.people.models import Person
 from app.publication import services as publication
 from app.record import services
 from app.record.loading import meeting_with_details
-from app.record.models import AttendanceRole
+from app.record.models import Assignment, AttendanceRole
 from app.record.rendering import RecordView, record_view
 
 
@@ -174,6 +174,8 @@ class ItemPage:
     serving: list[Person]
     bodies: list[Body]
     later_meetings: list[Meeting]
+    # The open uppdrag the item may report back on, and those it reports back on.
+    reportable: list[Assignment] = field(default_factory=list)
 
 
 def item_parts(item: AgendaItem) -> dict[str, list[Any]]:
@@ -194,11 +196,16 @@ def item_parts(item: AgendaItem) -> dict[str, list[Any]]:
     }
 
 
-def item_page(item: AgendaItem) -> ItemPage:
+def item_page(user: Any, item: AgendaItem) -> ItemPage:
     meeting = item.meeting
     return ItemPage(
         item=item,
         meeting=meeting,
+        reportable=[
+            a
+            for a in services.reportable_assignments(item)
+            if permissions.can_view_assignment(user, a)
+        ],
         view=record_view(meeting, [item]),
         quorum=services.has_quorum(meeting, item),
         history=_history(item),

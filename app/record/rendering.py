@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import render_template
 
-from app.agenda.models import AgendaItem
+from app.agenda.models import AgendaItem, uses_paragraphs
 from app.agenda.sentences import proposal_of
 from app.bodies.models import MembershipFunction, RecordType
 from app.cases.models import Confidentiality
@@ -20,7 +20,6 @@ from app.record.services import (
     has_quorum,
     ordinary_seats,
     paragraph_range,
-    record_number,
 )
 
 
@@ -89,6 +88,11 @@ class RecordView:
         return paragraph_range(self.meeting)
 
     @property
+    def paragraphs_heading(self) -> str:
+        """ "Paragrafer" where the body numbers in §§, "Punkter" where it numbers plainly."""
+        return "Paragrafer" if uses_paragraphs(self.meeting.body.numbering) else "Punkter"
+
+    @property
     def chair(self) -> Person | None:
         for attendance in self.meeting.attendances:
             if attendance.function == MembershipFunction.CHAIR:
@@ -113,7 +117,7 @@ def record_view(
         attestation=attestation,
         correction=correction,
         is_public=is_public,
-        numbers={item.id: record_number(item) for item in items},
+        numbers={item.id: item.record_label for item in items},
         proposals={item.id: proposal_of(item, meeting) for item in items},
         quorum=_quorum(meeting, items),
         underlag={item.id: _underlag(item, is_public) for item in items},

@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.agenda.models import AgendaItem, AgendaNotice, PlannedItem
+from app.agenda.models import AgendaItem, AgendaNotice, PlannedItem, number_range
 from app.agenda.sentences import proposal_of
 from app.agenda.services import attach_document, require_justering, require_other_justerare
 from app.bodies.models import (
@@ -37,6 +37,7 @@ from app.meetings.models import AgendaStatus, Meeting, MeetingAdjuster, MeetingS
 from app.people.models import Person
 from app.record.models import (
     Assignment,
+    AssignmentStatus,
     Attendance,
     AttendanceRole,
     Ballot,
@@ -173,25 +174,11 @@ def assign_paragraphs(meeting: Meeting) -> None:
             item.paragraph = used
 
 
-def record_number(item: AgendaItem) -> str:
-    """The number as the record prints it: the seed's own label, "§ 26", or a plain "5"."""
-    if item.number_label:
-        return item.number_label
-    number = item.paragraph if item.paragraph is not None else item.number
-    if number is None:
-        return ""
-    if item.meeting.body.numbering == NumberingRule.PLAIN:
-        return str(number)
-    return f"§ {number}"
-
-
 def paragraph_range(meeting: Meeting) -> str:
-    """ "§§ 26–38" for the protokoll header; "" before numbering."""
+    """ "§§ 26–38" for the protokoll header ("1–6" where the body numbers plainly); "" before
+    numbering."""
     numbers = [item.paragraph for item in meeting.items if item.paragraph is not None]
-    if not numbers:
-        return ""
-    low, high = min(numbers), max(numbers)
-    return f"§ {low}" if low == high else f"§§ {low}–{high}"
+    return number_range(numbers, meeting.body.numbering)
 
 
 # -- who serves, and quorum ----------------------------------------------------------------------
@@ -525,6 +512,82 @@ def add_assignment(
     return add_record(actor, assignment)
 
 
+# -- reporting back on an uppdrag -------------------------------------------------------------
+
+
+def _hears_back(item: AgendaItem, assignment: Assignment) -> bool:
+    """Only the body that gave the uppdrag, or the one it was given to, hears it back, and
+    only at a later meeting than the one that gave it."""
+    origin = assignment.decision.item.meeting
+    meeting = item.meeting
+    return (
+        meeting.body_id in (origin.body_id, assignment.assignee_body_id)
+        and origin.meeting_date < meeting.meeting_date
+    )
+
+
+def reportable_assignments(item: AgendaItem) -> list[Assignment]:
+    """The open uppdrag ``item`` may report back on: given by its body or to it at an earlier
+    meeting, not reported back, not written off, not linked to another item. Oldest first."""
+    candidates = db.session.scalars(
+        select(Assignment)
+        .join(Assignment.decision)
+        .join(Decision.item)
+        .join(AgendaItem.meeting)
+        .where(
+            Assignment.status == AssignmentStatus.OPEN,
+            (Assignment.reported_item_id.is_(None)) | (Assignment.reported_item_id == item.id),
+            Meeting.meeting_date < item.meeting.meeting_date,
+            (Meeting.body_id == item.meeting.body_id)
+            | (Assignment.assignee_body_id == item.meeting.body_id),
+        )
+        .order_by(Meeting.meeting_date, AgendaItem.position, Assignment.id)
+    )
+    return list(candidates)
+
+
+def report_back(actor: Actor, item: AgendaItem, assignment: Assignment) -> None:
+    """Record that ``item`` reports back on ``assignment``: the uppdrag is linked to the item
+    and closed (återrapporterat). The record shows the link ("vid mötet 2023-10-27 § 26") and
+    the uppdrag where it was reported, both from these data."""
+    if item.meeting.record_status == RecordStatus.NONE:
+        raise DomainError(_("Start the record first."))
+    _require_draft(item.meeting)
+    if assignment.status == AssignmentStatus.REPORTED:
+        raise DomainError(_("The uppdrag has already been reported back."))
+    if assignment.status == AssignmentStatus.CANCELLED:
+        raise DomainError(_("The uppdrag has been written off."))
+    if assignment.reported_item_id not in (None, item.id):
+        raise DomainError(_("Another item already reports back on the uppdrag."))
+    if not _hears_back(item, assignment):
+        raise DomainError(
+            _(
+                "An item reports back only on an uppdrag its body gave or was given at an "
+                "earlier meeting."
+            )
+        )
+    before = snapshot(assignment)
+    assignment.reported_item_id = item.id
+    assignment.reported_item = item
+    assignment.status = AssignmentStatus.REPORTED
+    db.session.expire(item, ["reported_assignments"])
+    record_change(db.session, actor, "report back", assignment, before)
+
+
+def undo_report_back(actor: Actor, item: AgendaItem, assignment: Assignment) -> None:
+    """Take back a report-back recorded by mistake, while the record is a draft: the uppdrag
+    is open again."""
+    _require_draft(item.meeting)
+    if assignment.reported_item_id != item.id or assignment.status != AssignmentStatus.REPORTED:
+        raise DomainError(_("This item does not report back on the uppdrag."))
+    before = snapshot(assignment)
+    assignment.reported_item_id = None
+    assignment.reported_item = None
+    assignment.status = AssignmentStatus.OPEN
+    db.session.expire(item, ["reported_assignments"])
+    record_change(db.session, actor, "undo report back", assignment, before)
+
+
 def remove_part(actor: Actor, item: AgendaItem, part: Any) -> None:
     """Remove a motion, vote, reservation, jäv or protokollsanteckning from a draft record."""
     _require_draft(item.meeting)
@@ -672,7 +735,7 @@ def _vote_findings(meeting: Meeting, item: AgendaItem, label: str) -> list[Findi
 
 def _item_findings(meeting: Meeting, item: AgendaItem, seats: int) -> list[Finding]:
     is_protocol = meeting.body.record_type == RecordType.PROTOCOL
-    label = f"{record_number(item)} {item.title}".strip()
+    label = f"{item.record_label} {item.title}".strip()
     if item.is_withdrawn:  # "Punkten utgår": nothing was decided, nothing more to check
         return []
     findings = []
@@ -684,7 +747,7 @@ def _item_findings(meeting: Meeting, item: AgendaItem, seats: int) -> list[Findi
                 f"no-decision/{item.id}",
                 _(
                     "%(number)s %(title)s has no decision.",
-                    number=record_number(item),
+                    number=item.record_label,
                     title=item.title,
                 ),
                 item,
@@ -708,7 +771,7 @@ def _item_findings(meeting: Meeting, item: AgendaItem, seats: int) -> list[Findi
                 f"no-quorum/{item.id}",
                 _(
                     "%(number)s %(title)s was decided without quorum.",
-                    number=record_number(item),
+                    number=item.record_label,
                     title=item.title,
                 ),
                 item,
@@ -1033,9 +1096,8 @@ def forward_decision(
     kind_word = (
         "minnesanteckningar" if meeting.body.record_type == RecordType.NOTES else "protokoll"
     )
-    number = record_number(item).lstrip("§ ")
     when = meeting.meeting_date.isoformat()
-    title = f"Utdrag ur {kind_word} {meeting.body.name} {when} punkt {number}"
+    title = f"Utdrag ur {kind_word} {meeting.body.name} {when} {item.reference}"
     if purpose == ForwardPurpose.INFORMATION:
         return _report_for_information(actor, item, target, f"{title} – {item.title}")
     document = _pdf_document(title, DocumentKind.EXTRACT, extract_pdf(actor, meeting, [item]))

@@ -36,6 +36,7 @@ from app.record.forms import (
     ProtocolNoteForm,
     RecordDetailsForm,
     RecusalForm,
+    ReportBackForm,
     ReportMinutesForm,
     ReservationForm,
     VoteForm,
@@ -43,6 +44,7 @@ from app.record.forms import (
     ballots_form,
 )
 from app.record.models import (
+    Assignment,
     Attendance,
     AttendanceRole,
     ForwardPurpose,
@@ -381,9 +383,13 @@ def _part_forms(parts: dict) -> dict:
 def _item_page(item: AgendaItem, **posted) -> dict:
     """Everything the item's record page renders: ``posted`` (the vote form and its ballots,
     as typed) stand in for the empty forms of the same names."""
-    page = pages.item_page(item)
+    page = pages.item_page(current_user, item)
     meeting = page.meeting
     forms = _part_forms(vars(page))
+    forms["report_back"] = ReportBackForm(prefix="report-back")
+    forms["report_back"].assignment_id.set_choices(
+        [(a.id, _reportable_label(a)) for a in page.reportable]
+    )
     if "vote" in posted:
         forms["vote"] = posted["vote"]
     return {
@@ -400,9 +406,18 @@ def _item_page(item: AgendaItem, **posted) -> dict:
         if "ballots" in posted
         else ballots_form(page.serving, formdata=None),
         "serving": page.serving,
-        "title": _("Record of item %(number)s", number=services.record_number(item)),
+        "title": _("Record of item %(number)s", number=item.record_label),
         "cancel_url": url_for(".show", meeting_id=meeting.id),
     }
+
+
+def _reportable_label(assignment: Assignment) -> str:
+    """An uppdrag as the report-back form offers it: where it was given, to whom, what."""
+    origin = assignment.decision.item
+    return (
+        f"{origin.meeting.body.name} {origin.meeting.meeting_date.isoformat()} "
+        f"{origin.reference}: {assignment.assignee}, {assignment.description}"
+    )
 
 
 def _decision_form(item: AgendaItem, **kwargs) -> DecisionForm:
@@ -553,6 +568,44 @@ def add_assignment(item: AgendaItem):
             due_meeting_id=f.due_meeting_id.data,
             due_date=f.due_date.data,
         ),
+    )
+
+
+@bp.post("/items/<int:item_id>/reports-back")
+@login_required
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def report_back(item: AgendaItem):
+    """Mark the item as reporting back on an open uppdrag: linked and closed."""
+    form = ReportBackForm(prefix="report-back")
+    form.assignment_id.set_choices([(i, "") for i in db.session.scalars(select(Assignment.id))])
+    target = url_for(".edit_item", item_id=item.id) + "#report-back"
+    if not form.validate_on_submit():
+        flash(_("Choose an uppdrag."), "error")
+        return redirect(target)
+    assignment = load(Assignment, form.assignment_id.data, permissions.can_view_assignment)
+    return run_action(
+        lambda: services.report_back(current_user, item, assignment),
+        _("The uppdrag is marked as reported back at this item."),
+        target,
+    )
+
+
+@bp.post("/items/<int:item_id>/reports-back/<int:assignment_id>/remove")
+@login_required
+@confirmed_post
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def undo_report_back(item: AgendaItem, assignment_id: int):
+    # An uppdrag this item does not report back on is, seen from this item, not there.
+    assignment = load(
+        Assignment,
+        assignment_id,
+        lambda _user, assignment: assignment.reported_item_id == item.id,
+        refusal=HIDDEN,
+    )
+    return run_action(
+        lambda: services.undo_report_back(current_user, item, assignment),
+        _("The uppdrag is open again."),
+        url_for(".edit_item", item_id=item.id) + "#report-back",
     )
 
 

@@ -6,8 +6,10 @@ secretaries, of drafts as well; decisions on non-public items only to the body's
 
 An uppdrag's state is computed each time it is shown, never stored:
 
-- *återrapporterad* when it is marked reported, or when the item it was put on to report
-  back has been dealt with in a final record;
+- *återrapporterad* when the item that reports back on it (``record.services.report_back``,
+  or the agenda item it was put on) has been dealt with in a final record, or when it is
+  marked reported without an item; a draft record's report-back is not yet a fact for
+  its readers (the secretary can still take it back);
 - *försenad* when it is still open and the day it was due (its due date, else the date of
   the meeting it is due at) has passed;
 - *öppen* otherwise; *avskriven* when it was written off.
@@ -21,7 +23,7 @@ from flask_babel import pgettext
 from sqlalchemy import ColumnElement, Select, and_, extract, false, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, selectinload
 
-from app.accounts.permissions import can_view_item, readable_decisions_clause
+from app.accounts.permissions import can_view_item, can_view_record, readable_decisions_clause
 from app.agenda.models import AgendaItem
 from app.bodies.models import Body, Membership, MembershipFunction, MembershipKind
 from app.cases.models import Case
@@ -31,7 +33,6 @@ from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
 from app.people.models import Person
 from app.record.models import Assignment, AssignmentStatus, Decision
-from app.record.services import record_number
 
 PER_PAGE = 25
 SEATED = (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE, MembershipKind.CO_OPTED)
@@ -142,7 +143,7 @@ def search_decisions(user: object, query: RegisterQuery, page: int = 1) -> Regis
             decision=decision,
             item=decision.item,
             meeting=decision.item.meeting,
-            number=record_number(decision.item),
+            number=decision.item.record_label,
             case_number=decision.item.case.case_number if decision.item.case else None,
         )
         for decision in pagination.items
@@ -206,10 +207,10 @@ def due_day(assignment: Assignment) -> date | None:
 
 
 def is_reported(assignment: Assignment) -> bool:
-    if assignment.status == AssignmentStatus.REPORTED:
-        return True
     item = assignment.reported_item
-    return item is not None and item.meeting.record_status == RecordStatus.FINAL
+    if item is not None:
+        return item.meeting.record_status == RecordStatus.FINAL
+    return assignment.status == AssignmentStatus.REPORTED
 
 
 def state_of(assignment: Assignment, today: date | None = None) -> UppdragState:
@@ -232,8 +233,10 @@ class UppdragEntry:
     # The item whose decision gave the uppdrag, and its number in the record ("§ 30").
     origin: AgendaItem
     origin_number: str
-    # The item that reports back, where there is one the reader may see.
+    # The item that reports back, where there is one the reader may see, and whether she
+    # may read it in its record (else it is linked on the meeting's page).
     reported_item: AgendaItem | None
+    reported_in_record: bool = False
 
 
 @dataclass(frozen=True)
@@ -312,7 +315,9 @@ def list_uppdrag(
             .contains_eager(Meeting.body),
             contains_eager(Assignment.assignee_body.of_type(assignee_body)),
             selectinload(Assignment.due_meeting),
-            selectinload(Assignment.reported_item).selectinload(AgendaItem.meeting),
+            selectinload(Assignment.reported_item)
+            .selectinload(AgendaItem.meeting)
+            .joinedload(Meeting.body),
         )
     )
     if assignee:
@@ -343,8 +348,9 @@ def list_uppdrag(
                 state=state,
                 due=due_day(assignment),
                 origin=origin,
-                origin_number=record_number(origin),
+                origin_number=origin.record_label,
                 reported_item=reported if reported and can_view_item(user, reported) else None,
+                reported_in_record=reported is not None and can_view_record(user, reported.meeting),
             )
         )
     entries.sort(

@@ -55,11 +55,11 @@ from app.accounts.permissions import (
     visible_item_documents_clause,
     visible_items_clause,
 )
-from app.agenda.models import AgendaItem
+from app.agenda.models import AgendaItem, NumberPlace, number_label
 from app.bodies.models import Body
 from app.cases.models import Document
 from app.extensions import db
-from app.meetings.models import Meeting
+from app.meetings.models import Meeting, RecordStatus
 from app.search.index import ensure_index
 from app.search.models import SearchEntry, SearchKind
 from app.search.text import Query, highlight, parse_query, snippet
@@ -324,8 +324,10 @@ def search(user: object, text: str, filters: Filters | None = None, page: int = 
             SearchEntry.ocr,
             AgendaItem.title.label("item_title"),
             AgendaItem.number,
-            AgendaItem.number_label,
+            AgendaItem.paragraph,
+            Body.numbering,
             Meeting.meeting_date,
+            Meeting.record_status,
             Body.name.label("body_name"),
             Document.sha256.is_not(None).label("has_file"),
         )
@@ -400,11 +402,14 @@ def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[i
     return list(db.session.scalars(statement))
 
 
-def _number(row: Any) -> str:
-    """The item's number as the agenda and the record print it (AgendaItem.display_number)."""
-    if row.number_label:
-        return row.number_label
-    return "" if row.number is None else str(row.number)
+def _number(row: Any, kind: SearchKind) -> str:
+    """The item's number as the page the hit opens prints it (``number_label``): the
+    record's ("§ 26") for a decision or an item of a final record, which the meeting page
+    shows with its decisions; the agenda's ("5") otherwise. A hit is only shown to a reader
+    who may read it, and a decision is readable only where its record is."""
+    final = row.record_status == RecordStatus.FINAL
+    where: NumberPlace = "record" if kind == SearchKind.DECISION or final else "agenda"
+    return number_label(row.number, row.paragraph, row.numbering, where)
 
 
 def _hit(row: Any, wanted: frozenset[str]) -> Hit:
@@ -428,7 +433,7 @@ def _hit(row: Any, wanted: frozenset[str]) -> Hit:
         url=url,
         body_name=row.body_name,
         meeting_date=row.meeting_date,
-        number=_number(row),
+        number=_number(row, kind),
         item_title=row.item_title if kind == SearchKind.DOCUMENT else None,
         has_file=bool(row.has_file) if kind == SearchKind.DOCUMENT else True,
         page=row.page or None,

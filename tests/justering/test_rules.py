@@ -15,7 +15,7 @@ from app.justering.models import JusteringRound, RecordRevision, SignoffRole
 from app.meetings.models import Meeting, RecordStatus
 from app.people.models import Person
 from app.record.models import Decision
-from app.record.services import record_number, start_record
+from app.record.services import start_record
 from app.signing.verify import verify_pdf
 from tests.conftest import hidden
 from tests.justering.helpers import ANNA, BO, DAN, STINA, committee_with_record, meeting
@@ -152,7 +152,7 @@ def test_sending_is_refused_while_a_decision_is_missing(app, factory, make_clien
     assert emptied.status_code == 302
     with app.app_context():
         item = db.session.get(AgendaItem, ids["item"])
-        problem = f"{record_number(item)} Bidrag till kulturföreningar 2025 saknar beslut."
+        problem = f"{item.record_label} Bidrag till kulturföreningar 2025 saknar beslut."
 
     response = stina.submit(f"/meetings/{ids['meeting']}/justering", form_url=record_url)
     assert response.status_code == 302 and response.location.endswith(record_url)

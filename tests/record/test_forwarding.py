@@ -173,8 +173,8 @@ def test_group_minutes_fill_srb_item_5s_placeholder(app, demo):
             "Mötesdatum 2024-02-16",
             "Vid minnesanteckningarna",
             "Elin Hellström",
-            "§1 Inledning",
-            "§8 Övriga frågor",
+            "§ 1 Inledning",
+            "§ 8 Övriga frågor",
         ],
     )
 
@@ -267,7 +267,7 @@ def test_cli_utdrag_of_several_items_keeps_the_record_order(app, demo, tmp_path)
             "--date",
             KOMPETENS[1],
             "--items",
-            "§5, 2",
+            "§ 5, 2",
             "-o",
             str(target),
         ]
@@ -278,18 +278,18 @@ def test_cli_utdrag_of_several_items_keeps_the_record_order(app, demo, tmp_path)
         text,
         [
             "UTDRAG UR MINNESANTECKNINGAR",
-            "§2 Samverkan skola och arbetsliv- Ullvigymnasiet och Volvo",
-            "§5 Uppföljning planering och dimensionering",
+            "§ 2 Samverkan skola och arbetsliv- Ullvigymnasiet och Volvo",
+            "§ 5 Uppföljning planering och dimensionering",
             "Rätt utdraget intygar",
             "Elin Hellström",
         ],
     )
     for title in (
-        "§1 Inledning",
-        "§3 Nästa sammanträde",
-        "§4 Återkoppling",
-        "§6 Samverkan",
-        "§8 Övriga frågor",
+        "§ 1 Inledning",
+        "§ 3 Nästa sammanträde",
+        "§ 4 Återkoppling",
+        "§ 6 Samverkan",
+        "§ 8 Övriga frågor",
     ):
         assert title not in text
 
@@ -320,7 +320,8 @@ def test_a_protokoll_is_forwarded_as_protokollsutdrag(app, factory):
         planned = forward_decision(None, item, target)
         again = forward_decision(None, item, target)
         db.session.commit()
-        assert planned.document.title == "Utdrag ur protokoll Kulturnämnden 2025-03-14 punkt 5"
+        # The body numbers in §§: the utdrag names the item by its §, as its record does.
+        assert planned.document.title == "Utdrag ur protokoll Kulturnämnden 2025-03-14 § 5"
         assert planned.body_id == board and planned.description == item.decision.text
         # The same utdrag is made once and reused.
         assert again.document.sha256 == planned.document.sha256

@@ -1,22 +1,32 @@
 """§ numbers by the body's rule: per year (never reused), per meeting, or the item numbers."""
 
-from app.agenda.models import AgendaItem
+import re
+
+from sqlalchemy import select
+
+from app.agenda.models import AgendaItem, uses_paragraphs
+from app.agenda.rendering import agenda_pdf_for_reading
 from app.agenda.services import add_item, confirm_agenda
 from app.bodies.models import NumberingRule
 from app.extensions import db
-from app.meetings.models import AgendaStatus, Meeting
-from app.record.rendering import record_pdf
+from app.meetings.models import AgendaStatus, Meeting, RecordStatus
+from app.record.rendering import (
+    extract_pdf_for_reading,
+    record_pdf,
+    record_pdf_for_reading,
+)
 from app.record.services import (
     paragraph_range,
-    record_number,
     record_problems,
     start_record,
     update_decision,
 )
 from tests.record.helpers import (
+    HALSA,
     add_case_item,
     assert_in_order,
     make_committee,
+    meeting_of,
     new_meeting,
     pdf_text,
     without_page_furniture,
@@ -49,7 +59,7 @@ def test_per_year_numbers_continue_through_the_year_and_restart(app, factory):
         may = _record(ids["body"], "2025-05-16")
         assert _paragraphs(may) == [7, 8, 9, 10, 11]
         assert paragraph_range(may) == "§§ 7–11"
-        assert [record_number(item) for item in may.items][:2] == ["§ 7", "§ 8"]
+        assert [item.record_label for item in may.items][:2] == ["§ 7", "§ 8"]
         january = _record(ids["body"], "2026-01-23")
         assert _paragraphs(january) == [1, 2, 3, 4, 5]
         assert paragraph_range(january) == "§§ 1–5"
@@ -123,10 +133,11 @@ def test_plain_numbers_are_the_item_numbers(app, factory):
     with app.test_request_context():
         meeting = _record(ids["body"], "2025-03-14", extra_item=True)
         assert _paragraphs(meeting) == [item.number for item in meeting.items] == [1, 2, 3, 4, 5, 6]
-        assert [record_number(item) for item in meeting.items] == ["1", "2", "3", "4", "5", "6"]
+        assert [item.record_label for item in meeting.items] == ["1", "2", "3", "4", "5", "6"]
         text = without_page_furniture(pdf_text(record_pdf(meeting)))
         db.session.commit()
-    assert "§" not in text.replace("Paragrafer §§ 1–6", "")
+    assert "§" not in text
+    assert "Punkter 1–6" in text
     assert_in_order(
         text, ["1 Fastställande av föredragningslista", "5 Kulturpris", "6 Övriga frågor"]
     )
@@ -166,3 +177,92 @@ def test_an_item_that_utgar_keeps_its_number(app, factory):
         ],
     )
     assert "Taxorna höjs." not in text and "Bidragen fördelas" not in text
+
+
+# -- one style across the demo's documents and pages ---------------------------------------------
+
+# A § sign stuck to its number ("§6"): the seeds' style, never the product's ("§ 6").
+STUCK = re.compile(r"§\d")
+NUMBER_SPAN = re.compile(r'<span class="number">([^<]*)</span>')
+
+
+def _numbers_in(page: str) -> list[str]:
+    return [number.strip() for number in NUMBER_SPAN.findall(page)]
+
+
+def _one_style(numbers: list[str], *, paragraphs: bool) -> None:
+    """Every number printed as the body's rule has it: all "§ N", or all plain "N"."""
+    assert numbers
+    pattern = r"§ \d+" if paragraphs else r"\d+"
+    assert all(re.fullmatch(pattern, number) for number in numbers), numbers
+
+
+def test_the_demo_prints_every_number_in_its_bodys_one_style(app, demo, client):
+    """The seeds print "§1" in one group's minutes and "5" beside "§6" in another's: the
+    demo's record pages, record PDFs, utdrag, meeting pages and agenda PDFs print each body's
+    numbers one way ("§ 6" or "6"), and no number with a § stuck to it."""
+    with app.test_request_context():
+        meetings = [m for m in db.session.scalars(select(Meeting).order_by(Meeting.id)) if m.items]
+        seen = {
+            m.id: (m.body.name, uses_paragraphs(m.body.numbering), m.record_status)
+            for m in meetings
+        }
+        texts = {}
+        for meeting in meetings:
+            agenda = pdf_text(agenda_pdf_for_reading(meeting))
+            record = None
+            utdrag = None
+            if meeting.record_status == RecordStatus.FINAL:
+                record = without_page_furniture(pdf_text(record_pdf_for_reading(meeting)))
+                utdrag = pdf_text(extract_pdf_for_reading(meeting, meeting.items[-1:]))
+            texts[meeting.id] = (
+                agenda,
+                record,
+                utdrag,
+                [(i.number, i.record_label, i.title) for i in meeting.items],
+            )
+    assert {name for name, _p, _s in seen.values()} >= {
+        "Samverkansgrupp Kompetensförsörjning",
+        "Samverkansgrupp Hälsa",
+        "Samverkansgrupp Nära vård",
+        "Strategisk regional beredning",
+    }
+    for meeting_id, (name, paragraphs, status) in seen.items():
+        agenda, record, utdrag, items = texts[meeting_id]
+        # The agenda numbers its items plainly, whatever the body.
+        assert not STUCK.search(agenda), name
+        for number, _label, title in items:
+            shown = title if number is None else f"{number} {title}"
+            assert shown in " ".join(agenda.split()), (name, title)
+        meeting_page = client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
+        if status != RecordStatus.FINAL:
+            _one_style(_numbers_in(meeting_page), paragraphs=False)
+            continue
+        # The record, on its page, on the meeting page, in its PDF and in an utdrag: one style.
+        record_page = client.get(f"/meetings/{meeting_id}/record").get_data(as_text=True)
+        for page in (record_page, meeting_page):
+            assert not STUCK.search(page), name
+            _one_style(_numbers_in(page), paragraphs=paragraphs)
+        for text in (record, utdrag):
+            assert not STUCK.search(text), name
+            if not paragraphs:
+                assert "§" not in text, name
+        for _number, label, title in items:
+            assert f"{label} {title}" in record, (name, label, title)
+        assert f"{items[-1][1]} {items[-1][2]}" in utdrag
+
+
+def test_the_halsa_minutes_number_their_last_item_as_the_others(app, demo, client):
+    """Seed 001 prints Hälsa's items "1"-"5", then "§6 Övriga frågor"; the body numbers
+    plainly, so item 6 is "6" everywhere, and an attendance from part of an item names it
+    "punkt 3"."""
+    with app.test_request_context():
+        meeting = meeting_of(*HALSA)
+        last = meeting.items[-1]
+        assert (last.display_number, last.record_label, last.reference) == ("6", "6", "punkt 6")
+        meeting_id = meeting.id
+        lines = [a.line for a in meeting.attendances]
+    page = client.get(f"/meetings/{meeting_id}/record").get_data(as_text=True)
+    assert '<span class="number">6</span> Övriga frågor' in page
+    assert "§" not in page.split("<main", 1)[1]
+    assert any(line.endswith("från del av punkt 3") for line in lines)

@@ -339,7 +339,7 @@ def test_an_item_without_quorum_is_flagged(app, factory):
         for paragraph, problem in zip((4, 5, 6), new, strict=True):
             item = next(i for i in meeting.items if i.paragraph == paragraph)
             assert f"§ {paragraph} {item.title}" in problem
-        assert any("till och med punkt 3" in a.line for a in meeting.attendances)
+        assert any("till och med § 3" in a.line for a in meeting.attendances)
         text = without_page_furniture(pdf_text(record_pdf(meeting)))
         db.session.commit()
     warning = "Observera: när ärendet avgjordes var organet inte beslutfört."
@@ -348,7 +348,7 @@ def test_an_item_without_quorum_is_flagged(app, factory):
         text, ["§ 3 Justering", "§ 4 Nästa sammanträde", warning, "§ 5 Bidrag", warning]
     )
     assert warning not in text[: text.index("§ 4 Nästa sammanträde")]
-    assert "Bo Ek (M) till och med punkt 3" in text
+    assert "Bo Ek (M) till och med § 3" in text
 
 
 def test_removing_members_breaks_quorum_everywhere(app, factory):

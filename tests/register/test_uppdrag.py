@@ -41,9 +41,13 @@ def test_the_demo_srb_protokoll_gives_ledningsgruppen_two_open_uppdrag(app, demo
     from app.demo.cycle import run_srb_cycle
 
     with app.app_context():
-        # What the seeds give before the record is written ("uppdrag: 1"): Hälsa's to presidiet.
-        (seeded,) = db.session.scalars(select(Assignment)).all()
-        assert seeded.assignee == "presidiet"
+        # What the seeds give before the record is written: Hälsa's to presidiet (open), and
+        # Kompetensförsörjning's of 2023-10-27 § 26, reported back on 2024-02-16.
+        seeded = db.session.scalars(select(Assignment).order_by(Assignment.id)).all()
+        assert sorted((a.assignee, a.status) for a in seeded) == [
+            ("ledamöter och ersättare", AssignmentStatus.REPORTED),
+            ("presidiet", AssignmentStatus.OPEN),
+        ]
     with app.test_request_context():
         assert run_srb_cycle()
         db.session.commit()
@@ -138,7 +142,9 @@ def test_filters_by_status_assignee_body_and_mine(world, app, client, make_clien
     assert len(everything) == 2
     reported = _rows(page_of(client, "/uppdrag?status=reported"))
     assert len(reported) == 1 and "Återrapporterad" in reported[0]
-    assert f'href="/meetings/{later_id}#item-{report_id}"' in reported[0]
+    # The reader may read that record: the link goes to the item in it.
+    assert f'href="/meetings/{later_id}/record#item-{report_id}"' in reported[0]
+    assert "Återrapporterat vid mötet 2025-10-03</a>" in reported[0]
     overdue = _rows(page_of(client, "/uppdrag?status=overdue"))
     assert len(overdue) == 1 and UPPDRAG in overdue[0] and "Försenad" in overdue[0]
     assert _rows(page_of(client, "/uppdrag?status=open")) == []
@@ -209,3 +215,29 @@ def test_johanna_reads_the_uppdrag_of_her_bodies(app, justerat_demo, make_client
     assert "Mina uppdrag" in page and "Uppdrag i dina organ" in page
     for _due, description in SRB_UPPDRAG.values():
         assert description in page
+
+
+def test_the_demo_uppdrag_shows_where_it_was_reported_back(app, demo, client):
+    """The seeds' "fick vid mötet 2023-10-27 § 26 i uppdrag", reported back at 2024-02-16
+    §6: the list links the item that gave it and the item that reported it, by their §§."""
+    with app.app_context():
+        assignment = db.session.scalar(
+            select(Assignment).where(Assignment.assignee_text == "ledamöter och ersättare")
+        )
+        origin, report = assignment.decision.item, assignment.reported_item
+        ids = (origin.meeting_id, origin.id, report.meeting_id, report.id)
+    rows = [
+        row
+        for row in _rows(page_of(client, "/uppdrag?status=reported"))
+        if "reflektera över hur samverkan" in row
+    ]
+    assert len(rows) == 1
+    row = rows[0]
+    assert "Återrapporterad" in row
+    assert f'<a href="/meetings/{ids[0]}/record#item-{ids[1]}">2023-10-27 § 26</a>' in row
+    assert (
+        f'<a href="/meetings/{ids[2]}/record#item-{ids[3]}">'
+        "Återrapporterat vid mötet 2024-02-16 § 6</a>"
+    ) in row
+    # Not among the open ones.
+    assert "reflektera över hur samverkan" not in page_of(client, "/uppdrag?status=active")

@@ -135,3 +135,17 @@ def test_a_secretary_sees_what_she_prepares(app, factory, client, make_client, l
         db.session.commit()
     # The kallelse is sent: the public reads the agenda, and finds it.
     assert found(client, "museibesök") == {("item", "Museibesök")}
+
+
+def test_a_hit_names_its_item_as_the_page_it_opens_does(app, demo, client):
+    """A decision of Kompetensförsörjning (§§ per year) is "§ 2", as in its record; an item
+    of Hälsa (numbered plainly) is "punkt 4"; never "punkt § 2" or "§2"."""
+    volvo = search_page(client, "Ullvigymnasiet")
+    meta = re.findall(r'<p class="hit-meta">(.*?)</p>', volvo, re.S)
+    kompetens = [m for m in meta if "Kompetensförsörjning" in m]
+    assert kompetens and all(", § 2" in m for m in kompetens), kompetens
+    halsa = search_page(client, "skolresultat")
+    meta = " ".join(re.findall(r'<p class="hit-meta">(.*?)</p>', halsa, re.S))
+    assert "Samverkansgrupp Hälsa</span>, 2024-02-09, punkt 4" in meta
+    for page in (volvo, halsa):
+        assert "punkt §" not in page and not re.search(r"§\d", page)
