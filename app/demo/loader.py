@@ -90,12 +90,22 @@ NAMED_IN_DECISION = (
     "Beslutstexten nämner själv mottagaren (SRB); källdokumentets minnesanteckningar har "
     'ingen rad "Beslutet skickas till".'
 )
+CITED_ONLY = (
+    "Minnesanteckningarna från mötet finns inte bland källdokumenten; bara § 26 och dess "
+    "uppdrag är kända, citerade i minnesanteckningarna 2024-02-16."
+)
 SEED_ACCEPTANCES = {
     "halsa-2024-02-09": {
         ("no-decision", 1): WELCOME_ONLY,
         ("assignment-due", 4): (
             "Källdokumentet anger ingen tidpunkt då presidiet ska återrapportera uppdraget."
         ),
+    },
+    # Cited in the 2024-02-16 minutes ("vid mötet 2023-10-27 § 26"), not among the seeds:
+    # only that § and its uppdrag are known, not who was there.
+    "kompetensforsorjning-2023-10-27": {
+        ("no-voting-member", 0): CITED_ONLY,
+        ("no-quorum", 0): CITED_ONLY,  # the item has no number on the agenda: only § 26
     },
     "nara-vard-2024-02-02": {
         ("no-decision", 1): WELCOME_ONLY,

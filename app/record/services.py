@@ -859,7 +859,7 @@ def completeness(meeting: Meeting) -> list[Finding]:
     take part, or lacks someone who did; a closed vote counts more votes than members took
     part; a reservation by someone who did not take part (KL 4 kap. 27 §).
 
-    Acceptable with a note: a § without a Beslut that is not "utgår" (for minnesanteckningar:
+    Acceptable with a note: minnesanteckningar without anyone recorded as present; a § without a Beslut that is not "utgår" (for minnesanteckningar:
     an item with neither a Beslut nor notes or a Sammanfattning); an item decided without
     quorum (e.g. jäv, KL 5 kap. 46 §); a closed vote whose counts fall short of those who
     took part (blank ballots); yrkanden not withdrawn without a propositionsordning; an
@@ -873,9 +873,15 @@ def completeness(meeting: Meeting) -> list[Finding]:
     if not meeting.has_begun():
         findings.append(Finding("not-held", not_held_yet(meeting), acceptable=False))
     if not any(a.role == AttendanceRole.VOTING for a in meeting.attendances):
+        # A protokoll without those who decided is no protokoll (KL 5 kap. 69 §); minnesanteckningar
+        # carry no decisions in law, so notes whose list of those present is lost (an earlier
+        # meeting cited, not transcribed) may be kept with a note saying so.
+        is_notes = meeting.body.record_type == RecordType.NOTES
         findings.append(
             Finding(
-                "no-voting-member", _("No one is recorded as a voting member."), acceptable=False
+                "no-voting-member",
+                _("No one is recorded as a voting member."),
+                acceptable=is_notes,
             )
         )
     seats = ordinary_seats(meeting)
