@@ -27,11 +27,16 @@ from app.record.services import (
 
 @dataclass(frozen=True)
 class SignatureLine:
-    """A place for one signature: ``field`` names the box (and the PDF signature field)."""
+    """A place for one signature: ``field`` names the box (and the PDF signature field).
+
+    A signature made: ``signed_at`` when, ``act`` what it did as the record says it
+    ("Justerat" for the chair and the justerare, "Signerat" for the secretary)."""
 
     field: str
     label: str
     name: str
+    signed_at: datetime | None = None
+    act: str = "Justerat"
 
 
 @dataclass(frozen=True)
