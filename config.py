@@ -54,6 +54,10 @@ class Config:
     UPLOAD_CHECK_MEMORY_LIMIT = int(
         os.environ.get("UPLOAD_CHECK_MEMORY_LIMIT", str(1024 * 1024 * 1024))
     )
+    # An organisation's logo (app/documents/images.py): PNG or JPEG, at most this many bytes
+    # and pixels a side; decoded in a child process like an upload.
+    MAX_LOGO_BYTES = int(os.environ.get("MAX_LOGO_BYTES", str(2 * 1024 * 1024)))
+    MAX_LOGO_SIDE = int(os.environ.get("MAX_LOGO_SIDE", "4000"))
     # Building the handlingar packet (app/documents/packet.py) likewise; past either limit the
     # job fails and says so.
     PACKET_TIME_LIMIT = float(os.environ.get("PACKET_TIME_LIMIT", "300"))

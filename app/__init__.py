@@ -20,7 +20,8 @@ from app.backup.views import bp as backup_bp
 from app.bodies.views import bp as bodies_bp
 from app.calendars.views import bp as calendars_bp
 from app.cli import register_cli
-from app.core.dates import local_date, local_stamp
+from app.core.audit import action_label
+from app.core.dates import local_date, local_signed_stamp, local_stamp
 from app.core.http import BoundedIntegerConverter, Request, TrustedProxyFix
 from app.core.models import render_migration_item
 from app.core.response_cache import LOCALE_COOKIE, anonymous_request, init_response_cache
@@ -234,6 +235,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["safe_url"] = safe_url
     app.jinja_env.filters["local_date_iso"] = lambda moment: local_date(moment).isoformat()
     app.jinja_env.filters["local_stamp"] = local_stamp
+    app.jinja_env.filters["local_signed_stamp"] = local_signed_stamp
+    app.jinja_env.filters["audit_action"] = action_label
 
     @app.context_processor
     def inject() -> dict:

@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Select, String, func, inspect, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,6 +24,33 @@ class AuditEntry(Base):
     object_type: Mapped[str] = mapped_column(String(60), index=True)
     object_id: Mapped[int | None]
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# What the actions recorded on an item and its decision are called on the page that lists
+# them (the item's revision history); the log keeps the code's word.
+ACTION_LABELS = {
+    "create": _l("created"),
+    "update": _l("changed"),
+    "delete": _l("deleted"),
+    "move": _l("moved"),
+    "attach": _l("document attached"),
+    "detach": _l("document removed"),
+    "reorder documents": _l("documents reordered"),
+    "attach planned": _l("planned topic added"),
+    "fill placeholder": _l("filled in"),
+    "add motion": _l("motion added"),
+    "add vote": _l("vote added"),
+    "add reservation": _l("reservation added"),
+    "add recusal": _l("jäv added"),
+    "add protocol note": _l("protocol note added"),
+    "remove": _l("removed"),
+}
+
+
+def action_label(action: str) -> str:
+    """An audit entry's action in the reader's language (the code's word if it has none)."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
 
 
 def plain_value(value: Any) -> Any:

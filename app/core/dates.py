@@ -47,6 +47,11 @@ def local_stamp(moment: datetime) -> str:
     return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
 
 
+def local_signed_stamp(moment: datetime) -> str:
+    """When a signature was made, as a Swedish record prints it: "2024-11-12 kl. 14:03"."""
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d kl. %H:%M")
+
+
 def local_today() -> date:
     """Today in Stockholm: dates such as the anslagstavla's change at local midnight."""
     return datetime.now(LOCAL_TZ).date()

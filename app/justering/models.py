@@ -61,7 +61,7 @@ class RoundStatus(LabelledEnum):
         return {
             "open": _l("Out for justering"),
             "rejected": _l("Rejected"),
-            "completed": _l("Justerat"),
+            "completed": _l("Approved by all (justerat)"),
         }
 
 
@@ -104,7 +104,7 @@ class SignoffRole(LabelledEnum):
 
     @classmethod
     def labels(cls) -> dict:
-        return {"secretary": _l("Secretary"), "chair": _l("Chair"), "adjuster": _l("Justerare")}
+        return {"secretary": _l("Secretary"), "chair": _l("Chair"), "adjuster": _l("Adjuster")}
 
     @property
     def printed(self) -> str:

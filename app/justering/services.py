@@ -15,7 +15,7 @@ Minnesanteckningar have no justering: the secretary finalises and signs alone.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
@@ -501,28 +501,25 @@ def _notify_secretary(justering: JusteringRound, signoff: Signoff | None) -> Non
 # -- completing ----------------------------------------------------------------------------------
 
 
-def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRound | None) -> None:
-    """Every signature is made: store the signed original, the public copy and the HTML."""
-    now = utcnow()
+def _complete(
+    meeting: Meeting,
+    revision: RecordRevision,
+    justering: JusteringRound | None,
+    now: datetime | None = None,
+) -> None:
+    """Every signature is made: store the signed original, the public copy and the HTML.
+    ``now``: when the last signature was made (default: now)."""
+    now = now or utcnow()
     signed_sha = justering.pdf_sha256 if justering else revision.signed_pdf_sha256
     if justering is not None:
         justering.status = RoundStatus.COMPLETED
         justering.closed_at = now
-        signers = [
-            SignatureLine(field=s.field_name, label=s.role.printed, name=s.person.name)
-            for s in justering.signoffs
-        ]
     else:
         assert meeting.secretary is not None  # minnesanteckningar: _require_secretary saw her
-        signers = [
-            SignatureLine(field="sekreterare", label="Sekreterare", name=meeting.secretary.name)
-        ]
     revision.justered_at = now
     revision.signed_pdf_sha256 = signed_sha
     make_final(meeting)
-    attestation = Attestation(
-        signed_at=now, signers=signers, kept_by=meeting.body.organisation.name
-    )
+    attestation = _attestation(meeting, revision, justering)
     correction = _correction(revision)
     items = list(meeting.items)
     public_view = record_view(
@@ -542,6 +539,51 @@ def _complete(meeting: Meeting, revision: RecordRevision, justering: JusteringRo
     notify_record_published(meeting, is_correction=revision.is_correction)  # never raises
 
 
+def attestation_of(meeting: Meeting, revision: RecordRevision) -> Attestation | None:
+    """What a justerat revision's record says of its signatures: who signed, in which role
+    and when (from the signoffs of its completed round; minnesanteckningar: the secretary, at
+    the finalisation). None for a revision not justerat."""
+    if revision.justered_at is None:
+        return None
+    completed = next((r for r in revision.rounds if r.status == RoundStatus.COMPLETED), None)
+    if completed is None and meeting.secretary is None:
+        return None
+    return _attestation(meeting, revision, completed)
+
+
+def _attestation(
+    meeting: Meeting, revision: RecordRevision, justering: JusteringRound | None
+) -> Attestation:
+    assert revision.justered_at is not None
+    if justering is not None:
+        signers = [
+            SignatureLine(
+                field=s.field_name,
+                label=s.role.printed,
+                name=s.person.name,
+                signed_at=s.decided_at,
+                act="Signerat" if s.role == SignoffRole.SECRETARY else "Justerat",
+            )
+            for s in justering.signoffs
+        ]
+    else:
+        assert meeting.secretary is not None
+        signers = [
+            SignatureLine(
+                field="sekreterare",
+                label="Sekreterare",
+                name=meeting.secretary.name,
+                signed_at=revision.justered_at,
+                act="Signerat",
+            )
+        ]
+    return Attestation(
+        signed_at=revision.justered_at,
+        signers=signers,
+        kept_by=meeting.body.organisation.name,
+    )
+
+
 def finalise_and_sign_minutes(actor: Actor | None, meeting: Meeting) -> RecordRevision:
     """Minnesanteckningar: the secretary checks, finalises and signs alone."""
     secretary = _require_secretary(actor, meeting)
@@ -556,16 +598,17 @@ def finalise_and_sign_minutes(actor: Actor | None, meeting: Meeting) -> RecordRe
     )
     with _documents_errors():
         pdf = _prepared_pdf(meeting, revision, [signoff])
+        signed_at = utcnow()  # the signature's time, and so the record's
         signed = sign_pdf(
             pdf,
             field="sekreterare",
             signatory=Signatory(name=secretary.name, role="Sekreterare", email=secretary.email),
             backend=backend_from_config(),
             reason="Vid minnesanteckningarna",
-            signed_at=utcnow(),
+            signed_at=signed_at,
         )
         revision.signed_pdf_sha256 = store_bytes(signed)
-        _complete(meeting, revision, None)
+        _complete(meeting, revision, None, signed_at)
     return revision
 
 

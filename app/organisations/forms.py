@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
 from app.core.forms import (
+    Form,
     ModelSelectField,
     OptionalStringField,
     OptionalTextAreaField,
@@ -43,3 +45,16 @@ class OrganisationForm(RecordForm):
         ),
     )
     submit = SubmitField(_l("Save"))
+
+
+class LogoForm(Form):
+    file = FileField(
+        _l("Logo"),
+        validators=[FileRequired(_l("Choose the image file of the logo."))],
+        description=_l(
+            "A PNG or JPEG image of at most 2 MB and 4000 × 4000 pixels. The protokoll and "
+            "the minnesanteckningar print it in their letterhead; documents already signed "
+            "keep the logo they were made with."
+        ),
+    )
+    submit = SubmitField(_l("Upload the logo"))

@@ -55,6 +55,9 @@ class Organisation(VersionedMixin, TimestampMixin, Base):
     website: Mapped[str | None] = mapped_column(String(200))
     # A regular expression the organisation's diarienummer must match in full; None = default.
     case_number_pattern: Mapped[str | None] = mapped_column(String(200))
+    # The logo the letterhead prints: a PNG in the content-addressed store (app.documents),
+    # made anew from an admin's upload (app.documents.images); None: the name alone.
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
 
     parent: Mapped["Organisation | None"] = relationship(remote_side=[id])
 

@@ -1,5 +1,7 @@
 """Rules for organisations."""
 
+import base64
+import logging
 import re
 from typing import Any
 
@@ -9,8 +11,12 @@ from sqlalchemy import select
 from app.core.actors import Actor
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
+from app.documents.images import CheckedImage
+from app.documents.storage import StorageError, read_bytes, store_bytes
 from app.extensions import db
 from app.organisations.models import Organisation
+
+log = logging.getLogger(__name__)
 
 
 def _validate(values: dict[str, Any], organisation: Organisation | None = None) -> None:
@@ -41,3 +47,32 @@ def update_organisation(
 ) -> Organisation:
     _validate(values, organisation)
     return change_record(actor, organisation, version, values)
+
+
+def set_logo(actor: Actor, organisation: Organisation, image: CheckedImage) -> Organisation:
+    """Store a checked image (``app.documents.images.check_image_upload``) as the logo the
+    letterhead prints from now on. Documents already stored keep the logo they were made
+    with: a justerat protokoll, its public copy, a sent kallelse never change."""
+    return change_record(actor, organisation, None, {"logo_sha256": store_bytes(image.data)})
+
+
+def remove_logo(actor: Actor, organisation: Organisation) -> Organisation:
+    """The letterhead prints the name alone again (the stored file stays: documents made
+    with it may still be read)."""
+    if organisation.logo_sha256 is None:
+        raise DomainError(_("The organisation has no logo to remove."))
+    return change_record(actor, organisation, None, {"logo_sha256": None})
+
+
+def logo_data_uri(organisation: Organisation) -> str | None:
+    """The logo as a ``data:`` URI, for a page or a PDF (the PDF renderer fetches nothing
+    but static files and data URIs); None when there is none, or its file is missing or
+    damaged in storage (then the letterhead prints the name alone, and the log says why)."""
+    if organisation.logo_sha256 is None:
+        return None
+    try:
+        data = read_bytes(organisation.logo_sha256)
+    except StorageError as error:
+        log.warning("the logo of organisation %s cannot be read: %s", organisation.id, error)
+        return None
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")

@@ -1,4 +1,4 @@
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -7,11 +7,19 @@ from app.accounts import permissions
 from app.accounts.permissions import can_administer, visible_bodies_clause
 from app.bodies.models import Body
 from app.core.loading import allowed, loaded
-from app.core.views import handle_form
+from app.core.views import confirmed_post, handle_form, run_action
+from app.documents.images import check_image_upload
+from app.documents.uploads import UploadRejected
 from app.extensions import db
-from app.organisations.forms import OrganisationForm
+from app.organisations.forms import LogoForm, OrganisationForm
 from app.organisations.models import Organisation, OrganisationMembership
-from app.organisations.services import create_organisation, update_organisation
+from app.organisations.services import (
+    create_organisation,
+    logo_data_uri,
+    remove_logo,
+    set_logo,
+    update_organisation,
+)
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -41,12 +49,56 @@ def show(organisation: Organisation):
         .where(Organisation.parent_id == organisation.id)
         .order_by(Organisation.name)
     ).all()
+    editable = permissions.can_edit_organisation(current_user, organisation)
     return render_template(
         "organisations/show.html",
         organisation=organisation,
         bodies=bodies,
         members=members,
         parts=parts,
+        logo=logo_data_uri(organisation),
+        logo_form=LogoForm(prefix="logo") if editable else None,
+    )
+
+
+@bp.post("/<int:organisation_id>/logo")
+@login_required
+@loaded("organisation_id", Organisation, permissions.can_edit_organisation)
+def upload_logo(organisation: Organisation):
+    """A refused image says why and changes nothing; an accepted one is the logo from now on."""
+    form = LogoForm(prefix="logo")
+    target = url_for(".show", organisation_id=organisation.id) + "#logo"
+    if not form.validate_on_submit():
+        flash(_("Choose the image file of the logo."), "error")
+        return redirect(target)
+    try:
+        image = check_image_upload(form.file.data.read())
+    except UploadRejected as rejected:
+        flash(
+            _(
+                "%(file)s was not used as the logo: %(reason)s",
+                file=form.file.data.filename,
+                reason=rejected.message,
+            ),
+            "error",
+        )
+        return redirect(target)
+    return run_action(
+        lambda: set_logo(current_user, organisation, image),
+        _("The logo was saved. The letterhead prints it from now on."),
+        target,
+    )
+
+
+@bp.post("/<int:organisation_id>/logo/remove")
+@login_required
+@confirmed_post
+@loaded("organisation_id", Organisation, permissions.can_edit_organisation)
+def delete_logo(organisation: Organisation):
+    return run_action(
+        lambda: remove_logo(current_user, organisation),
+        _("The logo was removed. The letterhead prints the name alone."),
+        url_for(".show", organisation_id=organisation.id) + "#logo",
     )
 
 

@@ -64,7 +64,7 @@ class VoteForm(Form):
     question = StringField(
         _l("What yes and no stand for"),
         validators=[DataRequired(), Length(max=1000)],
-        description=_l("E.g. Ja för förslaget till beslut, nej för Karin Bergs avslagsyrkande."),
+        description=_l('E.g. "Ja för förslaget till beslut, nej för Karin Bergs avslagsyrkande."'),
     )
     is_open = BooleanField(_l("Open vote (each member's vote is recorded)"), default=True)
     closed_yes = IntegerField(_l("Yes, closed vote"), validators=[Optional(), NumberRange(min=0)])
@@ -76,7 +76,8 @@ class VoteForm(Form):
     submit = SubmitField(_l("Record the vote"))
 
 
-BALLOT_CHOICES = [("", "—"), *[(c.value, c.printed) for c in BallotChoice]]
+# Labelled in the reader's language (lazily); the record prints ``BallotChoice.printed``.
+BALLOT_CHOICES = [("", "—"), *BallotChoice.labels().items()]
 
 
 class BallotsForm(Form):
@@ -137,7 +138,7 @@ class ProtocolNoteForm(Form):
 
 
 class AssignmentForm(Form):
-    description = OptionalTextAreaField(_l("Uppdrag"), validators=[DataRequired()])
+    description = OptionalTextAreaField(_l("Assignment (uppdrag)"), validators=[DataRequired()])
     assignee_body_id = ModelSelectField(_l("To a body"))
     assignee_text = OptionalStringField(
         _l("Or to"), validators=[Length(max=200)], description=_l('E.g. "presidiet".')
@@ -178,7 +179,7 @@ class RecordDetailsForm(Form):
         _l("Chair of the meeting"),
         description=_l("The vice chair when the chair is away; signs the protokoll."),
     )
-    adjusters = SelectMultipleField(_l("Justerare"), coerce=int, validate_choice=True)
+    adjusters = SelectMultipleField(_l("Adjusters (justerare)"), coerce=int, validate_choice=True)
     adjustment_place_time = OptionalStringField(
         _l("Place and time of the justering"),
         validators=[Length(max=300)],

@@ -83,9 +83,16 @@ def record_page(user: Any, meeting: Meeting) -> RecordPage:
         )
     meeting = meeting_with_details(meeting.id)  # items, decisions, attendance: a fixed count
     items = list(meeting.items) if manager else [i for i in meeting.items if i.is_public]
+    # A final record names its signatures (who, in which role, when) instead of empty lines;
+    # a draft, also a rättelse being made, keeps the lines.
+    attestation = (
+        justering.attestation_of(meeting, justered)
+        if justered is not None and meeting.record_status == RecordStatus.FINAL
+        else None
+    )
     page = RecordPage(
         meeting=meeting,
-        record=record_view(meeting, items),
+        record=record_view(meeting, items, attestation=attestation),
         manager=manager,
         member=member,
         revisions=justering.justered_revisions(meeting),

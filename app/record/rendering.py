@@ -14,6 +14,7 @@ from app.core.actors import Actor
 from app.documents.stored import fingerprint_of, rendering_for_reading, stored_rendering
 from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
+from app.organisations.services import logo_data_uri
 from app.people.models import Person
 from app.record.models import BallotChoice, Extract
 from app.record.services import (
@@ -25,11 +26,16 @@ from app.record.services import (
 
 @dataclass(frozen=True)
 class SignatureLine:
-    """A place for one signature: ``field`` names the box (and the PDF signature field)."""
+    """A place for one signature: ``field`` names the box (and the PDF signature field).
+
+    A signature made: ``signed_at`` when, ``act`` what it did as the record says it
+    ("Justerat" for the chair and the justerare, "Signerat" for the secretary)."""
 
     field: str
     label: str
     name: str
+    signed_at: datetime | None = None
+    act: str = "Justerat"
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,9 @@ def record_print_html(meeting: Meeting, items: list[AgendaItem] | None = None, *
         meeting=meeting,
         items=chosen,
         record=record_view(meeting, chosen, is_extract=items is not None, **view),
+        # Part of the HTML and so of its fingerprint: a new logo makes a new PDF of a draft,
+        # while what was stored at a state change (signed, justerat) stays as it was.
+        logo=logo_data_uri(meeting.body.organisation),
     )
 
 

@@ -859,7 +859,8 @@ def completeness(meeting: Meeting) -> list[Finding]:
     take part, or lacks someone who did; a closed vote counts more votes than members took
     part; a reservation by someone who did not take part (KL 4 kap. 27 §).
 
-    Acceptable with a note: minnesanteckningar without anyone recorded as present; a § without a Beslut that is not "utgår" (for minnesanteckningar:
+    Acceptable with a note: minnesanteckningar without anyone recorded as present; a §
+    without a Beslut that is not "utgår" (for minnesanteckningar:
     an item with neither a Beslut nor notes or a Sammanfattning); an item decided without
     quorum (e.g. jäv, KL 5 kap. 46 §); a closed vote whose counts fall short of those who
     took part (blank ballots); yrkanden not withdrawn without a propositionsordning; an
