@@ -172,7 +172,7 @@ def test_a_final_decision_is_forwarded_for_information_from_the_record_page(
     with app.app_context():
         notices = db.session.get(AgendaItem, listing_id).notices
         assert [(n.case_number, n.title) for n in notices] == [
-            ("2025/17", f"Utdrag ur protokoll Kulturnämnden 2025-03-14 punkt 5 – {item_title}")
+            ("2025/17", f"Utdrag ur protokoll Kulturnämnden 2025-03-14 § 5 – {item_title}")
         ]
     axe_scan.assert_nothing_serious()
 

@@ -17,7 +17,7 @@ from app.demo.cycle import run_srb_cycle, srb_meeting
 from app.extensions import db
 from app.justering import services
 from app.justering.models import SignoffRole
-from app.record.services import start_record
+from app.record.services import start_record, update_decision
 from tests.conftest import ELIN, JOHANNA
 from tests.justering.helpers import STINA, committee_with_record
 from tests.record.helpers import make_committee, new_meeting
@@ -96,6 +96,8 @@ def test_minnesanteckningar_name_the_secretarys_signature(app, factory, make_cli
         notes = new_meeting(ids["body"], "2025-03-14")
         add_item(None, notes, title="Kompetensförsörjning", proposal="Informationen noteras.")
         start_record(None, notes)
+        other = next(item for item in notes.items if item.title == "Övriga frågor")
+        update_decision(None, other, None, text="Inga övriga frågor anmäls.")
         db.session.commit()
         secretary = db.session.scalar(select(User).where(User.email == STINA))
         revision = services.finalise_and_sign_minutes(secretary, notes)

@@ -109,13 +109,14 @@ def hostile(app, demo, make_client, login_demo, monkeypatch):
     )
     with app.app_context():
         assert db.session.get(Meeting, ids["meeting"]).record_status == RecordStatus.DRAFT
+    # Attendance first: a vote must list everyone who takes part (the completeness check).
+    saved(fill_forms(elin, f"/meetings/{ids['meeting']}/attendance"), "/attendance")
     record_forms = fill_forms(elin, f"/items/{ids['item']}/record", selects=True)
     for part in ("record", "motions", "votes", "reservations", "notes", "assignments"):
         saved(record_forms, f"/items/{ids['item']}/{part}")
     # Minnesanteckningar: the details form has no text field (no justering place and time);
     # the text typed on the record page is the notes accepting the completeness check's points.
     saved(fill_forms(elin, f"/meetings/{ids['meeting']}/record"), "/record/findings/")
-    saved(fill_forms(elin, f"/meetings/{ids['meeting']}/attendance"), "/attendance")
     token = elin.csrf_token(f"/meetings/{ids['meeting']}/record")
     finalised = elin.post(f"/meetings/{ids['meeting']}/record/finalise", data={"csrf_token": token})
     assert finalised.status_code == 302

@@ -274,8 +274,14 @@ def test_no_route_deletes_a_legal_record(app):
     assert removals == [
         "agenda.detach_document",
         "agenda.remove_item",
+        # The letterhead's logo: a justerat record keeps the logo it was signed with
+        # (tests/organisations/test_logo.py).
+        "organisations.delete_logo",
         "record.remove_attendance",
         "record.remove_part",
+        # Taking back a report-back on an uppdrag: while the record is a draft only
+        # (tests/record/test_report_back.py).
+        "record.undo_report_back",
     ]
 
 
