@@ -4,7 +4,6 @@ import os
 
 from flask import Flask, current_app, has_request_context, render_template, request, session
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -144,9 +143,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     init_celery(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message_category = "info"
-
-    login_manager.login_message = _l("Please log in to see this page.")
+    # No flash on the way to the login page: the login page itself says why when it has a
+    # ``next`` (accounts.views.login). A flash would be written into the session cookie of
+    # every refused request, and pile up there when the answer is never shown as a page (a PDF
+    # link, a feed reader, a crawler asking a hundred member pages).
+    login_manager.login_message = None
 
     @login_manager.user_loader
     def load_user(session_id: str):

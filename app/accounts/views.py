@@ -78,7 +78,9 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         flash(_("Wrong email or password."), "error")
     status = 422 if form.is_submitted() else 200
-    return render_template("accounts/login.html", form=form), status
+    # Sent here from a page that needs a login (login_manager.login_message is not used).
+    login_needed = not form.is_submitted() and bool(request.args.get("next"))
+    return render_template("accounts/login.html", form=form, login_needed=login_needed), status
 
 
 def _log_in(user: User) -> None:

@@ -153,3 +153,25 @@ def test_anonymous_pages_set_no_session_cookie(client, app, factory):
         assert response.headers.getlist("Set-Cookie") == [], url
         assert "csrf_token" not in response.get_data(as_text=True), url
     assert client.get_cookie("session") is None
+
+
+def test_a_page_that_needs_a_login_sends_there_with_the_reason_and_stores_nothing(client, factory):
+    """The reason is said on the login page, not flashed: a flash would ride in the session
+    cookie of every refused request and pile up when the answer is never shown as a page."""
+    factory.user("anna@example.se")
+    for _attempt in range(5):
+        response = client.get("/account")
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login?next=")
+        assert response.headers.getlist("Set-Cookie") == []
+    assert client.get_cookie("session") is None
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.count("Logga in för att se den här sidan.") == 1
+    assert "Logga in för att se den här sidan." not in client.get("/login").get_data(as_text=True)
+    # Logged in, the visitor lands on the page asked for.
+    token = client.csrf_token()
+    logged_in = client.post(
+        response.headers["Location"],
+        data={"email": "anna@example.se", "password": PASSWORD, "csrf_token": token},
+    )
+    assert logged_in.headers["Location"] == "/account"
