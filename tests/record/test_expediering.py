@@ -326,6 +326,25 @@ def test_the_item_form_keeps_what_was_typed_when_an_address_is_wrong(
     with app.app_context():
         assert _item(ids).decision.recipients == []
         assert _item(ids).decision.text == DECISION
+    # Put right, it is saved, and the item's history says so.
+    fixed = client.submit(
+        url,
+        {
+            "version": hidden(page, "version"),
+            "text": "Ett nytt beslut som inte får gå förlorat.",
+            "recipient_people": str(ids["anna"]),
+            "recipient_lines": f"Kulturförvaltningen <{KULTUR_MAIL}>",
+        },
+    )
+    assert fixed.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "mottagare (Beslutet skickas till) ändrade" in page
+    assert f"Kulturförvaltningen &lt;{KULTUR_MAIL}&gt;</textarea>" in page
+    with app.app_context():
+        assert [r.name for r in _item(ids).decision.recipients] == [
+            "Anna Berg",
+            "Kulturförvaltningen",
+        ]
     # A member of the group cannot open the form.
     member = make_client()
     login(member, DAN)
