@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -34,7 +35,8 @@ from app.core.errors import DomainError
 from app.core.mail import Attachment, MailError, OutgoingMessage, send_messages
 from app.core.models import utcnow
 from app.core.services import add_record, change_record
-from app.documents.storage import store_bytes
+from app.documents.render import RenderError
+from app.documents.storage import StorageError, store_bytes
 from app.extensions import db
 from app.meetings.models import AgendaStatus, Meeting, MeetingAdjuster, MeetingStatus, RecordStatus
 from app.organisations.models import Organisation, OrganisationKind
@@ -419,7 +421,7 @@ def parse_recipient_lines(text: str | None) -> list[tuple[str, str | None]]:
             name, email = name.strip(), rest.strip()
         elif _ADDRESS.fullmatch(line):
             email = line
-        if email is not None and not _ADDRESS.fullmatch(email):
+        if email is not None and (len(email) > 254 or not _ADDRESS.fullmatch(email)):
             raise DomainError(
                 _("Not an email address: %(line)s", line=line), field="recipient_lines"
             )
@@ -582,7 +584,13 @@ def send_decision(actor: Actor | None, item: AgendaItem) -> Expedition:
             )
         raise DomainError(_("No recipient has an email address: send the utdrag by post."))
     title = extract_title(item)
-    pdf = extract_pdf(actor, meeting, [item])
+    try:
+        pdf = extract_pdf(actor, meeting, [item])
+    except (RenderError, StorageError) as error:
+        current_app.logger.exception("utdrag not made for the expediering")
+        raise DomainError(
+            _("The utdrag could not be made, so nothing was sent: %(reason)s", reason=error)
+        ) from error
     attachment = Attachment(f"{title}.pdf", pdf, "application/pdf")
     text = _decision_mail_text(item, title)
     failed: dict[str, str] = {}
