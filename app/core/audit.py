@@ -44,6 +44,8 @@ ACTION_LABELS = {
     "add recusal": _l("jäv added"),
     "add protocol note": _l("protocol note added"),
     "remove": _l("removed"),
+    "set recipients": _l("recipients (Beslutet skickas till) changed"),
+    "send utdrag": _l("utdrag sent to the recipients"),
 }
 
 

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.justering import services as justering
 from app.justering.models import SignoffRole
 from app.meetings.models import Meeting, RecordStatus
+from app.organisations.models import Organisation
 from app.publication.services import post_anslag
 from app.record.models import Decision
 from app.record.services import (
@@ -45,7 +46,6 @@ NO_RECIPIENTS = (
 )
 SRB_ACCEPTANCES = {
     ("no-recipients", "Välfärdsbrottslighet"): NO_RECIPIENTS,
-    ("no-recipients", "Gemensam målbild nära vård"): NO_RECIPIENTS,
 }
 
 
@@ -93,18 +93,26 @@ def _srb_rows() -> list[dict]:
 
 def complete_srb_record(secretary: User, meeting: Meeting) -> None:
     """What the completeness check asks of the demo protokoll: "Beslutet skickas till" where
-    the seeds give it (the tjänsteskrivelse of item 10), and an acceptance with a truthful
-    note where they do not."""
+    the seeds give it (the tjänsteskrivelse of item 10; the Region and its kommuner, whom
+    item 8 recommends), and an acceptance with a truthful note where they do not."""
     for row in _srb_rows():
-        if row.get("recipients"):
+        if row.get("recipients") or row.get("recipient_region"):
             item = next(i for i in meeting.items if i.title == row["title"])
             decision = item.decision
+            region = (
+                db.session.scalar(
+                    select(Organisation).where(Organisation.name == row["recipient_region"])
+                )
+                if row.get("recipient_region")
+                else None
+            )
             update_decision(
                 secretary,
                 item,
                 decision.version if decision else None,
                 text=decision.text if decision else "",
-                recipients="\n".join(row["recipients"]),
+                recipient_region=region.id if region else None,
+                recipient_lines="\n".join(row.get("recipients") or []) or None,
             )
     db.session.flush()
     for finding in completeness(meeting):

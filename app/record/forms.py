@@ -29,9 +29,49 @@ class DecisionForm(RecordForm):
     notes = OptionalTextAreaField(_l("Summary of the discussion (Sammanfattning)"))
     text = OptionalTextAreaField(_l("Decision (Beslut)"))
     proposition_order = OptionalTextAreaField(_l("Order of proposals (propositionsordning)"))
-    recipients = OptionalTextAreaField(
-        _l("The decision is sent to (Beslutet skickas till)"), description=_l("One per line.")
+    # "Beslutet skickas till": chosen from the registers, and others in free text.
+    recipient_organisations = SelectMultipleField(
+        _l("Sent to organisations"), coerce=int, validate_choice=True
     )
+    recipient_region = ModelSelectField(
+        _l("Sent to a region and the kommuner of its county"),
+        description=_l("Adds the region and each kommun of its county to the organisations."),
+    )
+    recipient_bodies = SelectMultipleField(_l("Sent to bodies"), coerce=int, validate_choice=True)
+    recipient_people = SelectMultipleField(_l("Sent to people"), coerce=int, validate_choice=True)
+    recipient_lines = OptionalTextAreaField(
+        _l("Sent to others"),
+        description=_l(
+            "One per line, as the record prints it; an email address in angle brackets "
+            'sends the utdrag there: "Kommunstyrelsen i Arboga <kommunstyrelsen@arboga.se>".'
+        ),
+        validators=[Length(max=20000)],
+    )
+
+    def set_recipient_choices(self, choices: dict[str, list[Any]]) -> None:
+        """The organisations, regions, bodies and people to choose from
+        (``record.services.recipient_choices``)."""
+        self.recipient_organisations.choices = [(o.id, o.name) for o in choices["organisations"]]
+        self.recipient_region.set_choices([(o.id, o.name) for o in choices["regions"]])
+        self.recipient_bodies.choices = [(b.id, b.name) for b in choices["bodies"]]
+        self.recipient_people.choices = [(p.id, p.name) for p in choices["people"]]
+
+    def show_recipients(self, recipients: list[Any]) -> None:
+        """Fill the recipient fields from the decision's saved recipients."""
+        self.recipient_organisations.data = [
+            r.organisation_id for r in recipients if r.organisation_id
+        ]
+        self.recipient_bodies.data = [r.body_id for r in recipients if r.body_id]
+        self.recipient_people.data = [r.person_id for r in recipients if r.person_id]
+        self.recipient_lines.data = (
+            "\n".join(
+                f"{r.text} <{r.email}>" if r.email and r.email != r.text else r.text
+                for r in recipients
+                if r.text
+            )
+            or None
+        )
+
     is_withdrawn = BooleanField(_l("Withdrawn (utgår): the item keeps its number"))
     submit = SubmitField(_l("Save"))
 

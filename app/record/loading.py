@@ -12,6 +12,7 @@ from app.record.models import (
     Attendance,
     Ballot,
     Decision,
+    DecisionRecipient,
     Motion,
     ProtocolNote,
     Recusal,
@@ -22,9 +23,16 @@ from app.record.models import (
 # Everything the meeting page, the record page and the record's print template read per item.
 ITEM_DETAILS = (
     joinedload(AgendaItem.case),
-    joinedload(AgendaItem.decision)
-    .selectinload(Decision.assignments)
-    .options(joinedload(Assignment.assignee_body), joinedload(Assignment.due_meeting)),
+    joinedload(AgendaItem.decision).options(
+        selectinload(Decision.assignments).options(
+            joinedload(Assignment.assignee_body), joinedload(Assignment.due_meeting)
+        ),
+        selectinload(Decision.recipients).options(
+            joinedload(DecisionRecipient.organisation),
+            joinedload(DecisionRecipient.body),
+            joinedload(DecisionRecipient.person),
+        ),
+    ),
     selectinload(AgendaItem.documents).joinedload(AgendaItemDocument.document),
     selectinload(AgendaItem.notices),
     selectinload(AgendaItem.motions).joinedload(Motion.person),

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.agenda.models import AgendaItem
@@ -109,11 +109,71 @@ class Decision(VersionedMixin, TimestampMixin, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     # How the chair put the proposals to the meeting (propositionsordning).
     proposition_order: Mapped[str | None] = mapped_column(Text)
-    # "Beslutet skickas till", one recipient per line.
-    recipients: Mapped[str | None] = mapped_column(Text)
 
     item: Mapped[AgendaItem] = relationship(back_populates="decision")
     assignments: Mapped[list["Assignment"]] = relationship(back_populates="decision")
+    # "Beslutet skickas till": whom the utdrag goes to (expediering), in print order.
+    recipients: Mapped[list["DecisionRecipient"]] = relationship(
+        back_populates="decision",
+        order_by="DecisionRecipient.position",
+        cascade="all, delete-orphan",
+    )
+
+
+# Exactly one of organisation, body, person or free text names a recipient.
+ONE_RECIPIENT = (
+    " + ".join(
+        f"(CASE WHEN {column} IS NULL THEN 0 ELSE 1 END)"
+        for column in ("organisation_id", "body_id", "person_id", "text")
+    )
+    + " = 1"
+)
+
+
+class DecisionRecipient(Base):
+    """One of those a decision is sent to ("Beslutet skickas till"): an organisation, a body,
+    a person, or someone named in free text (with an address, if given). ``sent_at`` is when
+    the utdrag was sent to it (expediering); ``failure`` why the last attempt did not reach
+    it."""
+
+    __tablename__ = "decision_recipients"
+    __table_args__ = (CheckConstraint(ONE_RECIPIENT, name="one_recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("bodies.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # Free text, as the record prints it: "Ansvarig tjänsteperson inom Region Västmanland".
+    text: Mapped[str | None] = mapped_column(String(500))
+    # An address given for a free-text recipient; a person's is the person's own.
+    email: Mapped[str | None] = mapped_column(String(254))
+    sent_at: Mapped[datetime | None]
+    failure: Mapped[str | None] = mapped_column(Text)
+
+    decision: Mapped[Decision] = relationship(back_populates="recipients")
+    organisation: Mapped[Organisation | None] = relationship()
+    body: Mapped[Body | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+    @property
+    def name(self) -> str:
+        """The recipient as the record prints it."""
+        if self.organisation is not None:
+            return self.organisation.name
+        if self.body is not None:
+            return self.body.name
+        if self.person is not None:
+            return self.person.name
+        return self.text or ""
+
+    @property
+    def address(self) -> str | None:
+        """Where the utdrag is mailed: the address given, else the person's; None: none."""
+        if self.email:
+            return self.email
+        return self.person.email if self.person is not None else None
 
 
 class AssignmentStatus(LabelledEnum):
@@ -380,6 +440,26 @@ def _ballot_of_final_record(session: Any, ballot: "Ballot") -> str | None:
 for _part in (Decision, Motion, Vote, Reservation, Recusal, ProtocolNote):
     register_retention(_part, delete=_part_of_final_record)
 register_retention(Ballot, delete=_ballot_of_final_record)
+
+
+def _recipient_of_final_record(session: Any, recipient: "DecisionRecipient") -> str | None:
+    decision = session.get(Decision, recipient.decision_id)
+    return _part_of_final_record(session, decision) if decision is not None else None
+
+
+def _recipient_change(session: Any, recipient: "DecisionRecipient") -> str | None:
+    """Of a final decision's recipient only when the utdrag was sent to it may change."""
+    reason = _recipient_of_final_record(session, recipient)
+    if reason is None:
+        return None
+    state = inspect(recipient)
+    columns = [attr.key for attr in state.mapper.column_attrs]
+    changed = {key for key in columns if state.attrs[key].history.has_changes()}
+    return reason if changed - {"sent_at", "failure"} else None
+
+
+# Whom a final decision goes to stays; when it was sent is written after it is final.
+register_retention(DecisionRecipient, delete=_recipient_of_final_record, change=_recipient_change)
 
 
 def _acceptance_of_final_record(session: Any, acceptance: "FindingAcceptance") -> str | None:

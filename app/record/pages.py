@@ -61,6 +61,10 @@ class RecordPage:
     # items whose decision can go (public, not withdrawn, decided); None when nothing can.
     forward_targets: list[Meeting] | None = None
     forwardable: set[int] = field(default_factory=set)
+    # Items whose utdrag can be sent to their recipients (expediering), and the links of
+    # forwarded decisions: to the group decision an item came from, and where one went.
+    sendable: set[int] = field(default_factory=set)
+    links: services.ForwardLinks | None = None
 
     def context(self) -> dict[str, Any]:
         """The page's values by name, for the template (the records themselves, not copies)."""
@@ -97,6 +101,7 @@ def record_page(user: Any, meeting: Meeting) -> RecordPage:
         member=member,
         revisions=justering.justered_revisions(meeting),
         items=items,
+        links=services.forward_links(items),
     )
     if manager:
         page.rounds = justering.rounds_of(meeting)
@@ -104,6 +109,7 @@ def record_page(user: Any, meeting: Meeting) -> RecordPage:
         page.revision = justering.current_revision(meeting)
         page.deadline = justering.deadline_status(meeting)
         page.details_editable = meeting.record_status == RecordStatus.DRAFT
+        page.sendable = {i.id for i in items if services.can_send_decision(i)}
         page.anslag = publication.can_post(meeting) or bool(publication.postings_of(meeting))
         if meeting.record_status != RecordStatus.NONE:
             page.findings = services.completeness(meeting)

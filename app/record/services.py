@@ -8,10 +8,12 @@ revision history each item shows.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -30,10 +32,14 @@ from app.cases.models import Document, DocumentKind
 from app.core.actors import Actor
 from app.core.audit import record_change, snapshot
 from app.core.errors import DomainError
+from app.core.mail import Attachment, MailError, OutgoingMessage, send_messages
+from app.core.models import utcnow
 from app.core.services import add_record, change_record
-from app.documents.storage import store_bytes
+from app.documents.render import RenderError
+from app.documents.storage import StorageError, store_bytes
 from app.extensions import db
 from app.meetings.models import AgendaStatus, Meeting, MeetingAdjuster, MeetingStatus, RecordStatus
+from app.organisations.models import Organisation, OrganisationKind
 from app.people.models import Person
 from app.record.models import (
     Assignment,
@@ -43,6 +49,7 @@ from app.record.models import (
     Ballot,
     BallotChoice,
     Decision,
+    DecisionRecipient,
     FindingAcceptance,
     ForwardPurpose,
     Motion,
@@ -345,17 +352,328 @@ def decision_of(item: AgendaItem) -> Decision:
     return item.decision
 
 
+RECIPIENT_FIELDS = (
+    "recipient_organisations",
+    "recipient_region",
+    "recipient_bodies",
+    "recipient_people",
+    "recipient_lines",
+)
+
+
 def update_decision(actor: Actor, item: AgendaItem, version: int | None, **values: Any) -> Decision:
-    """Sammanfattning, Beslut, propositionsordning and "Beslutet skickas till" of an item."""
+    """Sammanfattning, Beslut, propositionsordning and "Beslutet skickas till" of an item.
+
+    The recipients come as the decision form gives them (``RECIPIENT_FIELDS``): ids of
+    organisations, a region whose kommuner are added with it, bodies and people, and free-text
+    lines (``parse_recipient_lines``); given none of these, the recipients stay as they are."""
     _require_draft(item.meeting)
+    chosen = {key: values.pop(key) for key in RECIPIENT_FIELDS if key in values}
+    others = parse_recipient_lines(chosen.get("recipient_lines"))
     withdrawn = values.pop("is_withdrawn", None)
     if withdrawn is not None and withdrawn != item.is_withdrawn:
         item.is_withdrawn = withdrawn
     values["text"] = values.get("text") or ""
     if item.decision is None:
-        decision = Decision(item=item, **values)
-        return add_record(actor, decision)
-    return change_record(actor, item.decision, version, values)
+        decision = add_record(actor, Decision(item=item, **values))
+    else:
+        decision = change_record(actor, item.decision, version, values)
+    if chosen:
+        organisations = [_get(Organisation, i) for i in chosen.get("recipient_organisations") or []]
+        region_id = chosen.get("recipient_region")
+        if region_id is not None:
+            organisations += region_and_kommuner(_get(Organisation, region_id))
+        set_recipients(
+            actor,
+            item,
+            organisations=organisations,
+            bodies=[_get(Body, i) for i in chosen.get("recipient_bodies") or []],
+            people=[_get(Person, i) for i in chosen.get("recipient_people") or []],
+            others=others,
+        )
+    return decision
+
+
+def _get(model: Any, record_id: int) -> Any:
+    record = db.session.get(model, record_id)
+    if record is None:
+        raise DomainError(_("Choose from the list."))
+    return record
+
+
+# -- "Beslutet skickas till" and sending the utdrag (expediering) --------------------------------
+
+_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+
+
+def parse_recipient_lines(text: str | None) -> list[tuple[str, str | None]]:
+    """Free-text recipients, one a line, each a name and an address if given in angle
+    brackets: "Kommunstyrelsen i Arboga <kommunstyrelsen@arboga.se>"; a bare address is its
+    own name. A line that is not one of these is refused, naming it."""
+    others: list[tuple[str, str | None]] = []
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        name, email = line, None
+        if line.endswith(">") and "<" in line:
+            name, _bracket, rest = line[:-1].rpartition("<")
+            name, email = name.strip(), rest.strip()
+        elif _ADDRESS.fullmatch(line):
+            email = line
+        if email is not None and (len(email) > 254 or not _ADDRESS.fullmatch(email)):
+            raise DomainError(
+                _("Not an email address: %(line)s", line=line), field="recipient_lines"
+            )
+        if len(name or line) > 500:
+            raise DomainError(
+                _("A recipient is at most 500 characters long."), field="recipient_lines"
+            )
+        others.append((name or email or line, email))
+    return others
+
+
+def region_and_kommuner(region: Organisation) -> list[Organisation]:
+    """A region and the kommuner of its county, by name: "Region Västmanland och länets
+    kommuner" as a decision names them."""
+    if region.kind != OrganisationKind.REGION or not region.county:
+        raise DomainError(_("Choose a region with a county."), field="recipient_region")
+    kommuner = db.session.scalars(
+        select(Organisation)
+        .where(
+            Organisation.kind == OrganisationKind.MUNICIPALITY,
+            Organisation.county == region.county,
+        )
+        .order_by(Organisation.name)
+    )
+    return [region, *kommuner]
+
+
+def recipient_choices() -> dict[str, list[Any]]:
+    """What "Beslutet skickas till" chooses from: organisations (regions first), regions,
+    bodies and people, by name."""
+    organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    organisations.sort(key=lambda o: o.kind != OrganisationKind.REGION)
+    return {
+        "organisations": organisations,
+        "regions": [o for o in organisations if o.kind == OrganisationKind.REGION and o.county],
+        "bodies": list(db.session.scalars(select(Body).order_by(Body.name))),
+        "people": list(db.session.scalars(select(Person).order_by(Person.name))),
+    }
+
+
+def _recipient_key(recipient: DecisionRecipient) -> tuple[Any, ...]:
+    return (
+        recipient.organisation_id,
+        recipient.body_id,
+        recipient.person_id,
+        recipient.text,
+        recipient.email,
+    )
+
+
+def set_recipients(
+    actor: Actor,
+    item: AgendaItem,
+    *,
+    organisations: Sequence[Organisation] = (),
+    bodies: Sequence[Body] = (),
+    people: Sequence[Person] = (),
+    others: Sequence[tuple[str, str | None]] = (),
+) -> Decision:
+    """Whom the decision is sent to, in print order: organisations, bodies, people, then
+    those named in free text (with an address if given). Only while the record is a draft;
+    a recipient named twice is listed once."""
+    _require_draft(item.meeting)
+    decision = decision_of(item)
+    wanted: list[DecisionRecipient] = []
+    seen: set[tuple[Any, ...]] = set()
+    for recipient in [
+        *(DecisionRecipient(organisation_id=o.id, organisation=o) for o in organisations),
+        *(DecisionRecipient(body_id=b.id, body=b) for b in bodies),
+        *(DecisionRecipient(person_id=p.id, person=p) for p in people),
+        *(DecisionRecipient(text=name, email=email) for name, email in others),
+    ]:
+        key = _recipient_key(recipient)
+        if key not in seen:
+            seen.add(key)
+            wanted.append(recipient)
+    before = [_recipient_key(r) for r in decision.recipients]
+    if before == [_recipient_key(r) for r in wanted]:
+        return decision
+    names_before = [r.name for r in decision.recipients]
+    for old in list(decision.recipients):
+        decision.recipients.remove(old)
+    db.session.flush()
+    for position, recipient in enumerate(wanted):
+        recipient.position = position
+        decision.recipients.append(recipient)
+    entry = record_change(db.session, actor, "set recipients", decision)
+    entry.changes = {"recipients": {"before": names_before, "after": [r.name for r in wanted]}}
+    return decision
+
+
+@dataclass
+class Expedition:
+    """What sending a decision's utdrag did: to whom it went now, to whom it did not (the
+    reason is on the recipient), who has no address, and who had it already."""
+
+    sent: list[DecisionRecipient]
+    failed: list[DecisionRecipient]
+    without_address: list[DecisionRecipient]
+    already_sent: list[DecisionRecipient]
+
+
+def extract_title(item: AgendaItem) -> str:
+    """The utdrag of one item as its file and mail are titled: "Utdrag ur protokoll
+    Strategisk regional beredning 2024-04-19 § 8"."""
+    meeting = item.meeting
+    kind_word = (
+        "minnesanteckningar" if meeting.body.record_type == RecordType.NOTES else "protokoll"
+    )
+    return (
+        f"Utdrag ur {kind_word} {meeting.body.name} {meeting.meeting_date.isoformat()} "
+        f"{item.reference}"
+    )
+
+
+def can_send_decision(item: AgendaItem) -> bool:
+    """Whether the utdrag of ``item`` may be sent (``send_decision``'s rule, for the page)."""
+    decision = item.decision
+    return (
+        item.meeting.record_status == RecordStatus.FINAL
+        and decision is not None
+        and bool(decision.recipients)
+        and item.is_public
+        and not item.is_withdrawn
+    )
+
+
+def send_decision(actor: Actor | None, item: AgendaItem) -> Expedition:
+    """Expediering: mail the utdrag of ``item`` to each of its recipients with an address
+    that has not had it yet, and keep when (``sent_at``) or why not (``failure``).
+
+    Only a final record is sent (what is sent is what was justerat or signed), and only a
+    public item's utdrag goes out by mail; a recipient without an address is listed, not
+    sent to. Sending again sends to those not reached yet, never twice to the same."""
+    # imported here: rendering imports this module (a cycle)
+    from app.record.rendering import extract_pdf
+
+    meeting = item.meeting
+    if meeting.record_status != RecordStatus.FINAL:
+        raise DomainError(_("The utdrag is sent once the record is final."))
+    decision = item.decision
+    if item.is_withdrawn or decision is None:
+        raise DomainError(_("The item has no decision to send."))
+    if not item.is_public:
+        raise DomainError(
+            _(
+                "The item is not public, so its utdrag is not mailed from here: "
+                "send it through the registry."
+            )
+        )
+    if not decision.recipients:
+        raise DomainError(_('"Beslutet skickas till" is empty: the decision goes to no one.'))
+    already = [r for r in decision.recipients if r.sent_at is not None]
+    without = [r for r in decision.recipients if r.sent_at is None and not r.address]
+    due = [r for r in decision.recipients if r.sent_at is None and r.address]
+    if not due:
+        if already:
+            raise DomainError(
+                _("The utdrag has been sent to every recipient with an address already.")
+            )
+        raise DomainError(_("No recipient has an email address: send the utdrag by post."))
+    title = extract_title(item)
+    try:
+        pdf = extract_pdf(actor, meeting, [item])
+    except (RenderError, StorageError) as error:
+        current_app.logger.exception("utdrag not made for the expediering")
+        raise DomainError(
+            _("The utdrag could not be made, so nothing was sent: %(reason)s", reason=error)
+        ) from error
+    attachment = Attachment(f"{title}.pdf", pdf, "application/pdf")
+    text = _decision_mail_text(item, title)
+    failed: dict[str, str] = {}
+    try:
+        send_messages(
+            [
+                OutgoingMessage(
+                    to=[r.address or ""],  # all have one
+                    subject=f"{title}: {item.title}",
+                    text=text,
+                    attachments=[attachment],
+                )
+                for r in due
+            ]
+        )
+    except MailError as error:
+        failed = error.failed_recipients or dict.fromkeys(
+            (r.address or "" for r in due), error.message
+        )
+    now = utcnow()
+    result = Expedition(sent=[], failed=[], without_address=without, already_sent=already)
+    for recipient in due:
+        reason = failed.get(recipient.address or "")
+        if reason is None:
+            recipient.sent_at, recipient.failure = now, None
+            result.sent.append(recipient)
+        else:
+            recipient.failure = reason[:1000]
+            result.failed.append(recipient)
+    entry = record_change(db.session, actor, "send utdrag", decision)
+    entry.changes = {
+        "sent_to": {"before": None, "after": [r.name for r in result.sent]},
+        "failed": {"before": None, "after": [r.name for r in result.failed]},
+        "without_address": {"before": None, "after": [r.name for r in without]},
+    }
+    return result
+
+
+def _decision_mail_text(item: AgendaItem, title: str) -> str:
+    meeting = item.meeting
+    lines = [
+        f"{meeting.body.name} beslutade {meeting.meeting_date.isoformat()} i ärendet "
+        f"{item.reference} {item.title}.",
+        "",
+        "Beslutet skickas till er enligt protokollet. Utdraget ur protokollet är bifogat.",
+    ]
+    if item.case is not None and item.case.case_number:
+        lines += ["", f"Diarienummer: {item.case.case_number}"]
+    if meeting.secretary is not None:
+        lines += ["", f"Frågor besvaras av sekreteraren {meeting.secretary.name}."]
+    return "\n".join(lines)
+
+
+@dataclass
+class ForwardLinks:
+    """How decisions went up the chain, by item id: ``came_from`` the group items an item's
+    decision was made on the recommendation of (their forwarded utdrag became or joined the
+    item), ``went_to`` the planned topics of the higher body an item's decision was
+    forwarded to (with the item each became, once on an agenda)."""
+
+    came_from: dict[int, list[AgendaItem]]
+    went_to: dict[int, list[PlannedItem]]
+
+
+def forward_links(items: list[AgendaItem]) -> ForwardLinks:
+    """The links up and down the chain of ``items`` (``ForwardLinks``), in two statements."""
+    ids = [item.id for item in items]
+    links = ForwardLinks(came_from={}, went_to={})
+    if not ids:
+        return links
+    for planned in db.session.scalars(
+        select(PlannedItem)
+        .where(PlannedItem.item_id.in_(ids), PlannedItem.source_item_id.is_not(None))
+        .order_by(PlannedItem.id)
+    ):
+        if planned.item_id is not None and planned.source_item is not None:
+            links.came_from.setdefault(planned.item_id, []).append(planned.source_item)
+    for planned in db.session.scalars(
+        select(PlannedItem).where(PlannedItem.source_item_id.in_(ids)).order_by(PlannedItem.id)
+    ):
+        if planned.source_item_id is not None:
+            links.went_to.setdefault(planned.source_item_id, []).append(planned)
+    return links
 
 
 def _person_in_meeting(meeting: Meeting, person_id: int) -> Person:
@@ -829,7 +1147,7 @@ def _item_findings(meeting: Meeting, item: AgendaItem, seats: int) -> list[Findi
                     item,
                 )
             )
-    if decision is not None and not (decision.recipients or "").strip():
+    if decision is not None and not decision.recipients:
         sends = _GOES_SOMEWHERE.search(decision.text or "") or any(
             a.assignee_body_id is not None and a.assignee_body_id != meeting.body_id
             for a in decision.assignments
@@ -1100,11 +1418,7 @@ def forward_decision(
             )
         )
     _require_forward_target(target)
-    kind_word = (
-        "minnesanteckningar" if meeting.body.record_type == RecordType.NOTES else "protokoll"
-    )
-    when = meeting.meeting_date.isoformat()
-    title = f"Utdrag ur {kind_word} {meeting.body.name} {when} {item.reference}"
+    title = extract_title(item)
     if purpose == ForwardPurpose.INFORMATION:
         return _report_for_information(actor, item, target, f"{title} – {item.title}")
     document = _pdf_document(title, DocumentKind.EXTRACT, extract_pdf(actor, meeting, [item]))
@@ -1115,6 +1429,7 @@ def forward_decision(
         title=item.title,
         description=item.decision.text,
         document=document,
+        source_item_id=item.id,
     )
     return add_record(actor, planned)
 

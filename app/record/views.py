@@ -423,8 +423,10 @@ def _reportable_label(assignment: Assignment) -> str:
 def _decision_form(item: AgendaItem, **kwargs) -> DecisionForm:
     decision = item.decision
     form = DecisionForm(obj=decision, **kwargs)
+    form.set_recipient_choices(services.recipient_choices())
     if request.method == "GET" or kwargs.get("formdata", True) is None:
         form.is_withdrawn.data = item.is_withdrawn
+        form.show_recipients(decision.recipients if decision else [])
         if decision is None or not decision.notes:
             form.notes.data = (decision.notes if decision else None) or item.summary
     return form
@@ -622,6 +624,50 @@ def remove_part(item: AgendaItem, kind: str, part_id: int):
         _("Removed."),
         url_for(".edit_item", item_id=item.id),
     )
+
+
+# -- expediering -------------------------------------------------------------------------------
+
+
+@bp.post("/items/<int:item_id>/expediering")
+@login_required
+@confirmed_post
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def send_decision(item: AgendaItem):
+    """Send the utdrag of a final record's item to its recipients with an address."""
+    target = url_for(".show", meeting_id=item.meeting_id) + f"#item-{item.id}"
+    try:
+        result = services.send_decision(current_user, item)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(target)
+    if result.sent:
+        flash(
+            _(
+                "The utdrag was sent to %(names)s.",
+                names=", ".join(r.name for r in result.sent),
+            ),
+            "success",
+        )
+    if result.failed:
+        flash(
+            _(
+                "The utdrag could not be sent to %(names)s; the reason is shown beside each.",
+                names=", ".join(r.name for r in result.failed),
+            ),
+            "error",
+        )
+    if result.without_address:
+        flash(
+            _(
+                "No email address for %(names)s: send the utdrag to them by post.",
+                names=", ".join(r.name for r in result.without_address),
+            ),
+            "notice",
+        )
+    return redirect(target)
 
 
 # -- up the chain -------------------------------------------------------------------------------

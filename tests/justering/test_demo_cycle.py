@@ -17,13 +17,14 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.agenda.models import AgendaItem
-from app.demo.cycle import NO_RECIPIENTS
 from app.extensions import db
 from app.justering import services
 from app.justering.models import RoundStatus, SignoffRole
 from app.meetings.models import RecordStatus
+from app.organisations.models import Organisation
 from app.publication import services as publication
 from app.signing.verify import verify_pdf
 from tests.conftest import ELIN, JOHANNA, hidden
@@ -36,7 +37,6 @@ from tests.justering.pki import (
 )
 from tests.record.helpers import (
     SRB,
-    accept_open_points,
     assert_in_order,
     meeting_of,
     pdf_text,
@@ -149,23 +149,37 @@ def test_srb_protokoll_from_record_to_anslagstavla(
                 "notes": _textarea(form, "notes"),
                 "text": DECISIONS[title],
                 "proposition_order": _textarea(form, "proposition_order"),
-                "recipients": _textarea(form, "recipients"),
+                "recipient_lines": _textarea(form, "recipient_lines"),
                 "version": hidden(form, "version"),
             },
         )
         assert saved.status_code == 302, saved.get_data(as_text=True)
-    # § 8 recommends Region Västmanland and the kommuner, and the seeds say nothing of where
-    # the decision is sent: she accepts that point of the completeness check with a note.
+    # § 8 recommends Region Västmanland and the kommuner: she sends the decision to them,
+    # choosing the Region, which adds each kommun of its county to Beslutet skickas till.
     page = elin.get(record_url).get_data(as_text=True)
     assert "Kvar att göra:" in page
     with app.app_context():
         target = next(
             i.id for i in meeting_of(*SRB).items if i.title == "Gemensam målbild nära vård"
         )
-    assert accept_open_points(elin, meeting_id, NO_RECIPIENTS) == [f"no-recipients/{target}"]
+        region = db.session.scalar(
+            select(Organisation.id).where(Organisation.name == "Region Västmanland")
+        )
+    form = elin.get(f"/items/{target}/record").get_data(as_text=True)
+    saved = elin.submit(
+        f"/items/{target}/record",
+        {
+            "notes": _textarea(form, "notes"),
+            "text": _textarea(form, "text"),
+            "proposition_order": _textarea(form, "proposition_order"),
+            "recipient_region": str(region),
+            "version": hidden(form, "version"),
+        },
+    )
+    assert saved.status_code == 302, saved.get_data(as_text=True)
     page = elin.get(record_url).get_data(as_text=True)
     assert "Kvar att göra:" not in page
-    assert NO_RECIPIENTS in page  # shown beside the point it accepts
+    assert_in_order(page, ["Beslutet skickas till", "Region Västmanland", "Arboga kommun"])
     assert all(text in page for text in DECISIONS.values())
 
     # -- she signs and sends; the chair and the justerare are asked by mail ----------------

@@ -20,6 +20,7 @@ from app.extensions import db
 from app.justering import services as justering
 from app.justering.models import SignoffRole, SignoffStatus
 from app.meetings.models import Meeting, RecordStatus
+from app.organisations.models import OrganisationKind
 from app.people.models import Person
 from app.record.models import (
     Assignment,
@@ -179,7 +180,7 @@ def test_quorum_justerare_and_beslutet_skickas_till(app, factory):
             item,
             item.decision.version,
             text="Ärendet överlämnas till kommunfullmäktige.",
-            recipients="Kommunfullmäktige",
+            recipient_lines="Kommunfullmäktige",
         )
         assert f"no-recipients/{item.id}" not in _keys(record)
         # A decision that notes something is sent nowhere; an uppdrag to another body is.
@@ -501,10 +502,16 @@ def test_the_demo_records_pass_the_check(app, demo):
         assert srb.record_status == RecordStatus.FINAL
         assert record_problems(srb) == []
         tenth = next(i for i in srb.items if i.number == 10)
-        assert tenth.decision.recipients.splitlines() == [
+        assert [r.name for r in tenth.decision.recipients] == [
             "Ansvarig tjänsteperson inom Region Västmanland",
             "Ordförande i regional ledningsgrupp för distribution till medlemmarna i denna.",
         ]
+        # Item 8 recommends Region Västmanland and the county's kommuner: each is a recipient.
+        eighth = next(i for i in srb.items if i.title == "Gemensam målbild nära vård")
+        sent_to = [r.organisation for r in eighth.decision.recipients]
+        assert sent_to[0].name == "Region Västmanland"
+        assert len(sent_to) == 11
+        assert {o.kind for o in sent_to[1:]} == {OrganisationKind.MUNICIPALITY}
         assert {f.acceptance.note for f in completeness(srb)} == {NO_RECIPIENTS}
 
 

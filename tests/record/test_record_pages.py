@@ -140,7 +140,7 @@ def test_secretary_records_a_protocol(app, factory, make_client, login):
             "csrf_token": token,
             "version": version,
             "text": "Kulturpriset tilldelas Sala hembygdsförening.",
-            "recipients": "Kulturförvaltningen\nPristagaren",
+            "recipient_lines": "Kulturförvaltningen\nPristagaren",
         },
     )
     assert response.status_code == 302
