@@ -96,9 +96,13 @@ class PlannedItem(VersionedMixin, TimestampMixin, Base):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"))
     # A document that comes with it: the utdrag of a forwarded decision.
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # The item at which it was planned ("Kommande möte"), whose text lists it; None when it
+    # was planned on the body's plan page.
+    source_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"), index=True)
 
     meeting: Mapped[Meeting | None] = relationship(foreign_keys=[meeting_id])
     item: Mapped["AgendaItem | None"] = relationship(foreign_keys=[item_id])
+    source_item: Mapped["AgendaItem | None"] = relationship(foreign_keys=[source_item_id])
     document: Mapped[Document | None] = relationship()
 
 
