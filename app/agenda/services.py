@@ -708,11 +708,18 @@ def offered_assignments(meeting: Meeting) -> list[Assignment]:
     and are not on an agenda yet, oldest due first."""
     candidates = db.session.scalars(
         select(Assignment)
+        .join(Assignment.decision)
+        .join(Decision.item)
+        .join(AgendaItem.meeting)
         .where(
             Assignment.status == AssignmentStatus.OPEN,
             Assignment.reported_item_id.is_(None),
+            # Heard back by this body (``hears_back``), at a later meeting than the one that
+            # gave it: asked here so that only those are loaded.
+            Meeting.meeting_date < meeting.meeting_date,
+            (Meeting.body_id == meeting.body_id) | (Assignment.assignee_body_id == meeting.body_id),
         )
-        .order_by(Assignment.id)
+        .order_by(Meeting.meeting_date, Assignment.id)
     )
     return [a for a in candidates if hears_back(meeting, a) and is_due_by(a, meeting)]
 
