@@ -306,6 +306,19 @@ def update_item(
 ) -> AgendaItem:
     if item.meeting.record_status in (RecordStatus.JUSTERING, RecordStatus.FINAL):
         raise DomainError(_("The item is part of a protokoll that is signed or out for justering."))
+    topics = planned_at(item)
+    if topics and "summary" in values:
+        written = coming_topics_text([topic.title for topic in topics])
+        typed = (values["summary"] or "").replace("\r\n", "\n").strip()
+        if typed != (written or ""):
+            raise DomainError(
+                _(
+                    "This text is written from the topics planned for the next meeting; "
+                    "change the topics instead."
+                ),
+                field="summary",
+            )
+        values["summary"] = written
     values["case"] = _resolve_case(item.meeting, case_number, actor)
     return change_record(actor, item, version, values)
 

@@ -16,7 +16,7 @@ from app.record import services as record
 from app.record.models import Assignment, AssignmentStatus
 from tests.agenda.helpers import make_committee, meeting_on, titles
 from tests.agenda.test_building import _new_meeting
-from tests.conftest import ELIN
+from tests.conftest import ELIN, hidden
 from tests.factories import create_body, create_decision, create_item, create_meeting
 
 STANDING = [
@@ -178,7 +178,26 @@ def test_the_kommande_mote_text_is_written_from_the_planned_topics(
     assert "står redan på föredragningslistan för 2024-06-14" in text
     with app.app_context():
         assert db.session.get(AgendaItem, item_id).summary.endswith("- Kollektivtrafik")
-    # An empty list takes the untouched topics off and the text away.
+    # The text is the topics': typed otherwise on the item's form, it is refused (and kept).
+    page = client.get(f"/items/{item_id}/edit").get_data(as_text=True)
+    token = hidden(page, "csrf_token")
+    version = hidden(page, "version")
+    edited = {
+        "csrf_token": token,
+        "version": version,
+        "title": "Kommande möte",
+        "summary_label": "",
+        "summary": "Vid nästa sammanträde planeras följande frågor:\r\n\r\n- Bredband",
+    }
+    refused = client.post(f"/items/{item_id}/edit", data=edited)
+    assert refused.status_code == 422
+    assert "ändra frågorna i stället" in refused.get_data(as_text=True)
+    assert "- Bredband" in refused.get_data(as_text=True)
+    edited["summary"] = (
+        "Vid nästa sammanträde planeras följande frågor:\r\n\r\n- Kollektivtrafik\r\n"
+    )
+    assert client.post(f"/items/{item_id}/edit", data=edited).status_code == 302
+    # A second topic is added to the plan and to the text.
     _plan(client, item_id, "Kollektivtrafik\nBredband på landsbygden")
     with app.app_context():
         assert db.session.get(AgendaItem, item_id).summary == (
