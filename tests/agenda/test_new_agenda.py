@@ -91,6 +91,8 @@ def test_a_new_meeting_starts_with_the_standing_items_and_offers_plans_and_uppdr
     assert "Samverkan Mälardalens Universitet" in page and "Kollektivtrafik" in page
     assert "planerad vid sammanträdet 2024-04-19" in page
     assert "Till kommande möte reflektera över samverkan" in page
+    plan = client.get(f"/bodies/{ids['body']}/planned").get_data(as_text=True)
+    assert "planerad vid sammanträdet 2024-04-19" in plan
     assert "ska återrapporteras till kommande möte" in page
 
     with app.app_context():
