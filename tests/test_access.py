@@ -155,6 +155,11 @@ ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/meetings/{srb_meeting}/items/new", SECRETARY),
     ("/items/{kompetens_item}/edit", SECRETARY),
     ("/items/{halsa_item}/edit", {**SECRETARY, "secretary": 403, "other_secretary": 200}),
+    ("/items/{kompetens_item}/coming-topics", SECRETARY),
+    (
+        "/items/{halsa_item}/coming-topics",
+        {**SECRETARY, "secretary": 403, "other_secretary": 200},
+    ),
     # The PDFs: the body's members and secretaries (Johanna sits in SRB; Christine does not).
     (
         "/meetings/{srb_meeting}/foredragningslista.pdf",

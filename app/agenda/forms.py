@@ -97,6 +97,17 @@ class PlannedItemForm(RecordForm):
     submit = SubmitField(_l("Add to the plan"))
 
 
+class ComingTopicsForm(RecordForm):
+    topics = OptionalTextAreaField(
+        _l("Topics planned for the next meeting"),
+        description=_l(
+            "One topic a line. Each is offered to the agenda of the body's next meeting; the "
+            "item's text lists them."
+        ),
+    )
+    submit = SubmitField(_l("Save the planned topics"))
+
+
 class StandardItemRow(Form):
     class Meta:
         csrf = False  # the enclosing form carries the token

@@ -99,11 +99,15 @@ class PlannedItem(VersionedMixin, TimestampMixin, Base):
     # The item of the group's meeting whose decision was forwarded here (its recommendation):
     # the higher body's decision links back to it, and it to where it went.
     source_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"), index=True)
+    # The item at which it was planned ("Kommande möte"), whose text lists it; None when it
+    # was planned on the body's plan page or forwarded.
+    planned_at_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"), index=True)
 
     meeting: Mapped[Meeting | None] = relationship(foreign_keys=[meeting_id])
     item: Mapped["AgendaItem | None"] = relationship(foreign_keys=[item_id])
     document: Mapped[Document | None] = relationship()
     source_item: Mapped["AgendaItem | None"] = relationship(foreign_keys=[source_item_id])
+    planned_at: Mapped["AgendaItem | None"] = relationship(foreign_keys=[planned_at_id])
 
 
 # Where a number is printed: on the agenda, in the record, or named in running text.

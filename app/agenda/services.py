@@ -27,12 +27,13 @@ from app.agenda.models import (
     StandardItem,
     StandardKind,
 )
+from app.agenda.sentences import next_meeting
 from app.bodies.models import Body, Membership, MembershipFunction, RecordType
 from app.cases.models import Case, Confidentiality, Document, DocumentKind
 from app.cases.ownership import give_owner
 from app.cases.services import register_case
 from app.core.actors import Actor
-from app.core.audit import record_change
+from app.core.audit import record_change, snapshot
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
 from app.documents.storage import store_bytes
@@ -156,7 +157,17 @@ def schedule_meeting(
         **extra,
     )
     add_record(actor, meeting)
-    for standard in standard_items_of(body):
+    start_agenda(meeting)
+    return meeting
+
+
+def start_agenda(meeting: Meeting) -> None:
+    """Put the body's standing items on the empty agenda of a new meeting. The planned topics
+    and the uppdrag due are offered beside it in the editor (``offered_planned_items``,
+    ``offered_assignments``), for the secretary to add."""
+    if meeting.items:
+        raise DomainError(_("The agenda has items already."))
+    for standard in standard_items_of(meeting.body):
         meeting.items.append(
             AgendaItem(
                 title=standard.title,
@@ -166,7 +177,6 @@ def schedule_meeting(
             )
         )
     _renumber(meeting)
-    return meeting
 
 
 def update_meeting(actor: Actor, meeting: Meeting, version: int | None, **values: Any) -> Meeting:
@@ -296,6 +306,19 @@ def update_item(
 ) -> AgendaItem:
     if item.meeting.record_status in (RecordStatus.JUSTERING, RecordStatus.FINAL):
         raise DomainError(_("The item is part of a protokoll that is signed or out for justering."))
+    topics = planned_at(item)
+    if topics and "summary" in values:
+        written = coming_topics_text([topic.title for topic in topics])
+        typed = (values["summary"] or "").replace("\r\n", "\n").strip()
+        if typed != (written or ""):
+            raise DomainError(
+                _(
+                    "This text is written from the topics planned for the next meeting; "
+                    "change the topics instead."
+                ),
+                field="summary",
+            )
+        values["summary"] = written
     values["case"] = _resolve_case(item.meeting, case_number, actor)
     return change_record(actor, item, version, values)
 
@@ -324,7 +347,11 @@ def remove_item(actor: Actor, item: AgendaItem) -> None:
     for assignment in db.session.scalars(
         select(Assignment).where(Assignment.reported_item_id == item.id)
     ):
-        assignment.reported_item_id = None
+        unlink_report_back(actor, item, assignment)  # the uppdrag is offered again
+    for topic in db.session.scalars(
+        select(PlannedItem).where(PlannedItem.planned_at_id == item.id)
+    ):
+        topic.planned_at_id = None  # still planned, though no item lists it now
     record_change(db.session, actor, "remove", item)
     db.session.delete(item)
     db.session.flush()
@@ -519,6 +546,25 @@ def set_notices(actor: Actor, item: AgendaItem, rows: list[tuple[str | None, str
 
 # -- planned items and uppdrag offered to the agenda -------------------------------------------
 
+# The "Kommande möte" item's text, as seed 001 item 15 prints it, followed by the topics.
+COMING_LEAD = "Vid nästa sammanträde planeras följande frågor:"
+
+
+def coming_topics_text(titles: list[str]) -> str | None:
+    """The text of a "Kommande möte" item from its planned topics; None without topics."""
+    if not titles:
+        return None
+    return COMING_LEAD + "\n\n" + "\n".join(f"- {title}" for title in titles)
+
+
+def planned_at(item: AgendaItem) -> list[PlannedItem]:
+    """The topics planned at ``item`` for a later meeting, in the order they were planned."""
+    return list(
+        db.session.scalars(
+            select(PlannedItem).where(PlannedItem.planned_at_id == item.id).order_by(PlannedItem.id)
+        )
+    )
+
 
 def plan_item(
     actor: Actor,
@@ -539,19 +585,84 @@ def plan_item(
     )
 
 
-def offered_planned_items(meeting: Meeting) -> list[PlannedItem]:
-    """Topics planned for this meeting, or for whichever meeting comes next."""
-    return list(
-        db.session.scalars(
-            select(PlannedItem)
-            .where(
-                PlannedItem.body_id == meeting.body_id,
-                PlannedItem.item_id.is_(None),
-                (PlannedItem.meeting_id == meeting.id) | PlannedItem.meeting_id.is_(None),
+def plans_next_meeting(item: AgendaItem) -> bool:
+    """Whether ``item`` is where its meeting plans the next one ("Kommande möte", a group's
+    "Nästa möte"), or has planned topics already."""
+    title = item.title.casefold()
+    # The standing item "Nästa sammanträde" says when, not what: it is not one.
+    named = item.standard_kind is None and any(words in title for words in NEXT_MEETING_WORDS)
+    return named or bool(planned_at(item))
+
+
+def plan_from_item(actor: Actor, item: AgendaItem, titles: list[str]) -> list[PlannedItem]:
+    """The topics the meeting of ``item`` ("Kommande möte") plans for the next one, one per
+    title: each is planned for the body's next meeting after this one when it is scheduled
+    (else for whichever comes next), so that agenda offers it. A topic left out of ``titles``
+    is taken off the plan, unless a later agenda has it already. The item's text is written
+    from the topics ("Vid nästa sammanträde planeras följande frågor:" and the list), so it
+    never names a topic that is not planned."""
+    meeting = item.meeting
+    if meeting.record_status in (RecordStatus.JUSTERING, RecordStatus.FINAL):
+        raise DomainError(_("The item is part of a protokoll that is signed or out for justering."))
+    wanted: list[str] = []
+    for title in (t.strip() for t in titles):
+        if title and title not in wanted:
+            if len(title) > 500:
+                raise DomainError(_("A topic is at most 500 characters."), field="topics")
+            wanted.append(title)
+    existing = planned_at(item)
+    for topic in existing:
+        if topic.title in wanted:
+            continue
+        if topic.item_id is not None:
+            raise DomainError(
+                _(
+                    "%(title)s is on the agenda of %(date)s already; take it off that agenda "
+                    "first.",
+                    title=topic.title,
+                    date=topic.item.meeting.meeting_date.isoformat() if topic.item else "",
+                ),
+                field="topics",
             )
-            .order_by(PlannedItem.created_at)
+        record_change(db.session, actor, "unplan", topic)
+        db.session.delete(topic)
+    kept = {topic.title for topic in existing}
+    target = next_meeting(meeting)
+    for title in wanted:
+        if title not in kept:
+            add_record(
+                actor,
+                PlannedItem(
+                    body_id=meeting.body_id,
+                    title=title,
+                    meeting_id=target.id if target else None,
+                    planned_at_id=item.id,
+                ),
+            )
+    db.session.flush()
+    topics = planned_at(item)
+    item.summary = coming_topics_text([topic.title for topic in topics])
+    record_change(db.session, actor, "plan topics", item)
+    return topics
+
+
+def offered_planned_items(meeting: Meeting) -> list[PlannedItem]:
+    """Topics planned for this meeting, or for whichever meeting comes next; one planned at a
+    meeting ("Kommande möte") only at a later meeting."""
+    candidates = db.session.scalars(
+        select(PlannedItem)
+        .where(
+            PlannedItem.body_id == meeting.body_id,
+            PlannedItem.item_id.is_(None),
+            (PlannedItem.meeting_id == meeting.id) | PlannedItem.meeting_id.is_(None),
         )
+        .order_by(PlannedItem.created_at, PlannedItem.id)
     )
+    return [
+        topic
+        for topic in candidates
+        if topic.planned_at is None or topic.planned_at.meeting.meeting_date < meeting.meeting_date
+    ]
 
 
 def pull_planned_item(actor: Actor, planned: PlannedItem, meeting: Meeting) -> AgendaItem:
@@ -559,37 +670,120 @@ def pull_planned_item(actor: Actor, planned: PlannedItem, meeting: Meeting) -> A
         raise DomainError(_("The topic is already on an agenda."))
     if planned.body_id != meeting.body_id:
         raise DomainError(_("The topic is planned for another body."))
+    if planned not in offered_planned_items(meeting):
+        raise DomainError(_("The topic is planned for another meeting."))
     item = add_item(actor, meeting, title=planned.title, summary=planned.description)
     db.session.flush()
     planned.item_id = item.id
     return item
 
 
+# An uppdrag due "till kommande möte" (its due time worded, no date or meeting): due at the
+# next meeting after the one that gave it.
+NEXT_MEETING_WORDS = ("kommande möte", "nästa möte", "kommande sammanträde", "nästa sammanträde")
+
+
+def due_at_next_meeting(assignment: Assignment) -> bool:
+    text = (assignment.due_text or "").casefold()
+    return (
+        assignment.due_meeting_id is None
+        and assignment.due_date is None
+        and any(words in text for words in NEXT_MEETING_WORDS)
+    )
+
+
+def hears_back(meeting: Meeting, assignment: Assignment) -> bool:
+    """Only the body that gave the uppdrag, or the one it was given to, hears it back, and
+    only at a later meeting than the one that gave it."""
+    origin = assignment.decision.item.meeting
+    return (
+        meeting.body_id in (origin.body_id, assignment.assignee_body_id)
+        and origin.meeting_date < meeting.meeting_date
+    )
+
+
+def is_due_by(assignment: Assignment, meeting: Meeting) -> bool:
+    """Whether the uppdrag is due at ``meeting`` or was due before it: by its due meeting, its
+    due date, or "till kommande möte" (any later meeting: the next one, or after it was
+    missed)."""
+    if assignment.due_meeting is not None:
+        return assignment.due_meeting.meeting_date <= meeting.meeting_date
+    if assignment.due_date is not None:
+        return assignment.due_date <= meeting.meeting_date
+    return due_at_next_meeting(assignment)
+
+
 def offered_assignments(meeting: Meeting) -> list[Assignment]:
-    """Open uppdrag due at this meeting (by meeting or by date) for this body to hear back."""
+    """Open uppdrag this body hears back that are due at this meeting or were due before it
+    and are not on an agenda yet, oldest due first."""
     candidates = db.session.scalars(
-        select(Assignment).where(
+        select(Assignment)
+        .join(Assignment.decision)
+        .join(Decision.item)
+        .join(AgendaItem.meeting)
+        .where(
             Assignment.status == AssignmentStatus.OPEN,
             Assignment.reported_item_id.is_(None),
-            (Assignment.due_meeting_id == meeting.id)
-            | (Assignment.due_date == meeting.meeting_date),
+            # Heard back by this body (``hears_back``), at a later meeting than the one that
+            # gave it: asked here so that only those are loaded.
+            Meeting.meeting_date < meeting.meeting_date,
+            (Meeting.body_id == meeting.body_id) | (Assignment.assignee_body_id == meeting.body_id),
         )
+        .order_by(Meeting.meeting_date, Assignment.id)
     )
-    return [
-        a
-        for a in candidates
-        if a.decision.item.meeting.body_id == meeting.body_id
-        or a.assignee_body_id == meeting.body_id
-    ]
+    return [a for a in candidates if hears_back(meeting, a) and is_due_by(a, meeting)]
+
+
+def link_report_back(actor: Actor, item: AgendaItem, assignment: Assignment) -> None:
+    """The one path by which an item reports back on an uppdrag: the uppdrag is linked to the
+    item and closed (återrapporterat). Whether it is a fact for the uppdrag's readers follows
+    the item's record (``register.services.state_of``). Used when the uppdrag is put on an
+    agenda (``pull_assignment``) and from the record (``record.services.report_back``)."""
+    if assignment.status == AssignmentStatus.REPORTED:
+        raise DomainError(_("The uppdrag has already been reported back."))
+    if assignment.status == AssignmentStatus.CANCELLED:
+        raise DomainError(_("The uppdrag has been written off."))
+    if assignment.reported_item_id not in (None, item.id):
+        raise DomainError(_("Another item already reports back on the uppdrag."))
+    if not hears_back(item.meeting, assignment):
+        raise DomainError(
+            _(
+                "An item reports back only on an uppdrag its body gave or was given at an "
+                "earlier meeting."
+            )
+        )
+    before = snapshot(assignment)
+    assignment.reported_item_id = item.id
+    assignment.reported_item = item
+    assignment.status = AssignmentStatus.REPORTED
+    db.session.expire(item, ["reported_assignments"])
+    record_change(db.session, actor, "report back", assignment, before)
+
+
+def unlink_report_back(actor: Actor, item: AgendaItem, assignment: Assignment) -> None:
+    """Take back a report-back: the uppdrag is open again (and offered to later agendas)."""
+    if assignment.reported_item_id != item.id:
+        raise DomainError(_("This item does not report back on the uppdrag."))
+    before = snapshot(assignment)
+    assignment.reported_item_id = None
+    assignment.reported_item = None
+    if assignment.status == AssignmentStatus.REPORTED:
+        assignment.status = AssignmentStatus.OPEN
+    db.session.expire(item, ["reported_assignments"])
+    record_change(db.session, actor, "undo report back", assignment, before)
 
 
 def pull_assignment(actor: Actor, assignment: Assignment, meeting: Meeting) -> AgendaItem:
+    """Put an uppdrag on the agenda: an item "Återrapportering: …" that reports back on it
+    (``link_report_back``); taking the item off the agenda opens the uppdrag again."""
     if assignment.reported_item_id is not None:
         raise DomainError(_("The uppdrag is already on an agenda."))
     origin = assignment.decision.item
     # Only the body that gave the uppdrag, or the one it was given to, hears it back.
     if meeting.body_id not in (origin.meeting.body_id, assignment.assignee_body_id):
         raise DomainError(_("The uppdrag was given by and to other bodies."))
+    if not hears_back(meeting, assignment):
+        raise DomainError(_("The uppdrag was given at this meeting or a later one."))
     item = add_item(
         actor,
         meeting,
@@ -603,5 +797,10 @@ def pull_assignment(actor: Actor, assignment: Assignment, meeting: Meeting) -> A
         ),
     )
     db.session.flush()
-    assignment.reported_item_id = item.id
+    link_report_back(actor, item, assignment)
     return item
+
+
+def offered_count(meeting: Meeting) -> int:
+    """How many planned topics and uppdrag the agenda of ``meeting`` is offered."""
+    return len(offered_planned_items(meeting)) + len(offered_assignments(meeting))

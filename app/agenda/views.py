@@ -20,6 +20,7 @@ from app.agenda import jobs as kinds
 from app.agenda import services
 from app.agenda.forms import (
     AttachForm,
+    ComingTopicsForm,
     ItemForm,
     MeetingForm,
     PlannedItemForm,
@@ -134,6 +135,7 @@ def editor(meeting: Meeting):
         sentence_warnings=sentence_warnings(meeting),
         planned=services.offered_planned_items(meeting),
         assignments=services.offered_assignments(meeting),
+        due_at_next_meeting=services.due_at_next_meeting,
         recipients=recipients,
         without_email=[p.name for p in recipients if not p.email],
         changed_since_sent=is_changed_since_sent(meeting),
@@ -221,6 +223,8 @@ def edit_item(item: AgendaItem):
         item=item,
         upload=_upload_form(item),
         attach=attach,
+        coming=services.planned_at(item),
+        plans_next_meeting=services.plans_next_meeting(item),
         confirm=ConfirmForm(),
         title=_("Edit item %(number)s", number=item.display_number),
         cancel_url=url_for(".editor", meeting_id=item.meeting_id),
@@ -465,6 +469,27 @@ def planned(body: Body):
         cancel_url=url_for("bodies.show", body_id=body.id),
         success_url=lambda p: url_for(".planned", body_id=body.id),
         success_message=_("The topic was added to the plan."),
+    )
+
+
+@bp.route("/items/<int:item_id>/coming-topics", methods=["GET", "POST"])
+@login_required
+@loaded("item_id", AgendaItem, permissions.can_manage_item)
+def coming_topics(item: AgendaItem):
+    """The topics a meeting plans for the next one ("Kommande möte"), one a line."""
+    form = ComingTopicsForm()
+    if request.method == "GET":
+        form.topics.data = "\n".join(t.title for t in services.planned_at(item)) or None
+    return handle_form(
+        form,
+        lambda data: services.plan_from_item(
+            current_user, item, (data.get("topics") or "").splitlines()
+        ),
+        template="form.html",
+        title=_("Topics for the next meeting: %(item)s", item=item.title),
+        cancel_url=url_for(".edit_item", item_id=item.id),
+        success_url=lambda _topics: url_for(".edit_item", item_id=item.id) + "#coming",
+        success_message=_("The planned topics were saved; the next agenda offers them."),
     )
 
 

@@ -18,7 +18,12 @@ from app.accounts.models import User
 from app.accounts.passwords import hash_password, verify_password
 from app.agenda.models import AgendaItem, AgendaItemDocument, AgendaNotice, SummaryLabel
 from app.agenda.sentences import standard_sentence
-from app.agenda.services import DEFAULT_STANDARD_ITEMS
+from app.agenda.services import (
+    DEFAULT_STANDARD_ITEMS,
+    plan_from_item,
+    planned_at,
+    start_agenda,
+)
 from app.bodies.models import (
     Body,
     BodyKind,
@@ -159,6 +164,8 @@ class _Loader:
         # (reporting item, the {meeting, paragraph} of the item whose decision gave it).
         self.due_meetings: list[tuple[Assignment, str]] = []
         self.reports_back: list[tuple[AgendaItem, dict[str, Any]]] = []
+        # (the "Kommande möte" item, the topics it plans for the next meeting).
+        self.planned_topics: list[tuple[AgendaItem, list[str]]] = []
 
     def count(self, name: str) -> None:
         self.counts[name] = self.counts.get(name, 0) + 1
@@ -359,6 +366,11 @@ class _Loader:
             self.attendance(meeting, position, attendance_row, by_number)
         if has_record:
             self.acceptances(meeting, SEED_ACCEPTANCES.get(row["key"], {}))
+        if row.get("agenda") == "standing items" and not items and not meeting.items:
+            # A meeting known by its date, whose agenda the secretary has started: the
+            # body's standing items, as every new meeting gets them (``start_agenda``).
+            start_agenda(meeting)
+            self.count("agendas started")
 
     def acceptances(self, meeting: Meeting, notes: dict[tuple[str, int], str]) -> None:
         """The completeness check's points the seed minutes leave open, accepted with a note
@@ -475,6 +487,8 @@ class _Loader:
                 self.assignment(decision, assignment_row)
         for reference in row.get("reports_back") or []:
             self.reports_back.append((item, reference))
+        if row.get("planned_topics"):
+            self.planned_topics.append((item, list(row["planned_topics"])))
         return item
 
     def assignment(self, decision: Decision, row: dict[str, Any]) -> None:
@@ -512,6 +526,15 @@ class _Loader:
                 assignment.reported_item_id = item.id
                 assignment.status = AssignmentStatus.REPORTED
                 self.count("uppdrag reported back")
+
+    def plan_topics(self) -> None:
+        """The topics a "Kommande möte" item plans for the next meeting, as data: planned
+        for the body's next meeting, whose agenda offers them, and the item's text written
+        from them (``agenda.services.plan_from_item``; once planned they are left alone)."""
+        for item, topics in self.planned_topics:
+            if [topic.title for topic in planned_at(item)] != topics:
+                plan_from_item(None, item, topics)
+            self.count("planned topics")
 
     def settle_standard_items(self) -> None:
         """Where a standing item's seed wording is what the data generates, let it generate."""
@@ -615,6 +638,7 @@ def load_demo() -> dict[str, int]:
             loader.meeting(row)
     db.session.flush()
     loader.link_uppdrag()
+    loader.plan_topics()
     loader.settle_standard_items()
     loader.demo_secretaries()
     loader.demo_accounts()

@@ -19,7 +19,13 @@ from sqlalchemy import func, select
 
 from app.agenda.models import AgendaItem, AgendaNotice, PlannedItem, number_range
 from app.agenda.sentences import proposal_of
-from app.agenda.services import attach_document, require_justering, require_other_justerare
+from app.agenda.services import (
+    attach_document,
+    link_report_back,
+    require_justering,
+    require_other_justerare,
+    unlink_report_back,
+)
 from app.bodies.models import (
     Body,
     Membership,
@@ -833,17 +839,6 @@ def add_assignment(
 # -- reporting back on an uppdrag -------------------------------------------------------------
 
 
-def _hears_back(item: AgendaItem, assignment: Assignment) -> bool:
-    """Only the body that gave the uppdrag, or the one it was given to, hears it back, and
-    only at a later meeting than the one that gave it."""
-    origin = assignment.decision.item.meeting
-    meeting = item.meeting
-    return (
-        meeting.body_id in (origin.body_id, assignment.assignee_body_id)
-        and origin.meeting_date < meeting.meeting_date
-    )
-
-
 def reportable_assignments(item: AgendaItem) -> list[Assignment]:
     """The open uppdrag ``item`` may report back on: given by its body or to it at an earlier
     meeting, not reported back, not written off, not linked to another item. Oldest first."""
@@ -866,30 +861,13 @@ def reportable_assignments(item: AgendaItem) -> list[Assignment]:
 
 def report_back(actor: Actor, item: AgendaItem, assignment: Assignment) -> None:
     """Record that ``item`` reports back on ``assignment``: the uppdrag is linked to the item
-    and closed (återrapporterat). The record shows the link ("vid mötet 2023-10-27 § 26") and
-    the uppdrag where it was reported, both from these data."""
+    and closed (återrapporterat), by the one path ``agenda.services.link_report_back`` (also
+    taken when the uppdrag is put on the agenda). The record shows the link ("vid mötet
+    2023-10-27 § 26") and the uppdrag where it was reported, both from these data."""
     if item.meeting.record_status == RecordStatus.NONE:
         raise DomainError(_("Start the record first."))
     _require_draft(item.meeting)
-    if assignment.status == AssignmentStatus.REPORTED:
-        raise DomainError(_("The uppdrag has already been reported back."))
-    if assignment.status == AssignmentStatus.CANCELLED:
-        raise DomainError(_("The uppdrag has been written off."))
-    if assignment.reported_item_id not in (None, item.id):
-        raise DomainError(_("Another item already reports back on the uppdrag."))
-    if not _hears_back(item, assignment):
-        raise DomainError(
-            _(
-                "An item reports back only on an uppdrag its body gave or was given at an "
-                "earlier meeting."
-            )
-        )
-    before = snapshot(assignment)
-    assignment.reported_item_id = item.id
-    assignment.reported_item = item
-    assignment.status = AssignmentStatus.REPORTED
-    db.session.expire(item, ["reported_assignments"])
-    record_change(db.session, actor, "report back", assignment, before)
+    link_report_back(actor, item, assignment)
 
 
 def undo_report_back(actor: Actor, item: AgendaItem, assignment: Assignment) -> None:
@@ -898,12 +876,7 @@ def undo_report_back(actor: Actor, item: AgendaItem, assignment: Assignment) -> 
     _require_draft(item.meeting)
     if assignment.reported_item_id != item.id or assignment.status != AssignmentStatus.REPORTED:
         raise DomainError(_("This item does not report back on the uppdrag."))
-    before = snapshot(assignment)
-    assignment.reported_item_id = None
-    assignment.reported_item = None
-    assignment.status = AssignmentStatus.OPEN
-    db.session.expire(item, ["reported_assignments"])
-    record_change(db.session, actor, "undo report back", assignment, before)
+    unlink_report_back(actor, item, assignment)
 
 
 def remove_part(actor: Actor, item: AgendaItem, part: Any) -> None:

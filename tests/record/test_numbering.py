@@ -9,7 +9,7 @@ from app.agenda.rendering import agenda_pdf_for_reading
 from app.agenda.services import add_item, confirm_agenda
 from app.bodies.models import NumberingRule
 from app.extensions import db
-from app.meetings.models import AgendaStatus, Meeting, RecordStatus
+from app.meetings.models import AgendaStatus, Meeting, MeetingStatus, RecordStatus
 from app.record.rendering import (
     extract_pdf_for_reading,
     record_pdf,
@@ -207,6 +207,7 @@ def test_the_demo_prints_every_number_in_its_bodys_one_style(app, demo, client):
             m.id: (m.body.name, uses_paragraphs(m.body.numbering), m.record_status)
             for m in meetings
         }
+        drafts = {m.id for m in meetings if m.status == MeetingStatus.PLANNED}
         texts = {}
         for meeting in meetings:
             agenda = pdf_text(agenda_pdf_for_reading(meeting))
@@ -236,7 +237,10 @@ def test_the_demo_prints_every_number_in_its_bodys_one_style(app, demo, client):
             assert shown in " ".join(agenda.split()), (name, title)
         meeting_page = client.get(f"/meetings/{meeting_id}").get_data(as_text=True)
         if status != RecordStatus.FINAL:
-            _one_style(_numbers_in(meeting_page), paragraphs=False)
+            # An agenda still a draft (SRB 2024-06-14: the standing items only, no kallelse
+            # sent) is not shown to the public: its numbers are asked of its PDF above.
+            if meeting_id not in drafts:
+                _one_style(_numbers_in(meeting_page), paragraphs=False)
             continue
         # The record, on its page, on the meeting page, in its PDF and in an utdrag: one style.
         record_page = client.get(f"/meetings/{meeting_id}/record").get_data(as_text=True)
