@@ -26,7 +26,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from app.extensions import db
 from app.meetings.models import Meeting
 from tests.conftest import ADMIN, DEMO_PASSWORD, built_once
-from tests.faults.forms import Field, Form, difference, forms_on, snapshot
+from tests.faults.forms import Field, Form, State, difference, forms_on, watched_state
 from tests.record.helpers import NARA_VARD, meeting_of
 from tests.test_access import ROUTES, _arguments, _rules, _url, world  # noqa: F401
 
@@ -174,23 +174,29 @@ def _fuzz_every_route(app, client, pages: list[str], values: dict[str, object]) 
         (rule for rule in _rules(app, "POST") if rule.endpoint not in SKIP),
         key=lambda rule: (any(word in rule.rule for word in LAST), rule.rule),
     )
-    for rule in rules:
-        if rule.endpoint in forms:
-            url, form = forms[rule.endpoint]
-            form_fields = list(form.fields.values())
-        elif rule.endpoint in HIDDEN_FORMS:
-            url, form_fields = _url(rule, values), _fields_of(app, HIDDEN_FORMS[rule.endpoint])
-        else:
-            url, form_fields = _url(rule, values), list(GENERIC)
-        form_fields = [f for f in form_fields if f.name != "csrf_token"]
-        try:
-            _fuzz_route(app, client, rule.endpoint, url, form_fields, token)
-        except Exception as error:  # every route is fuzzed; all failures are reported
-            message = str(error).split("\nassert")[0]
-            failures.append(f"{rule.endpoint}: {type(error).__name__}: {message}")
+    with watched_state() as state:
+        for rule in rules:
+            _fuzz_rule(app, client, rule, forms, values, token, state, failures)
     print(f"fuzzed {len(rules)} routes, {len(forms)} with their form: {sorted(forms)}")
     assert not failures, "\n\n".join(failures)
     return sorted(forms)
+
+
+def _fuzz_rule(app, client, rule, forms, values, token: str, state: State, failures: list[str]):
+    """One route: the form its page shows (or the generic fields), each failure noted."""
+    if rule.endpoint in forms:
+        url, form = forms[rule.endpoint]
+        form_fields = list(form.fields.values())
+    elif rule.endpoint in HIDDEN_FORMS:
+        url, form_fields = _url(rule, values), _fields_of(app, HIDDEN_FORMS[rule.endpoint])
+    else:
+        url, form_fields = _url(rule, values), list(GENERIC)
+    form_fields = [f for f in form_fields if f.name != "csrf_token"]
+    try:
+        _fuzz_route(app, client, rule.endpoint, url, form_fields, token, state)
+    except Exception as error:  # every route is fuzzed; all failures are reported
+        message = str(error).split("\nassert")[0]
+        failures.append(f"{rule.endpoint}: {type(error).__name__}: {message}")
 
 
 def _fields_of(app, form_path: str) -> list[Field]:
@@ -212,14 +218,16 @@ def _fields_of(app, form_path: str) -> list[Field]:
         ]
 
 
-def _fuzz_route(app, client, endpoint: str, url: str, form_fields: list[Field], token: str):
+def _fuzz_route(
+    app, client, endpoint: str, url: str, form_fields: list[Field], token: str, state: State
+):
     for data in _probes(form_fields):  # the worst cases, every time
-        _post_and_check(app, client, endpoint, url, data, token)
+        _post_and_check(app, client, endpoint, url, data, token, state)
 
     @SETTINGS
     @given(data=post_data(form_fields))
     def run(data: dict[str, Any]) -> None:
-        _post_and_check(app, client, endpoint, url, data, token)
+        _post_and_check(app, client, endpoint, url, data, token, state)
 
     run()
 
@@ -262,9 +270,11 @@ def _probes(form_fields: list[Field]) -> list[dict[str, Any]]:
     ]
 
 
-def _post_and_check(app, client, endpoint: str, url: str, data: dict[str, Any], token: str):
+def _post_and_check(
+    app, client, endpoint: str, url: str, data: dict[str, Any], token: str, state: State
+):
     with app.app_context():
-        before = snapshot()
+        before = state.now()
     response = client.post(url, data={**data, "csrf_token": token})
     status = response.status_code
     where = f"POST {url} ({endpoint}) with {_short(data)}"
@@ -285,7 +295,7 @@ def _post_and_check(app, client, endpoint: str, url: str, data: dict[str, Any], 
         rejected = any(category == "error" for category, _message in flashes)
     if rejected:
         with app.app_context():
-            after = snapshot()
+            after = state.now()
         assert after == before, f"rejected, yet changed {difference(before, after)}: {where}"
 
 
@@ -412,7 +422,31 @@ def test_fuzz_the_signatory_answers(app, factory, make_client, login):
         url, form = forms[endpoint]
         form_fields = [f for f in form.fields.values() if f.name != "csrf_token"]
         try:
-            _fuzz_route(app, justerare, endpoint, url, form_fields, token)
+            with watched_state() as state:
+                _fuzz_route(app, justerare, endpoint, url, form_fields, token, state)
         except Exception as error:
             failures.append(f"{endpoint}: {type(error).__name__}: {error}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_the_state_is_read_again_after_any_write_even_one_rolled_back(app, factory):
+    """The fuzzer compares a cached state when no statement could have changed it: a write
+    of any kind, kept or rolled back, must make it read the database again."""
+    from app.organisations.models import Organisation, OrganisationKind
+
+    factory.organisation("Region Västmanland")
+    with app.app_context(), watched_state() as state:
+        first = state.now()
+        assert state.now() is first  # nothing written: the same reading
+        db.session.add(
+            Organisation(name="Ny förening", short_name="Ny", kind=OrganisationKind.ASSOCIATION)
+        )
+        db.session.flush()
+        db.session.rollback()
+        second = state.now()
+        assert second is not first and second == first  # read again: a rollback changes nothing
+        db.session.add(
+            Organisation(name="Ny förening", short_name="Ny", kind=OrganisationKind.ASSOCIATION)
+        )
+        db.session.commit()
+        assert state.now() != first
