@@ -184,21 +184,33 @@ def record_pdf_command(
 
 
 @click.command("verify-pdf")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
-def verify_pdf_command(file: str) -> None:
-    """Check the signatures of a PDF and whether it is an archived record.
+def verify_pdf_command(files: tuple[str, ...]) -> None:
+    """Check the signatures of each PDF and whether it is an archived record.
 
-    Exits 1 unless the signatures are valid (every signature field signed) or the file is an
-    archived public copy. A file that cannot be checked gets its reason in one line."""
+    Exits 1 unless every file's signatures are valid (every signature field signed) or the file
+    is an archived public copy. A file that cannot be checked gets its reason in one line
+    ("Error: FILE: reason"); the others are still checked."""
+    genuine = True
+    for file in files:
+        genuine = _verify_one(file, several=len(files) > 1) and genuine
+    if not genuine:
+        raise SystemExit(1)
+
+
+def _verify_one(file: str, *, several: bool) -> bool:
     try:
         data = Path(file).read_bytes()
     except OSError as error:
-        raise click.ClickException(f"{file}: {error.strerror or error}") from None
+        click.echo(f"Error: {file}: {error.strerror or error}", err=True)
+        return False
     result = verify_upload(data)
     if result.report.error and result.revision is None:
         # Nothing to check (not a PDF, encrypted, damaged, unsigned): the reason, one line.
-        raise click.ClickException(f"{file}: {result.report.error}")
+        click.echo(f"Error: {file}: {result.report.error}", err=True)
+        return False
+    if several:
+        click.echo(f"{file}:")
     click.echo(result.as_text())
-    if not result.is_genuine:
-        raise SystemExit(1)
+    return result.is_genuine

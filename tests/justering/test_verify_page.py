@@ -119,6 +119,13 @@ def test_the_signed_original_is_valid_and_archived(
     assert "valid: yes" in output
     assert output.count("intact: yes") == 3 and output.count("trusted: yes") == 3
     assert "archive: the signed original of" in output and "2025-03-14, version 1" in output
+    # Several files at once: each checked and named; one that fails makes the exit code 1.
+    other = tmp_path / "not-a-pdf.pdf"
+    other.write_bytes(b"Protokoll\n")
+    result = app.test_cli_runner().invoke(args=["verify-pdf", str(path), str(other)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}:\n" in result.output and "valid: yes" in result.output
+    assert f"Error: {other}: Filen är inte en PDF." in result.output
 
 
 def test_a_tampered_copy_is_not_valid(app, factory, client, tmp_path, smtp_server):
