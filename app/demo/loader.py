@@ -181,7 +181,7 @@ class _Loader:
                 "kind": OrganisationKind(row["kind"]),
                 **{
                     f: row.get(f)
-                    for f in ("county", "org_number", "bankgiro", "address", "website")
+                    for f in ("county", "org_number", "bankgiro", "address", "website", "email")
                 },
             }
         )

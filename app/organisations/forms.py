@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, SubmitField
-from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
+from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp
 
 from app.core.forms import (
     Form,
@@ -35,6 +35,14 @@ class OrganisationForm(RecordForm):
             Regexp(r"(?i)^https?://", message=_l("Give a web address starting with https://.")),
             Length(max=200),
         ],
+    )
+    email = OptionalStringField(
+        _l("Registry email"),
+        validators=[Optional(), Email(), Length(max=254)],
+        description=_l(
+            "The registrator's address: decisions sent to the organisation or its bodies "
+            "are mailed here."
+        ),
     )
     case_number_pattern = OptionalStringField(
         _l("Case number format"),

@@ -53,6 +53,9 @@ class Organisation(VersionedMixin, TimestampMixin, Base):
     bankgiro: Mapped[str | None] = mapped_column(String(20))
     address: Mapped[str | None] = mapped_column(Text)
     website: Mapped[str | None] = mapped_column(String(200))
+    # The registry's address (registrator): decisions sent to the organisation, or to one of
+    # its bodies, are mailed here (expediering, app.record.services.send_decision).
+    email: Mapped[str | None] = mapped_column(String(254))
     # A regular expression the organisation's diarienummer must match in full; None = default.
     case_number_pattern: Mapped[str | None] = mapped_column(String(200))
     # The logo the letterhead prints: a PNG in the content-addressed store (app.documents),

@@ -170,10 +170,15 @@ class DecisionRecipient(Base):
 
     @property
     def address(self) -> str | None:
-        """Where the utdrag is mailed: the address given, else the person's; None: none."""
+        """Where the utdrag is mailed: the address given, else the person's, else the
+        registry's of the organisation (for a body: of the organisation it belongs to);
+        None: none."""
         if self.email:
             return self.email
-        return self.person.email if self.person is not None else None
+        if self.person is not None:
+            return self.person.email
+        organisation = self.body.organisation if self.body is not None else self.organisation
+        return organisation.email if organisation is not None else None
 
 
 class AssignmentStatus(LabelledEnum):

@@ -17,7 +17,7 @@ from app.core.errors import DomainError
 from app.core.retention import RetentionError
 from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
-from app.organisations.models import OrganisationKind
+from app.organisations.models import Organisation, OrganisationKind
 from app.people.models import Person
 from app.record.models import DecisionRecipient
 from app.record.services import (
@@ -434,3 +434,59 @@ def test_a_closed_items_utdrag_is_not_mailed(app, factory, smtp_server):
         with pytest.raises(DomainError, match="inte offentligt"):
             send_decision(None, _item(ids))
     assert smtp_server.messages == []
+
+
+def test_an_organisation_or_its_body_is_reached_through_its_registry(app, factory, smtp_server):
+    """A recipient that is an organisation gets the utdrag at its registry's address, a body
+    at its organisation's; those without one are listed, not sent to."""
+    ids = _group(app, factory)
+    with app.test_request_context():
+        db.session.get(Organisation, ids["arby"]).email = "registrator@arby.se"
+        db.session.get(Organisation, ids["organisation"]).email = "diarium@sala.se"
+        _recipients(ids)
+        _finalise(ids)
+        db.session.commit()
+        result = send_decision(None, _item(ids))
+        db.session.commit()
+        assert [r.name for r in result.sent] == [
+            "Arby kommun",
+            "Samverkansgrupp Kultur",
+            "Anna Berg",
+            "Kulturförvaltningen",
+        ]
+        assert [r.name for r in result.without_address] == [
+            "Region Testland",
+            "Norrby kommun",
+            "Pristagaren",
+        ]
+    assert sorted(m["rcpt_tos"][0] for m in smtp_server.messages) == [
+        ANNA_MAIL,
+        "diarium@sala.se",
+        KULTUR_MAIL,
+        "registrator@arby.se",
+    ]
+
+
+def test_the_admin_gives_the_registry_address_and_a_wrong_one_is_refused(
+    app, factory, make_client, login
+):
+    ids = _group(app, factory)
+    factory.user("admin@example.se", is_admin=True)
+    admin = make_client()
+    login(admin, "admin@example.se")
+    url = f"/organisations/{ids['arby']}/edit"
+    page = admin.get(url).get_data(as_text=True)
+    form = {
+        "name": "Arby kommun",
+        "short_name": "Arby kommun",
+        "kind": "kommun",
+        "county": "Testland",
+        "version": hidden(page, "version"),
+    }
+    refused = admin.submit(url, {**form, "email": "registrator på arby.se"})
+    assert refused.status_code == 422
+    assert 'value="registrator på arby.se"' in refused.get_data(as_text=True)
+    saved = admin.submit(url, {**form, "email": "registrator@arby.se"})
+    assert saved.status_code == 302
+    shown = admin.get(f"/organisations/{ids['arby']}").get_data(as_text=True)
+    assert '<a href="mailto:registrator@arby.se">registrator@arby.se</a>' in shown
