@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.accounts import permissions
 from app.accounts.models import User
 from app.agenda.models import AgendaItem
+from app.agenda.sentences import sentence_warnings
 from app.bodies.models import Body, Membership
 from app.core.audit import AuditEntry
 from app.extensions import db
@@ -50,6 +51,8 @@ class RecordPage:
     problems: list[str] = field(default_factory=list)
     # The completeness check, each point with its acceptance, and who accepted.
     findings: list[services.Finding] = field(default_factory=list)
+    # A standing sentence that says the previous record is not final yet (before justering).
+    sentence_warnings: list[str] = field(default_factory=list)
     acceptors: dict[int, User] = field(default_factory=dict)
     quorum_rows: list["QuorumRow"] = field(default_factory=list)
     details_editable: bool = False
@@ -113,6 +116,8 @@ def record_page(user: Any, meeting: Meeting) -> RecordPage:
         page.anslag = publication.can_post(meeting) or bool(publication.postings_of(meeting))
         if meeting.record_status != RecordStatus.NONE:
             page.findings = services.completeness(meeting)
+            if meeting.record_status == RecordStatus.DRAFT:
+                page.sentence_warnings = sentence_warnings(meeting)
             page.problems = [f.message for f in page.findings if f.blocks]
             page.acceptors = _acceptors(page.findings)
             page.quorum_rows = quorum_rows(meeting)

@@ -9,6 +9,7 @@ from app.agenda.sentences import proposal_of, standard_sentence
 from app.bodies.models import Body
 from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
+from app.record.services import start_record
 from tests.agenda.helpers import make_committee, meeting_on, titles
 from tests.conftest import ELIN, hidden
 
@@ -83,6 +84,12 @@ def test_sentences_follow_the_data(app, factory, make_client, login):
     # The secretary is told before she sends the kallelse.
     editor = client.get(f"/meetings/{second}/agenda").get_data(as_text=True)
     assert "Protokollet från sammanträdet 2024-09-03 är inte färdigt ännu, och punkt 2" in editor
+    # ... and on the record page before she sends it to justering.
+    with app.test_request_context():
+        start_record(None, db.session.get(Meeting, second))
+        db.session.commit()
+    record = client.get(f"/meetings/{second}/record").get_data(as_text=True)
+    assert "Protokollet från sammanträdet 2024-09-03 är inte färdigt ännu, och punkt 2" in record
     # Once that protokoll is justerat (its record final), the sentence says so.
     with app.app_context():
         db.session.get(Meeting, first).record_status = RecordStatus.FINAL
@@ -93,6 +100,9 @@ def test_sentences_follow_the_data(app, factory, make_client, login):
         )
     editor = client.get(f"/meetings/{second}/agenda").get_data(as_text=True)
     assert "är inte färdigt ännu" not in editor
+    assert "är inte färdigt ännu" not in client.get(f"/meetings/{second}/record").get_data(
+        as_text=True
+    )
     # Choosing justerare changes the Justering sentence.
     form = client.get(f"/meetings/{first}/edit").get_data(as_text=True)
     version = hidden(form, "version")
