@@ -31,6 +31,7 @@ key: the client sends a hash, the signer authenticates, the service sends a sign
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -108,14 +109,22 @@ def _load(path: Path, password: str | None) -> Signer:
     if not password:
         raise SigningError(_l("The password of the signing certificate is not configured."))
     try:
-        data = path.read_bytes()
-        signer = SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=password.encode())
+        signer = _opened(path.read_bytes(), password)
     except (OSError, ValueError) as error:
         log.error("Signing certificate %s could not be opened: %s", path, error)
         raise SigningError(
             _l("The signing certificate could not be opened (wrong password or damaged file).")
         ) from error
     return signer
+
+
+@functools.lru_cache(maxsize=16)
+def _opened(data: bytes, password: str) -> SimpleSigner:
+    """The signer of a PKCS#12 file's bytes. Opening one costs 50-100 ms (its key derivation
+    and parsing) and a justering signs several times with the same seal, so a process keeps
+    the last few it opened, keyed by the file's bytes: a replaced file is opened anew, a wrong
+    password is refused every time (a failure is not kept)."""
+    return SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=password.encode())
 
 
 def backend_from_config() -> SigningBackend:
