@@ -163,11 +163,16 @@ def add_private_material() -> dict[str, int]:
 
 @pytest.fixture
 def world(app, demo, storage) -> dict[str, int]:
-    """The demo data with the private material added."""
-    with app.test_request_context():
-        ids = add_private_material()
-        db.session.commit()
-    return ids
+    """The demo data with the private material added (made once per process, then restored
+    row for row, so that every test starts from the same rows)."""
+
+    def build() -> dict[str, int]:
+        with app.test_request_context():
+            ids = add_private_material()
+            db.session.commit()
+        return ids
+
+    return built_once(app, "oparl world", build)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ same public answers whoever is logged in."""
 import pytest
 
 from tests.conftest import ADMIN, ELIN
-from tests.oparl.walk import API, answer, get_json, walk
+from tests.oparl.walk import API, answer, get_json, public_walk, walk
 
 
 def test_the_system_object_leads_to_the_bodies(client, world):
@@ -58,9 +58,9 @@ def test_only_get_is_answered(client, world, method, path):
     assert "GET" in response.headers["Allow"]
 
 
-def test_a_login_shows_nothing_more(client, make_client, login_demo, world):
+def test_a_login_shows_nothing_more(app, client, make_client, login_demo, world):
     """An admin's or a secretary's session changes nothing: the API answers as to the public."""
-    public = walk(client, paged=False)
+    public = public_walk(app, client)
     for email in (ADMIN, ELIN):
         browser = make_client()
         login_demo(browser, email)

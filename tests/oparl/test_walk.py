@@ -21,7 +21,7 @@ from app.meetings.models import Meeting
 from app.oparl.services import item_is_served
 from app.people.models import Person
 from tests.oparl.conftest import MARKERS, PUBLIC_FILE
-from tests.oparl.walk import API, get_json, walk
+from tests.oparl.walk import API, get_json, public_walk
 
 ALL_TYPES = {
     "System",
@@ -50,8 +50,8 @@ def url(kind: str, object_id: int) -> str:
     return f"{API}{kind}/{object_id}"
 
 
-def test_every_object_is_valid_and_the_same_wherever_it_appears(client, data):
-    result = walk(client)
+def test_every_object_is_valid_and_the_same_wherever_it_appears(app, client, data):
+    result = public_walk(app, client)
     assert not result.invalid, "\n".join(result.invalid[:20])
     assert result.types == ALL_TYPES
     for object_id, found in result.occurrences.items():
@@ -66,7 +66,7 @@ def test_every_object_is_valid_and_the_same_wherever_it_appears(client, data):
 
 
 def test_nothing_private_is_ever_served(app, client, data):
-    result = walk(client, paged=False)
+    result = public_walk(app, client)
     text = "\n".join(result.texts)
     # The check can fail: public material of the same kinds is there.
     assert PUBLIC_FILE in text
@@ -152,7 +152,7 @@ def test_the_justerat_protokoll_is_served_as_its_public_copy(client, justerat):
 def test_the_api_serves_what_the_pages_show(app, client, data):
     """Every body, person, meeting, item and file: served by the API exactly when an
     anonymous reader's page shows it, and each served object's web page and file answer."""
-    result = walk(client, paged=False)
+    result = public_walk(app, client)
     served = set(result.answers)
     with app.test_request_context():
         bodies = db.session.scalars(select(Body)).all()

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.faults.forms import snapshot
 from tests.oparl import schemas
 
 API = "http://localhost/oparl/v1/"
@@ -76,6 +77,23 @@ def answer(client, url: str, status: int = 200):
 
 def get_json(client, url: str) -> dict[str, Any]:
     return answer(client, url).get_json()
+
+
+# The public walks made in this process, by the database state they were made on.
+_public_walks: dict[int, Walk] = {}
+
+
+def public_walk(app, client) -> Walk:
+    """The anonymous reader's whole walk (paged) of the database as it is now. The walk is a
+    function of the rows (the API reads nothing else but the clock, which reads the same day),
+    so the tests that read the same starting state (the demo, the justerat demo: restored row
+    for row, ids and times included) share one walk per process; a state that differs in any
+    row of any table is walked anew."""
+    with app.app_context():
+        state = hash(repr(snapshot()))
+    if state not in _public_walks:
+        _public_walks[state] = walk(client)
+    return _public_walks[state]
 
 
 def walk(client, start: str = API, page_size: int = 7, paged: bool = True) -> Walk:
