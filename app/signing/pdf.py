@@ -12,7 +12,11 @@ The order matters, for pyHanko's validator and for PDF/A and PDF/UA alike:
 
 The visible block is drawn with the vendored DejaVu Sans, embedded as a subset (PDF/A), so
 "Justerat av Johanna Odö" keeps its ö; pyHanko's default Courier is neither embedded nor able
-to draw it.
+to draw it. pdftotext (poppler 22.12) and pypdf read its lines as words ("Signerat av Elin
+Hellström"), not letter-spaced (issue 14): the subset's /W widths match the advances pyHanko
+positions the glyphs by and /ToUnicode maps them back, and each line is also an /ActualText
+span; poppler reads the words even with the spans removed. Checked in the real justering flow
+and in small boxes, where the block is scaled down; test_pdftotext_reads_the_signature_blocks.
 """
 
 from __future__ import annotations
