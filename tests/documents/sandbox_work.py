@@ -34,3 +34,16 @@ def environment() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+def parent_pid() -> int:
+    import os
+
+    return os.getppid()
+
+
+def slow_add(a: int, b: int) -> int:
+    import time
+
+    time.sleep(0.5)
+    return a + b
