@@ -29,6 +29,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any, Protocol
 
+from asn1crypto import cms
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
@@ -185,14 +186,29 @@ def sign_pdf(
         timestamper=timestamper,
         stamp_style=stamp_style(),
     )
+    size_key = _signature_size_key(signer, timestamper)
     try:
         _check_field(pdf, field)
-        writer = IncrementalPdfFileWriter(BytesIO(pdf))
-        output = pdf_signer.sign_pdf(
-            writer,
-            existing_fields_only=True,
-            appearance_text_params={"line1": line1, "line2": line2, "line3": line3},
-        )
+        reserved = _reserved_sizes.get(size_key)
+        try:
+            output = pdf_signer.sign_pdf(
+                IncrementalPdfFileWriter(BytesIO(pdf)),
+                existing_fields_only=True,
+                appearance_text_params={"line1": line1, "line2": line2, "line3": line3},
+                bytes_reserved=reserved,
+            )
+        except PyHankoSigningError:
+            if reserved is None:
+                raise
+            # Too little room after all (a timestamp server's answer grew): estimate again.
+            _reserved_sizes.pop(size_key, None)
+            output = pdf_signer.sign_pdf(
+                IncrementalPdfFileWriter(BytesIO(pdf)),
+                existing_fields_only=True,
+                appearance_text_params={"line1": line1, "line2": line2, "line3": line3},
+            )
+        if size_key not in _reserved_sizes:
+            _reserved_sizes[size_key] = _reservation_for(output.getvalue())
     except TimestampRequestError as error:
         log.error("Timestamp server failed: %s", error)
         raise SigningError(
@@ -202,6 +218,31 @@ def sign_pdf(
         log.error("Signing field %s failed: %s", field, error)
         raise SigningError() from error
     return output.getvalue()
+
+
+# The room a signature's CMS container gets in the PDF, by what decides its size (the signing
+# certificate and its chain, the timestamp server). Without it pyHanko estimates the room for
+# each signature by making it once more as a dry run: a second private-key operation and,
+# with a timestamp server, a second request to it (a quarter of all signing time).
+_reserved_sizes: dict[tuple[Any, ...], int] = {}
+
+
+def _signature_size_key(signer: signers.Signer, timestamper: TimeStamper | None) -> tuple[Any, ...]:
+    certificate = signer.signing_cert
+    chain = sorted(cert.sha256 for cert in signer.cert_registry) if signer.cert_registry else []
+    if timestamper is None:
+        stamped = None
+    else:
+        stamped = (type(timestamper).__qualname__, getattr(timestamper, "url", None))
+    return (certificate.sha256 if certificate else None, tuple(chain), stamped)
+
+
+def _reservation_for(signed: bytes) -> int:
+    """pyHanko's own estimate, from the container just made rather than a dry run: twice its
+    length (it is written in hex) and half as much again."""
+    padded = PdfFileReader(BytesIO(signed)).embedded_signatures[-1].pkcs7_content
+    hex_length = len(cms.ContentInfo.load(padded).dump()) * 2
+    return hex_length + 2 * (hex_length // 4)
 
 
 def _check_field(pdf: bytes, field: str) -> None:

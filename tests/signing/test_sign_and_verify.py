@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from app.documents.render import PlacedBox, render_pdf, render_pdf_with_boxes
 from app.signing import keys
+from app.signing import pdf as signing_pdf
 from app.signing.backends import LocalPkcs12Backend
 from app.signing.errors import SigningError
 from app.signing.pdf import Signatory, SignatureSlot, add_signature_fields, sign_pdf
@@ -334,3 +335,27 @@ def test_the_seal_may_sign_for_several_people(app, pki, request, tmp_path):
     output = pdfsig(pdf, tmp_path, request.getfixturevalue("nss_db"))  # skips without pdfsig
     assert output.count("Signature is Valid.") == 2, output
     assert "Certificate is Trusted." in output, output
+
+
+def test_the_room_for_a_signature_is_kept_and_made_again_when_too_small(app, pki, prepared):
+    """The second signature by the same signer gets the room the first one needed (no dry-run
+    signature); a room that turns out too small is estimated again, and signing succeeds."""
+    backend = pki.backend()
+    signing_pdf._reserved_sizes.clear()
+    with app.app_context():
+        first = sign_pdf(
+            prepared.pdf, field="justerare", signatory=JOHANNA, backend=backend, reason="Justering"
+        )
+        key = signing_pdf._signature_size_key(backend.signer_for(JOHANNA), None)
+        kept = signing_pdf._reserved_sizes[key]
+        container = PdfReader(io.BytesIO(first)).get_fields()["justerare"]["/V"]["/Contents"]
+        # The container as pyHanko wrote it fits, with half as much again to spare.
+        assert len(container.rstrip(b"\0")) * 2 <= kept // 1.5 + 2 < len(container) * 2
+        # Too small a room (say a timestamp server's answers grew): estimated again.
+        signing_pdf._reserved_sizes[key] = 64
+        again = sign_pdf(
+            prepared.pdf, field="justerare", signatory=JOHANNA, backend=backend, reason="Justering"
+        )
+    assert signing_pdf._reserved_sizes[key] == kept
+    report = verify_pdf(again, trust_roots=[pki.dev.ca_cert])
+    assert [s.ok for s in report.signatures] == [True]
