@@ -11,7 +11,7 @@ from typing import Any
 from flask import g
 from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, false, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from app.agenda.models import AgendaItem, PlannedItem
 from app.bodies.models import (
@@ -58,7 +58,9 @@ def roles_of(user: object) -> Roles:
     if user.person_id is not None:  # type: ignore[attr-defined]
         today = local_today()
         memberships = db.session.scalars(
-            select(Membership).where(Membership.person_id == user.person_id)  # type: ignore[attr-defined]
+            select(Membership)
+            .where(Membership.person_id == user.person_id)  # type: ignore[attr-defined]
+            .options(joinedload(Membership.term))  # is_active reads it: not one statement each
         )
         for membership in memberships:
             if not membership.is_active(today):

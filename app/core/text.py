@@ -6,6 +6,7 @@ same text renders the same on screen and in print and can carry no script.
 
 import html
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import nh3
@@ -19,6 +20,10 @@ ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "br", "a", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 
 
+# The same text renders the same, and a page renders each item's summary, proposal and
+# decision on every request (Markdown and nh3: a sixth of the meeting page's time): keep the
+# results. Markup is immutable; the key is the whole source text.
+@lru_cache(maxsize=2048)
 def render_text(source: str | None) -> Markup:
     if not source:
         return Markup("")
