@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.agenda.rendering import agenda_fingerprint, agenda_pdf, packet_pdf
 from app.bodies.models import Membership, MembershipKind
@@ -30,11 +31,13 @@ SEATED = (MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE)
 def recipients_of(meeting: Meeting) -> list[Person]:
     """Ledamöter and ersättare of the body in the meeting's term, seated on the meeting day."""
     memberships = db.session.scalars(
-        select(Membership).where(
+        select(Membership)
+        .where(
             Membership.body_id == meeting.body_id,
             Membership.kind.in_(SEATED),
             *([Membership.term_id == meeting.term_id] if meeting.term_id else []),
         )
+        .options(joinedload(Membership.person))  # not one statement per member
     )
     people: dict[int, Person] = {}
     for membership in memberships:

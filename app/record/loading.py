@@ -146,3 +146,9 @@ def meeting_with_details(meeting_id: int) -> Meeting | None:
     for collection in _DECISION_COLLECTIONS:
         _load(collection, decisions)
     return meeting
+
+
+def load_attendance(meeting: Meeting) -> None:
+    """The meeting's attendance with the people it names, in one statement (an item's page
+    reads who serves at it: one statement per attendance before)."""
+    _load(_ATTENDANCES, [meeting])

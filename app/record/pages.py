@@ -23,7 +23,7 @@ from app.meetings.models import Meeting, RecordStatus
 from app.people.models import Person
 from app.publication import services as publication
 from app.record import services
-from app.record.loading import meeting_with_details
+from app.record.loading import load_attendance, meeting_with_details
 from app.record.models import Assignment, AttendanceRole
 from app.record.rendering import RecordView, record_view
 
@@ -216,6 +216,7 @@ def item_parts(item: AgendaItem) -> dict[str, list[Any]]:
 
 def item_page(user: Any, item: AgendaItem) -> ItemPage:
     meeting = item.meeting
+    load_attendance(meeting)
     return ItemPage(
         item=item,
         meeting=meeting,
