@@ -5,6 +5,10 @@ meetings, agenda items (each with a decision, a case, a document, a yrkande, a r
 protokollsanteckning; attendance). The meeting page,
 the record page, the body page and the search page are fetched for each, as the public and as the
 body's secretary, counting the statements sent to the database; the counts must be equal.
+
+The pages members and secretaries read all day (issue 15: the meeting and record pages as a
+member, the agenda editor and an item's record page as the secretary) are held, besides, to
+the counts they were brought down to: a statement more is a regression to look at.
 """
 
 from collections import Counter
@@ -51,6 +55,7 @@ def _world(app, factory, size: int, word: str) -> dict[str, int]:
         kind = MembershipKind.ORDINARY if number % 4 else MembershipKind.SUBSTITUTE
         factory.seat(person, body_id, kind, organisation_id=organisation)
         people.append(person)
+    factory.user(f"ledamot@{word.lower()}.se", person_id=people[1])  # an ordinary member
     with app.test_request_context():
         body = db.session.get(Body, body_id)
         meetings = []
@@ -119,7 +124,8 @@ def _world(app, factory, size: int, word: str) -> dict[str, int]:
             item.reservations.append(Reservation(person_id=proposer, reason="Skriftlig."))
             item.protocol_notes.append(ProtocolNote(person_id=proposer, text="Anteckning."))
         db.session.commit()
-        return {"body": body_id, "meeting": meeting.id}
+        fifth = next(item for item in meeting.items if item.number == 5)
+        return {"body": body_id, "meeting": meeting.id, "item": fifth.id}
 
 
 @contextmanager
@@ -182,3 +188,33 @@ def test_statement_count_does_not_grow_with_the_data(
         f"{page} as {reader}: {len(small)} statements with 5, {len(large)} with 50",
         repeated,
     )
+
+
+# Each page's statements when its count was last brought down (issue 15), the same with 5 and
+# with 50 of everything; the item page is that of an item whose record is being written.
+READ_ALL_DAY = {
+    ("member", "meeting"): (lambda ids: f"/meetings/{ids['meeting']}", 21),
+    ("member", "record"): (lambda ids: f"/meetings/{ids['meeting']}/record", 24),
+    # 261 with 50 items before: case, documents and notices loaded item by item.
+    ("secretary", "agenda"): (lambda ids: f"/meetings/{ids['meeting']}/agenda", 14),
+    # 80 with 50 members before: each attendance's person loaded by itself.
+    ("secretary", "item"): (lambda ids: f"/items/{ids['item']}/record", 30),
+}
+
+
+@pytest.mark.parametrize(("reader", "page"), READ_ALL_DAY)
+def test_pages_read_all_day_keep_their_statement_count(
+    app, worlds, make_client, login, reader: str, page: str
+):
+    url, most = READ_ALL_DAY[(reader, page)]
+    counts = {}
+    for size, word in WORDS.items():
+        if page == "item":  # the record is being written: the item's page is open to edit
+            with app.app_context():
+                db.session.get(Meeting, worlds[size]["meeting"]).record_status = RecordStatus.DRAFT
+                db.session.commit()
+        client = make_client()
+        login(client, f"{'ledamot' if reader == 'member' else 'sekr'}@{word.lower()}.se")
+        counts[size] = len(_statements(app, client, url(worlds[size])))
+    assert counts[5] == counts[50], f"{page} as {reader}: {counts}"
+    assert counts[50] <= most, f"{page} as {reader}: {counts[50]} statements, at most {most}"
