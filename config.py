@@ -131,6 +131,12 @@ class Config:
     # Public pages (the justerat protokoll, the anslagstavla) for anonymous readers are kept
     # this many seconds per worker (app/core/response_cache.py); 0 disables the cache.
     RESPONSE_CACHE_SECONDS = float(os.environ.get("RESPONSE_CACHE_SECONDS", "30"))
+    # A logged-in reader's most read pages (a meeting, its record, the agenda editor, an item's
+    # record page) are kept this many seconds per worker and per login session, and only until
+    # anything is written anywhere (app/core/response_cache.py); 0 disables it. Each process
+    # keeps at most READER_CACHE_MAX_BYTES of them.
+    READER_CACHE_SECONDS = float(os.environ.get("READER_CACHE_SECONDS", "30"))
+    READER_CACHE_MAX_BYTES = int(os.environ.get("READER_CACHE_MAX_BYTES", str(32 * 2**20)))
 
 
 class DevelopmentConfig(Config):
@@ -142,6 +148,7 @@ class DevelopmentConfig(Config):
     SIGNING_PKCS12_PASSWORD = os.environ.get("SIGNING_PKCS12_PASSWORD", "sekretariat-utveckling")
     # A template edited under `make run` shows at once.
     RESPONSE_CACHE_SECONDS = float(os.environ.get("RESPONSE_CACHE_SECONDS", "0"))
+    READER_CACHE_SECONDS = float(os.environ.get("READER_CACHE_SECONDS", "0"))
     # `make run` needs no mail server: kallelser are kept in memory and logged instead.
     MAIL_SUPPRESS_SEND = os.environ.get("MAIL_SUPPRESS_SEND", "1").lower() in {
         "1",
@@ -179,8 +186,10 @@ class TestingConfig(Config):
     JOBS_TEST_STEP_DELAY = float(os.environ.get("JOBS_TEST_STEP_DELAY", "0"))
     # Login limits would trip the many logins of the suite; tests/security turns them on.
     LOGIN_RATE_LIMITS_ENABLED = False
-    # Off, except in the cache's own tests (tests/publication/test_response_cache.py).
+    # Off, except in the caches' own tests (tests/publication/test_response_cache.py,
+    # tests/core/test_reader_cache.py).
     RESPONSE_CACHE_SECONDS = 0.0
+    READER_CACHE_SECONDS = 0.0
 
 
 class ProductionConfig(Config):

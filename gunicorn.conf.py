@@ -23,8 +23,11 @@ keepalive = 5
 # 6 s (docs/performance.md, "Reading a published protokoll").
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = 2000
-# Each worker makes its own app (and its own database pool) after the fork.
-preload_app = False
+# The master loads the app once and forks the workers from it: a new worker (at start, or
+# replacing one after max_requests) answers at once instead of importing the app for seconds
+# while requests queue, and the workers share the imported code's memory. Nothing in
+# create_app opens a connection; post_fork below makes sure none crosses the fork anyway.
+preload_app = True
 # X-Forwarded-* is trusted only from the proxy on this host; the app's ProxyFix reads it.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
@@ -43,3 +46,16 @@ def on_starting(server) -> None:  # server: gunicorn's Arbiter
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # "" turns it off
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+
+
+def post_fork(server, worker) -> None:
+    """In the new worker: forget any database connection the master's pools might hold, without
+    closing it (it is the master's); the worker opens its own on first use. (Redis clients and
+    the document sandbox's zygote notice the new process id by themselves.)"""
+    # Here, not at the top: this file is read before the app is loaded (or chosen).
+    from app.extensions import db
+
+    flask_app = server.app.callable
+    with flask_app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)

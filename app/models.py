@@ -11,6 +11,7 @@ from app.agenda.models import (
 from app.bodies.models import Body, Membership, Term
 from app.cases.models import Case, Document
 from app.core.audit import AuditEntry
+from app.core.response_cache import DataGeneration
 from app.jobs.models import Job
 from app.justering.models import JusteringRound, RecordRevision, Signoff
 from app.meetings.models import Dispatch, Meeting, MeetingAdjuster
@@ -44,6 +45,7 @@ __all__ = [
     "Ballot",
     "Body",
     "Case",
+    "DataGeneration",
     "Decision",
     "Dispatch",
     "Document",

@@ -15,6 +15,11 @@ same bytes as a static file (``/static/bench-….html``) through the same gunico
 - secretary: the agenda editor of SRB's next meeting (2024-06-14, preliminary, with topics and
   uppdrag offered) and, once its record is started, the record page of its first item.
 
+The logged-in pages are kept per login session until anything is written
+(READER_CACHE_SECONDS, app/core/response_cache.py), as in production; run with
+``READER_CACHE_SECONDS=0`` in the environment to measure every request rendered. At the end each
+worker's resident size is shown, after logging in and after all the requests.
+
 Each page is checked before it is measured (status 200, the user's name, the page's heading).
 Prints requests per second, p50 and p99 latency and errors (socket errors and non-2xx answers)
 for each, and the ratio page/static against its target, then one line per page
@@ -240,6 +245,18 @@ def _ids(database: Path) -> dict[str, object]:
     }
 
 
+def _workers_rss(master: int) -> dict[int, float]:
+    """Each gunicorn worker's resident size in MiB, by process id (Linux /proc)."""
+    sizes = {}
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    for pid in map(int, children):
+        status = Path(f"/proc/{pid}/status").read_text()
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        if match:
+            sizes[pid] = int(match.group(1)) / 1024
+    return sizes
+
+
 def main(seconds: int) -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: run scripts/bench-packages (as root) or `make bench`")
@@ -291,6 +308,7 @@ def main(seconds: int) -> None:
             member.login(MEMBER)
             secretary.login(SECRETARY)
             meeting, upcoming, item = ids["meeting"], ids["next"], ids["item"]
+            memory_before = _workers_rss(server.pid)
 
             def start_record() -> None:
                 editor = secretary.get(f"/meetings/{upcoming}/agenda")
@@ -352,6 +370,7 @@ def main(seconds: int) -> None:
                     _wrk(page_url, seconds, case.browser.cookie),
                     _wrk(static_url, seconds),
                 )
+            memory_after = _workers_rss(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -385,6 +404,16 @@ def main(seconds: int) -> None:
         print(
             f"  ratio page/static {ratio:.2f} {verdict} the target ≥ {target}{limit}, zero errors"
         )
+    served = sum(page["requests"] + static["requests"] for _p, _s, page, static in results.values())
+    print(
+        f"Memory: each worker's resident size after logging in, and after about {served:,} "
+        "requests of all the pages above (a worker replaced meanwhile shows a new id)"
+    )
+    for pid, size in sorted(memory_before.items()):
+        print(f"  worker {pid}: {size:6.1f} MiB before")
+    for pid, size in sorted(memory_after.items()):
+        print(f"  worker {pid}: {size:6.1f} MiB after")
+    print(f"memory worker max_rss_mib {max(memory_after.values()):.1f}")
     for (who, name), ratio in ratios.items():
         print(f"ratio {who} {name} {ratio:.2f}")
 

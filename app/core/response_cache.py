@@ -20,18 +20,44 @@ rendered one: the cache keeps only the body and the headers in ``KEPT_HEADERS``.
 Invalidation: any commit that wrote something clears this worker's cache (a rättelse, an
 anslag, a body made non-public). Other workers and other app servers keep their copy until it
 expires: what anonymous readers see lags a change by at most RESPONSE_CACHE_SECONDS.
+
+**Logged-in readers** (READER_CACHE_SECONDS, 0 disables) get the same for the pages they read
+most, ``READER_ENDPOINTS`` (a member's meeting and record pages, the secretary's agenda editor
+and item record page), under a narrower rule, because such a page holds what one user may see
+and forms with that session's CSRF token:
+
+- the key holds the whole session cookie (so the user, the login session, the CSRF token, the
+  language and anything else the session carries) and the **data generation**: a number in
+  the database (``DataGeneration``) that every process raises after each commit that wrote
+  anything (web workers, job workers and commands alike). A page rendered before any change
+  anywhere is never served after it: the next request reads a new generation, misses, and
+  goes the whole way (loading the user, checking the login session, authorising);
+- reading the generation is the only statement a hit costs; without the row (a database not
+  yet migrated, a test that emptied it) nothing is cached;
+- an answer is kept only if rendering it changed nothing in the session (a flash shown, a CSRF
+  token made), with status 200 and no cookie of its own;
+- what depends on the clock alone (a meeting becoming held, a term ending at midnight) lags by
+  at most READER_CACHE_SECONDS; so does a logged-out session's copy of the page in another
+  worker, since ending a login session is a write.
+
+Each process keeps at most READER_CACHE_MAX_BYTES of such pages, least recently used first out.
 """
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, current_app, g, has_app_context, request
+from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask.signals import request_finished
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import BigInteger, Engine, Integer, event, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+
+from app.core.models import Base
+from app.extensions import db
 
 # The anonymous reader's language (app/accounts/views.py sets it; app.select_locale reads it).
 LOCALE_COOKIE = "locale"
@@ -46,10 +72,22 @@ CACHED_ENDPOINTS = frozenset(
         "publication.feed",
     }
 )
+# Logged-in pages read far more often than the data under them changes.
+READER_ENDPOINTS = frozenset(
+    {
+        "meetings.show",
+        "record.show",
+        "agenda.editor",
+        "record.edit_item",
+    }
+)
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Last-Modified", "ETag")
 MAX_ENTRIES = 2000  # distinct query strings must not grow a worker without bound
+READER_MAX_BYTES = 32 * 2**20
 
 _EXTENSION = "response_cache"
+_READER_EXTENSION = "reader_cache"
+_GENERATION_ROW = 1
 _clock = time.monotonic  # tests move it forward instead of waiting
 
 
@@ -61,13 +99,26 @@ class _Entry:
     body: bytes
 
 
-class ResponseCache:
-    """Rendered answers by key, each until it expires; thread-safe, bounded, per process."""
+class DataGeneration(Base):
+    """One row: a number raised after every commit that wrote anything, by every process.
+    Pages kept for logged-in readers are keyed on it (``READER_ENDPOINTS``)."""
 
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+    __tablename__ = "data_generation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ResponseCache:
+    """Rendered answers by key, each until it expires; thread-safe, bounded by entries and by
+    bytes, per process."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int | None = None) -> None:
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._lock = threading.Lock()
         self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
 
     def get(self, key: tuple) -> _Entry | None:
         with self._lock:
@@ -75,20 +126,33 @@ class ResponseCache:
             if entry is None:
                 return None
             if entry.expires <= _clock():
-                del self._entries[key]
+                self._bytes -= len(self._entries.pop(key).body)
                 return None
+            self._entries.move_to_end(key)
             return entry
 
     def put(self, key: tuple, entry: _Entry) -> None:
         with self._lock:
+            previous = self._entries.pop(key, None)
+            if previous is not None:
+                self._bytes -= len(previous.body)
             self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+            self._bytes += len(entry.body)
+            while len(self._entries) > self._max_entries or (
+                self._max_bytes is not None and self._bytes > self._max_bytes
+            ):
+                _key, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def size(self) -> int:
+        """The bytes of the bodies kept."""
+        return self._bytes
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -126,16 +190,50 @@ def _cacheable_request() -> bool:
     )
 
 
+def _reader_ttl() -> float:
+    return float(current_app.config.get("READER_CACHE_SECONDS", 0) or 0)
+
+
+def _reader_key() -> tuple | None:
+    """The key of a logged-in reader's page, or None when it may not be cached: not one of
+    ``READER_ENDPOINTS``, nobody logged in by the session, or no data generation to key on."""
+    if (
+        request.method not in ("GET", "HEAD")
+        or request.endpoint not in READER_ENDPOINTS
+        or _reader_ttl() <= 0
+        or "_user_id" not in session
+    ):
+        return None
+    generation = current_generation()
+    if generation is None:
+        return None
+    cookie = request.cookies[current_app.config["SESSION_COOKIE_NAME"]]
+    return (
+        "reader",
+        hashlib.sha256(cookie.encode()).digest(),
+        generation,
+        *_key(),
+    )
+
+
 def cache_of(app: Flask) -> ResponseCache:
     return app.extensions[_EXTENSION]
 
 
+def reader_cache_of(app: Flask) -> ResponseCache:
+    return app.extensions[_READER_EXTENSION]
+
+
 def _serve_cached() -> Response | None:
     """before_request: answer from the cache when allowed; else note the key to store under."""
-    if not _cacheable_request():
-        return None
-    key = _key()
-    entry = cache_of(current_app).get(key)
+    if _cacheable_request():
+        key, store = _key(), cache_of(current_app)
+    else:
+        reader_key = _reader_key()
+        if reader_key is None:
+            return None
+        key, store = reader_key, reader_cache_of(current_app)
+    entry = store.get(key)
     if entry is None:
         if request.method == "GET":
             g.response_cache_key = key
@@ -151,7 +249,17 @@ def _serve_cached() -> Response | None:
 def _store(sender: Flask, response: Response, **_extra: Any) -> None:
     """request_finished (after the session is saved, so Set-Cookie is final): keep the answer."""
     key = g.pop("response_cache_key", None)
-    if key is None or not anonymous_request():
+    if key is None:
+        return
+    if key[0] == "reader":
+        # Rendering the page must not have changed the session (a flash shown, a first CSRF
+        # token): the next request's cookie, and so its key, would differ anyway.
+        if session.modified:
+            return
+        store, ttl = reader_cache_of(sender), _reader_ttl()
+    elif anonymous_request():
+        store, ttl = cache_of(sender), _ttl()
+    else:
         return
     if (
         response.status_code != 200
@@ -163,9 +271,42 @@ def _store(sender: Flask, response: Response, **_extra: Any) -> None:
     headers = tuple(
         (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
     )
-    entry = _Entry(_clock() + _ttl(), 200, headers, response.get_data())
-    cache_of(sender).put(key, entry)
+    store.put(key, _Entry(_clock() + ttl, 200, headers, response.get_data()))
     response.vary.add("Cookie")
+
+
+# -- the data generation: the logged-in readers' pages are keyed on it ----------------------
+
+
+def current_generation() -> int | None:
+    """The data generation, or None where the database has no row for it."""
+    try:
+        return db.session.scalar(
+            select(DataGeneration.value).where(DataGeneration.id == _GENERATION_ROW)
+        )
+    except (OperationalError, ProgrammingError):  # not migrated yet: cache nothing
+        db.session.rollback()
+        return None
+
+
+def raise_generation(session: Session) -> None:
+    """Raise the data generation in a short transaction of its own, after a commit that wrote:
+    the row is locked for one statement, never for the length of another transaction."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with engine.begin() as connection:
+        raised = connection.execute(
+            update(DataGeneration)
+            .where(DataGeneration.id == _GENERATION_ROW)
+            .values(value=DataGeneration.value + 1)
+        )
+        if raised.rowcount:
+            return
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(DataGeneration).values(id=_GENERATION_ROW, value=1))
+    except IntegrityError:  # another process made the row meanwhile, and so raised it
+        pass
 
 
 # -- invalidation: a commit that wrote anything clears this worker's cache --------------------
@@ -187,6 +328,8 @@ def _after_commit(session: Session) -> None:
         cache = current_app.extensions.get(_EXTENSION)
         if cache is not None:
             cache.clear()
+        if current_app.config.get("READER_CACHE_SECONDS"):
+            raise_generation(session)
 
 
 def _forget(session: Session, _previous_transaction: Any = None) -> None:
@@ -201,6 +344,9 @@ def init_response_cache(app: Flask) -> None:
     (loading the user, the first query) happens."""
     global _installed
     app.extensions[_EXTENSION] = ResponseCache()
+    app.extensions[_READER_EXTENSION] = ResponseCache(
+        max_bytes=app.config.get("READER_CACHE_MAX_BYTES", READER_MAX_BYTES)
+    )
     app.before_request_funcs.setdefault(None, []).insert(0, _serve_cached)
     request_finished.connect(_store, app)
     if not _installed:
