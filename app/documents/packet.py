@@ -348,8 +348,9 @@ class _Stamps:
                 for index in range(0, len(codes) - 1, 2):  # Identity-H: two bytes a glyph
                     code = codes[index : index + 2]
                     cid = int.from_bytes(code, "big")
-                    advance = widths.get(cid, default)
-                    for character in unicode.get(cid, ""):
+                    character = unicode.get(cid, "")
+                    if len(character) == 1:  # not a ligature: stands for one character
+                        advance = widths.get(cid, default)
                         glyphs.setdefault(character, _Glyph(name, code, advance))
                 if baseline is None:
                     baseline = origin[1]
