@@ -1,4 +1,5 @@
-"""Hostile PDFs, made on the spot: a decompression bomb and a PDF full of active content."""
+"""Hostile PDFs, made on the spot: a decompression bomb, a page tree that lists one page many
+times, and a PDF full of active content."""
 
 import io
 import zlib
@@ -31,6 +32,19 @@ def bomb_pdf(pages: int = 1000, inflated: int = 70 * MB) -> bytes:
         b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages,
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
     ] + [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"] * pages
+    return raw_pdf(objects)
+
+
+def page_list_pdf(times: int = 50_000) -> bytes:
+    """One page listed ``times`` times in the page tree (about 300 kB for the default): qpdf
+    reads it as that many pages, each a copy of its own, and a packet of it has to copy and
+    stamp them all."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + b"4 0 R " * times + b"] /Count %d >>" % times,
+        b"<< /Length %d >>\nstream\n" % len(DRAWING[:14]) + DRAWING[:14] + b"\nendstream",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>",
+    ]
     return raw_pdf(objects)
 
 

@@ -8,12 +8,14 @@ import os
 import pickle
 from pathlib import Path
 
+import pikepdf
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.cases.models import Document
 from app.documents import sandbox, uploads
+from app.documents.packet import PacketDocument, PacketSection, build_packet
 from app.documents.render import render_pdf
 from app.documents.sandbox import LimitExceeded, Limits, run_limited
 from app.documents.storage import store_bytes
@@ -30,6 +32,7 @@ from tests.documents.hostile import (
     embedded_files,
     links,
     nested_forms_pdf,
+    page_list_pdf,
 )
 from tests.jobs.helpers import documents_of, meeting_with_documents, packet_sha
 from tests.security.helpers import pdf_active_content
@@ -211,14 +214,16 @@ def _stored_files(app) -> set[Path]:
 
 
 def test_a_packet_past_its_time_limit_fails_its_job_and_keeps_nothing(
-    app, factory, make_client, login, bomb, monkeypatch
+    app, factory, make_client, login, monkeypatch
 ):
-    """The bomb stored before uploads were checked (or brought in some other way): building
-    the handlingar stops at the time limit, the job fails saying why, no packet is kept."""
+    """A file stored before uploads were checked (or brought in some other way) that lists one
+    page 50,000 times: building the handlingar stops at the time limit, the job fails saying
+    why, no packet is kept."""
     ids = make_committee(factory)
     meeting_id = meeting_with_documents(app, ids["body"], documents=2)
     with app.app_context():
-        db.session.get(Document, documents_of(app, meeting_id)[1]).sha256 = store_bytes(bomb)
+        document = db.session.get(Document, documents_of(app, meeting_id)[1])
+        document.sha256 = store_bytes(page_list_pdf())
         db.session.commit()
     stored_before = _stored_files(app)
     monkeypatch.setitem(app.config, "PACKET_TIME_LIMIT", 2)
@@ -237,6 +242,26 @@ def test_a_packet_past_its_time_limit_fails_its_job_and_keeps_nothing(
     assert job.error in response.get_data(as_text=True)
     assert packet_sha(app, meeting_id) is None
     # Nothing half made in storage either: what was added (the agenda's rendering) is
-    # one page, not a packet of 1,003.
+    # one page, not a packet of 50,002.
     for path in _stored_files(app) - stored_before:
         assert len(PdfReader(path).pages) < 10
+
+
+def test_a_packet_copies_streams_without_unpacking_them(app, bomb):
+    """The bomb's pages go into the packet as they are: its stream is copied packed, byte for
+    byte, never inflated (70 MB, drawn on each of its 1,000 pages), and every page is stamped
+    all the same."""
+    with app.app_context():
+        front = render_pdf("<p>Föredragningslista</p>")
+        section = PacketSection("3 Bilagor", [PacketDocument("Bomben", bomb)])
+        pdf = build_packet(front, "Föredragningslista", [section], limits=ROOMY)
+
+    original = pikepdf.Pdf.open(io.BytesIO(bomb))
+    packed = original.pages[0].obj.Contents.read_raw_bytes()
+    packet = pikepdf.Pdf.open(io.BytesIO(pdf))
+    assert len(packet.pages) == 1001
+    last = packet.pages[1000].obj.Contents
+    # The page's own content between the stamp's two streams (opening and drawing).
+    assert len(last) == 3 and last[1].read_raw_bytes() == packed
+    assert last[0].objgen != last[1].objgen != last[2].objgen
+    assert len(pdf) < len(bomb) + 200_000

@@ -2,7 +2,9 @@
 
 import io
 import re
+import subprocess
 
+import pikepdf
 import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
@@ -18,6 +20,7 @@ from app.documents.packet import (
     build_packet_here,
 )
 from app.documents.render import render_pdf
+from tests.documents.hostile import raw_pdf
 
 A4 = (595.28, 841.89)
 
@@ -69,7 +72,7 @@ def stamps(pdf_page) -> list[tuple[str, tuple[float, float], tuple[float, float]
 
 
 @pytest.fixture
-def packet(app):
+def packet_pdf(app) -> bytes:
     with app.app_context():
         front = document("Föredragningslista", 1)
         one, two, three = document("Alfa", 1), document("Beta", 2), document("Gamma", 3)
@@ -83,7 +86,23 @@ def packet(app):
                 [PacketDocument("Gamma-bilaga", three)],
             ),
         ]
-        return read(build_packet(front, "Föredragningslista", sections))
+        return build_packet(front, "Föredragningslista", sections)
+
+
+@pytest.fixture
+def packet(packet_pdf):
+    return read(packet_pdf)
+
+
+def pdftotext(pdf: bytes, page: int) -> list[str]:
+    """The lines of one page (1-based) as pdftotext reads them, in the order they are drawn."""
+    lines = subprocess.run(
+        ["pdftotext", "-raw", "-f", str(page), "-l", str(page), "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return [line for line in lines.splitlines() if line.strip("\f")]
 
 
 def test_pages_in_order_with_numbers(packet):
@@ -126,6 +145,46 @@ def test_text_of_the_documents_is_kept(packet):
     assert "Beta sida 2" in packet.pages[3].extract_text()
     assert packet.metadata.title == "Föredragningslista"
     assert packet.trailer["/Root"]["/Lang"] == "sv"
+
+
+def test_pdftotext_reads_the_stamps_as_text(packet_pdf):
+    """The stamp is drawn last, over the document's own number, in a font the PDF embeds with
+    what its codes stand for: other readers than pypdf read it too."""
+    assert pdftotext(packet_pdf, 1)[-2:] == ["Sida 1 (1)", "Sida 1 (7)"]
+    assert pdftotext(packet_pdf, 4)[0] == "Beta sida 2"
+    assert pdftotext(packet_pdf, 7)[-2:] == ["Sida 3 (3)", "Sida 7 (7)"]
+
+
+def test_the_stamps_share_one_font(packet_pdf):
+    """Drawn once per packet: one embedded font for all the stamps, named alike on every page,
+    and the opening of each page's own content in one shared stream."""
+    pdf = pikepdf.Pdf.open(io.BytesIO(packet_pdf))
+    fonts = {page.obj.Resources.Font.SekretariatSida0.objgen for page in pdf.pages}
+    openings = {page.obj.Contents[0].objgen for page in pdf.pages}
+    assert len(fonts) == 1 and len(openings) == 1
+    assert pdf.pages[0].obj.Contents[0].read_bytes() == b"q\n"
+
+
+def test_a_packet_within_a_packet(app, packet_pdf):
+    """Last meeting's handlingar as a document: its pages already use the stamps' font name
+    for a font of their own, so the new stamps take another, and both read as text."""
+    with app.app_context():
+        front = document("Föredragningslista", 2)
+        section = PacketSection("2 Förra mötet", [PacketDocument("Handlingar", packet_pdf)])
+        pdf = build_packet(front, "Föredragningslista", [section])
+
+    assert len(read(pdf).pages) == 9
+    assert pdftotext(pdf, 9)[-3:] == ["Sida 3 (3)", "Sida 7 (7)", "Sida 9 (9)"]
+    nested = pikepdf.Pdf.open(io.BytesIO(pdf))
+    last = nested.pages[8].obj.Resources.Font
+    assert {"/SekretariatSida0", "/SekretariatSida0x"} <= set(last.keys())
+
+
+def test_labels_with_other_characters(app):
+    with app.app_context():
+        front = document("Kallelse", 2)
+        pdf = build_packet(front, "Kallelse", [], page_label="Sidan {page} av {pages} – Ärende")
+    assert pdftotext(pdf, 2)[-1] == "Sidan 2 av 2 – Ärende"
 
 
 def test_custom_page_label(app):
@@ -210,15 +269,34 @@ def test_unreadable_inputs_are_packet_errors(app):
     encrypted = io.BytesIO()
     writer.write(encrypted)
 
+    writer = PdfWriter(clone_from=io.BytesIO(good))
+    writer.encrypt("")  # opens without a password, still encrypted
+    openly_encrypted = io.BytesIO()
+    writer.write(openly_encrypted)
+    looping = raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Pages /Parent 2 0 R /Kids [2 0 R] /Count 1 >>",
+        ]
+    )
+    no_pages = raw_pdf(
+        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+    )
+
     for bad, reason in [
-        (b"%PDF-1.7 garbage", "cannot be read"),
+        (b"%PDF-1.7 garbage", "cannot be read as a PDF: unable to find trailer dictionary"),
         (good[: len(good) // 2], "cannot be read"),
-        (encrypted.getvalue(), "encrypted"),
+        (encrypted.getvalue(), "is encrypted"),
+        (openly_encrypted.getvalue(), "is encrypted"),
+        (looping, "cannot be read as a PDF: Loop detected in /Pages"),
+        (no_pages, "has no pages"),
     ]:
         section = PacketSection("3 Bilagor", [PacketDocument("Trasig", bad)])
         with app.app_context(), pytest.raises(PacketError, match=reason) as error:
             build_packet(front, "Föredragningslista", [section])
-        assert "Trasig" in str(error.value)
+        assert str(error.value).startswith("'Trasig' ")
+        assert "BytesIO" not in str(error.value)
 
     with app.app_context(), pytest.raises(PacketError, match="Föredragningslista"):
         build_packet(b"", "Föredragningslista", [])
