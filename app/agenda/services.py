@@ -579,10 +579,33 @@ def plan_item(
         meeting = db.session.get(Meeting, meeting_id)
         if meeting is None or meeting.body_id != body.id:
             raise DomainError(_("Choose one of this body's meetings."), field="meeting_id")
+        _require_still_to_come(meeting)
     return add_record(
         actor,
         PlannedItem(body_id=body.id, title=title, description=description, meeting_id=meeting_id),
     )
+
+
+def _require_still_to_come(meeting: Meeting) -> None:
+    """Topics are planned for, and pulled onto, meetings that have not been held: a topic
+    cannot have been planned for a meeting that has already taken place."""
+    if not meeting.is_still_to_come:
+        raise DomainError(
+            _(
+                "%(meeting)s has been held or cancelled, or its record is begun: plan the topic "
+                "for a meeting still to come.",
+                meeting=meeting.title,
+            ),
+            field="meeting_id",
+        )
+
+
+def upcoming_meetings(body: Body) -> list[Meeting]:
+    """The body's meetings still to come, the earliest first: what a topic can be planned for."""
+    meetings = db.session.scalars(
+        select(Meeting).where(Meeting.body_id == body.id).order_by(Meeting.meeting_date)
+    )
+    return [meeting for meeting in meetings if meeting.is_still_to_come]
 
 
 def plans_next_meeting(item: AgendaItem) -> bool:
@@ -648,7 +671,9 @@ def plan_from_item(actor: Actor, item: AgendaItem, titles: list[str]) -> list[Pl
 
 def offered_planned_items(meeting: Meeting) -> list[PlannedItem]:
     """Topics planned for this meeting, or for whichever meeting comes next; one planned at a
-    meeting ("Kommande möte") only at a later meeting."""
+    meeting ("Kommande möte") only at a later meeting. None for a meeting that has been held."""
+    if not meeting.is_still_to_come:
+        return []
     candidates = db.session.scalars(
         select(PlannedItem)
         .where(
@@ -672,6 +697,7 @@ def pull_planned_item(actor: Actor, planned: PlannedItem, meeting: Meeting) -> A
         raise DomainError(_("The topic is planned for another body."))
     if planned not in offered_planned_items(meeting):
         raise DomainError(_("The topic is planned for another meeting."))
+    _require_still_to_come(meeting)
     item = add_item(actor, meeting, title=planned.title, summary=planned.description)
     db.session.flush()
     planned.item_id = item.id

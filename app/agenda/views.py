@@ -451,9 +451,7 @@ def send(meeting: Meeting):
 @loaded("body_id", Body, permissions.can_manage_body)
 def planned(body: Body):
     form = PlannedItemForm()
-    upcoming = db.session.scalars(
-        select(Meeting).where(Meeting.body_id == body.id).order_by(Meeting.meeting_date.desc())
-    ).all()
+    upcoming = services.upcoming_meetings(body)
     form.meeting_id.set_choices([(m.id, m.meeting_date.isoformat()) for m in upcoming])
     form.meeting_id.choices[0] = (None, _("The next meeting"))
     topics = db.session.scalars(

@@ -164,6 +164,15 @@ class Meeting(VersionedMixin, TimestampMixin, Base):
         return self.meeting_date <= local_date(now)
 
     @property
+    def is_still_to_come(self) -> bool:
+        """Neither held nor cancelled, and no record begun: a meeting that topics can be
+        planned for and decisions forwarded to (what is added there has not happened yet)."""
+        return (
+            self.status not in (MeetingStatus.HELD, MeetingStatus.CANCELLED)
+            and self.record_status == RecordStatus.NONE
+        )
+
+    @property
     def time_span(self) -> str:
         """ "kl. 08:30-12:00" as the minutes print it; empty when no time is known."""
         if self.start_time is None:

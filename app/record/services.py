@@ -1338,9 +1338,7 @@ def _require_forward_target(target: Meeting) -> None:
                 meeting=target.title,
             )
         )
-    if target.status in (MeetingStatus.HELD, MeetingStatus.CANCELLED) or (
-        target.record_status != RecordStatus.NONE
-    ):
+    if not target.is_still_to_come:
         raise DomainError(
             _(
                 "%(meeting)s has been held or cancelled. Choose a meeting still to come.",

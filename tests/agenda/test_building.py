@@ -2,11 +2,14 @@
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from app.agenda.models import AgendaItem, PlannedItem
 from app.agenda.sentences import proposal_of, standard_sentence
+from app.agenda.services import plan_item
 from app.bodies.models import Body
+from app.core.errors import DomainError
 from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
 from app.record.services import start_record
@@ -311,6 +314,39 @@ def test_planned_topic_is_pulled_into_the_agenda(app, factory, make_client, logi
     )
     assert "redan" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert len(titles(app, meeting_id)) == 6
+
+
+def test_topics_are_planned_only_for_meetings_still_to_come(app, factory, make_client, login):
+    ids, client = _secretary(factory, make_client, login)
+    held = _new_meeting(client, ids["body"], "2024-09-03")
+    coming = _new_meeting(client, ids["body"], "2024-10-08")
+    planned_page = f"/bodies/{ids['body']}/planned"
+    client.submit(planned_page, {"title": "Kollektivtrafik", "meeting_id": ""})
+    with app.app_context():
+        topic = db.session.scalar(select(PlannedItem.id))
+        start_record(None, db.session.get(Meeting, held))  # held: its record is begun
+        db.session.commit()
+    # The plan offers only the meeting still to come.
+    page = client.get(planned_page).get_data(as_text=True)
+    assert f'value="{coming}"' in page and f'value="{held}"' not in page
+    # A hand-made POST naming the held meeting is refused, with what was typed kept.
+    refused = client.submit(planned_page, {"title": "Regional utveckling", "meeting_id": held})
+    assert refused.status_code == 422
+    assert 'value="Regional utveckling"' in refused.get_data(as_text=True)
+    # The rule is the service's, whatever path reaches it (a command, a job).
+    with app.app_context():
+        body = db.session.get(Body, ids["body"])
+        with pytest.raises(DomainError, match="hållits eller ställts in"):
+            plan_item(None, body, title="Regional utveckling", meeting_id=held)
+        db.session.rollback()
+        assert db.session.scalar(select(PlannedItem.id).where(PlannedItem.id != topic)) is None
+    # Neither offered on, nor pulled onto, the held meeting's agenda.
+    assert "Kollektivtrafik" not in client.get(f"/meetings/{held}/agenda").get_data(as_text=True)
+    client.submit(f"/planned/{topic}/pull/{held}", form_url=f"/meetings/{coming}/agenda")
+    with app.app_context():
+        assert db.session.get(PlannedItem, topic).item_id is None
+    client.submit(f"/planned/{topic}/pull/{coming}", form_url=f"/meetings/{coming}/agenda")
+    assert "Kollektivtrafik" in [title for _number, title in titles(app, coming)]
 
 
 def test_open_uppdrag_due_at_the_meeting_are_offered(app, demo, make_client, login_demo):
