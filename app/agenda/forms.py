@@ -90,6 +90,11 @@ class AttachForm(Form):
     submit = SubmitField(_l("Attach"))
 
 
+class CopyAgendaForm(Form):
+    source_id = ModelSelectField(_l("Copy the agenda of"), allow_blank=False)
+    submit = SubmitField(_l("Copy the agenda"))
+
+
 class PlannedItemForm(RecordForm):
     title = StringField(_l("Topic"), validators=[DataRequired(), Length(max=500)])
     description = OptionalTextAreaField(_l("Description"))

@@ -359,6 +359,97 @@ def remove_item(actor: Actor, item: AgendaItem) -> None:
     _renumber(meeting)
 
 
+# -- copying an agenda ----------------------------------------------------------------------
+
+
+def copyable_meetings(meeting: Meeting) -> list[Meeting]:
+    """The body's earlier meetings (not cancelled) whose agenda has an item of its own, the
+    latest first: what this meeting's agenda can start as a copy of."""
+    own_item = (
+        select(AgendaItem.id)
+        .where(AgendaItem.meeting_id == Meeting.id, AgendaItem.standard_kind.is_(None))
+        .exists()
+    )
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.body_id == meeting.body_id,
+                Meeting.meeting_date < meeting.meeting_date,
+                Meeting.status != MeetingStatus.CANCELLED,
+                own_item,
+            )
+            .order_by(Meeting.meeting_date.desc(), Meeting.id.desc())
+        )
+    )
+
+
+def has_only_standing_items(meeting: Meeting) -> bool:
+    """Whether the agenda holds only what a new meeting starts with: the standing items, with
+    no document, anmälan or planned topic added to them."""
+    return all(
+        item.placement is not None and not item.documents and not item.notices
+        for item in meeting.items
+    ) and not db.session.scalar(
+        select(PlannedItem.id)
+        .join(AgendaItem, PlannedItem.item_id == AgendaItem.id)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .limit(1)
+    )
+
+
+def copy_agenda(actor: Actor, meeting: Meeting, source: Meeting) -> list[AgendaItem]:
+    """Start ``meeting``'s agenda as a copy of an earlier meeting's: its items in order, with
+    their titles, texts, förslag till beslut, föredragande and publicity. What belongs to the
+    earlier meeting stays there: documents, anmälningar, decisions, cases, the topics an item
+    planned. Standing items keep their kind, and their sentence is generated again for the
+    new meeting (justerare, the previous protokoll, the next meeting). Items marked utgår are
+    left out. Only a new agenda (its standing items untouched) is replaced."""
+    _require_preliminary(meeting)
+    _require_still_to_come(meeting)
+    if source not in copyable_meetings(meeting):
+        raise DomainError(
+            _("Choose an earlier meeting of %(body)s with an agenda.", body=meeting.body.name),
+            field="source_id",
+        )
+    if not has_only_standing_items(meeting):
+        raise DomainError(
+            _(
+                "The agenda has items or documents of its own already: an agenda is copied "
+                "only into a new one. Remove them first, or add the items one by one."
+            )
+        )
+    for item in list(meeting.items):
+        db.session.delete(item)
+    db.session.flush()
+    db.session.expire(meeting, ["items"])
+    copies = []
+    for item in source.items:
+        if item.is_withdrawn:
+            continue
+        standing = item.standard_kind is not None
+        copies.append(
+            AgendaItem(
+                title=item.title,
+                standard_kind=item.standard_kind,
+                placement=item.placement,
+                summary_label=item.summary_label,
+                # A standing item's sentence and a "Kommande möte" list speak of the earlier
+                # meeting: the new agenda gets its own.
+                summary=None if standing or planned_at(item) else item.summary,
+                proposal=None if standing else item.proposal,
+                presenters=item.presenters,
+                is_public=item.is_public,
+            )
+        )
+    meeting.items.extend(copies)
+    _renumber(meeting)
+    for copy in copies:
+        add_record(actor, copy)
+    record_change(db.session, actor, "copy agenda", meeting)
+    return copies
+
+
 def confirm_agenda(actor: Actor, meeting: Meeting) -> None:
     """Fastställ the agenda: the numbers shown now are the ones the record will use."""
     if meeting.agenda_status == AgendaStatus.CONFIRMED:

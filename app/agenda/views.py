@@ -21,6 +21,7 @@ from app.agenda import services
 from app.agenda.forms import (
     AttachForm,
     ComingTopicsForm,
+    CopyAgendaForm,
     ItemForm,
     MeetingForm,
     PlannedItemForm,
@@ -48,7 +49,7 @@ from app.extensions import db
 from app.jobs.models import JobStatus
 from app.jobs.services import active_job, start_job
 from app.jobs.views import follow_job
-from app.meetings.models import Meeting
+from app.meetings.models import AgendaStatus, Meeting
 from app.people.models import Person
 from app.record.models import Assignment
 
@@ -140,6 +141,47 @@ def editor(meeting: Meeting):
         without_email=[p.name for p in recipients if not p.email],
         changed_since_sent=is_changed_since_sent(meeting),
         form=ConfirmForm(),
+        copy_form=_copy_form(meeting) if _copy_offered(meeting) else None,
+    )
+
+
+def _copy_offered(meeting: Meeting) -> bool:
+    return (
+        meeting.agenda_status == AgendaStatus.PRELIMINARY
+        and meeting.is_still_to_come
+        and services.has_only_standing_items(meeting)
+    )
+
+
+def _copy_form(meeting: Meeting) -> CopyAgendaForm:
+    form = CopyAgendaForm(prefix="copy")
+    form.source_id.set_choices(
+        [(m.id, m.meeting_date.isoformat()) for m in services.copyable_meetings(meeting)]
+    )
+    return form
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/copy")
+@login_required
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def copy_agenda(meeting: Meeting):
+    form = _copy_form(meeting)
+    target = url_for(".editor", meeting_id=meeting.id)
+    if not form.validate_on_submit():
+        flash(
+            _("Choose an earlier meeting of %(body)s with an agenda.", body=meeting.body.name),
+            "error",
+        )
+        return redirect(target)
+    source = db.session.get(Meeting, form.source_id.data)
+    return run_action(
+        lambda: services.copy_agenda(current_user, meeting, source),
+        _(
+            "The agenda was copied from the meeting %(date)s. Check each item's texts, and "
+            "attach this meeting's documents.",
+            date=source.meeting_date.isoformat() if source else "",
+        ),
+        target,
     )
 
 
