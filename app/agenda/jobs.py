@@ -111,6 +111,7 @@ def _run_kallelse(job: Job, progress: ProgressFn) -> dict[str, Any]:
         meeting,
         meeting_url=job.arguments["meeting_url"],
         packet_url=job.arguments["packet_url"],
+        preliminary=bool(job.arguments.get("preliminary")),
     )
     return {"sent": len(dispatch.recipients), "failed": list(dispatch.failed)}
 

@@ -21,7 +21,7 @@ from app.documents.packet import PacketError
 from app.documents.render import RenderError
 from app.documents.storage import StorageError
 from app.extensions import db
-from app.meetings.models import Dispatch, Meeting, MeetingStatus
+from app.meetings.models import AgendaStatus, Dispatch, Meeting, MeetingStatus
 from app.notifications.services import notify_kallelse
 from app.people.models import Person
 
@@ -76,9 +76,23 @@ def _event(meeting: Meeting, url: str, sequence: int) -> CalendarEvent:
 
 
 def send_kallelse(
-    actor: Actor | None, meeting: Meeting, *, meeting_url: str, packet_url: str
+    actor: Actor | None,
+    meeting: Meeting,
+    *,
+    meeting_url: str,
+    packet_url: str,
+    preliminary: bool = False,
 ) -> Dispatch:
-    """Email the kallelse to the members and record it; a second call sends an update."""
+    """Email the kallelse to the members and record it; a second call sends an update. The
+    agenda is fastställd first, unless the secretary chose to send it ``preliminary`` (the
+    mail then says so)."""
+    if meeting.agenda_status != AgendaStatus.CONFIRMED and not preliminary:
+        raise DomainError(
+            _(
+                "The agenda is preliminary. Confirm it (fastställ) before sending the "
+                "kallelse, or choose to send the preliminary agenda."
+            )
+        )
     if meeting.status == MeetingStatus.CANCELLED:
         raise DomainError(_("The meeting is cancelled."))
     if meeting.meeting_date < local_today() and meeting.status == MeetingStatus.HELD:
@@ -104,7 +118,9 @@ def send_kallelse(
         organizer_name=meeting.body.name,
         attendees=[(p.name, p.email or "") for p in with_email],  # all have one
     )
-    text = _kallelse_text(meeting, meeting_url, packet_url, is_update)
+    text = _kallelse_text(
+        meeting, meeting_url, packet_url, is_update, meeting.agenda_status != AgendaStatus.CONFIRMED
+    )
     filename = f"Foredragningslista {meeting.title}.pdf"
     failed: dict[str, str] = {}
     try:
@@ -157,7 +173,9 @@ def _store_packet(meeting: Meeting) -> None:
         current_app.logger.exception("handlingar not built with the kallelse")
 
 
-def _kallelse_text(meeting: Meeting, meeting_url: str, packet_url: str, is_update: bool) -> str:
+def _kallelse_text(
+    meeting: Meeting, meeting_url: str, packet_url: str, is_update: bool, preliminary: bool
+) -> str:
     lines = [
         f"{'Ändrad kallelse' if is_update else 'Kallelse'} till sammanträde med "
         f"{meeting.body.name}.",
@@ -170,7 +188,8 @@ def _kallelse_text(meeting: Meeting, meeting_url: str, packet_url: str, is_updat
         lines.append(f"Plats: {meeting.place}")
     lines += [
         "",
-        "Föredragningslistan är bifogad.",
+        "Föredragningslistan är bifogad."
+        + (" Den är preliminär: den kan ändras innan den fastställs." if preliminary else ""),
         f"Handlingar: {packet_url}",
         f"Sammanträdet på webben: {meeting_url}",
         "",

@@ -479,6 +479,8 @@ def send(meeting: Meeting):
             "meeting_id": meeting.id,
             "meeting_url": url_for("meetings.show", meeting_id=meeting.id, _external=True),
             "packet_url": url_for(".packet_pdf_file", meeting_id=meeting.id, _external=True),
+            # The secretary's explicit choice to send an agenda not yet fastställd.
+            "preliminary": request.form.get("preliminary") == "1",
         },
         body_id=meeting.body_id,
     )

@@ -232,7 +232,11 @@ def test_the_shared_pdfs_carry_only_what_every_reader_may_read(
     # The kallelse mails the same PDF to every member.
     elin = _client(make_client, login, ELIN)
     meeting = world["meeting"]
-    elin.submit(f"/meetings/{meeting}/kallelse", form_url=f"/meetings/{meeting}/agenda")
+    elin.submit(
+        f"/meetings/{meeting}/kallelse",
+        {"preliminary": "1"},
+        form_url=f"/meetings/{meeting}/agenda",
+    )
     smtp_server.wait_for(3)
     for message in smtp_server.messages:
         attachment = next(

@@ -88,7 +88,11 @@ def test_agenda_pdf_is_stored_by_the_kallelse_and_served_until_the_agenda_change
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
         assert meeting.agenda_pdf_sha256 is None  # the draft was rendered, not stored
-    elin.submit(f"/meetings/{meeting_id}/kallelse", form_url=f"/meetings/{meeting_id}/agenda")
+    elin.submit(
+        f"/meetings/{meeting_id}/kallelse",
+        {"preliminary": "1"},
+        form_url=f"/meetings/{meeting_id}/agenda",
+    )
     smtp_server.wait_for(3)
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)

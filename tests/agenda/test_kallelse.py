@@ -38,7 +38,9 @@ def test_kallelse_reaches_every_member_with_pdf_and_invitation(
     editor = elin.get(f"/meetings/{meeting_id}/agenda").get_data(as_text=True)
     assert "Per Utan" in editor  # warned: no email address on file
     response = elin.submit(
-        f"/meetings/{meeting_id}/kallelse", form_url=f"/meetings/{meeting_id}/agenda"
+        f"/meetings/{meeting_id}/kallelse",
+        {"preliminary": "1"},
+        form_url=f"/meetings/{meeting_id}/agenda",
     )
     assert response.status_code == 302
     smtp_server.wait_for(3)
@@ -76,7 +78,11 @@ def test_kallelse_reaches_every_member_with_pdf_and_invitation(
         db.session.commit()
     editor = elin.get(f"/meetings/{meeting_id}/agenda").get_data(as_text=True)
     assert "ändrats sedan den skickades" in editor or "changed since it was sent" in editor
-    elin.submit(f"/meetings/{meeting_id}/kallelse", form_url=f"/meetings/{meeting_id}/agenda")
+    elin.submit(
+        f"/meetings/{meeting_id}/kallelse",
+        {"preliminary": "1"},
+        form_url=f"/meetings/{meeting_id}/agenda",
+    )
     smtp_server.wait_for(6)
     assert any(m["message"]["Subject"].startswith("Ändrad kallelse") for m in smtp_server.messages)
 
@@ -96,6 +102,7 @@ def test_kallelse_failure_is_reported_and_nothing_recorded(
     meeting_id = int(re.search(r"/meetings/(\d+)/agenda", response.headers["Location"]).group(1))
     response = elin.submit(
         f"/meetings/{meeting_id}/kallelse",
+        {"preliminary": "1"},
         form_url=f"/meetings/{meeting_id}/agenda",
         follow_redirects=True,
     )
@@ -103,3 +110,44 @@ def test_kallelse_failure_is_reported_and_nothing_recorded(
     with app.app_context():
         meeting = db.session.get(Meeting, meeting_id)
         assert meeting.dispatches == [] and meeting.status == MeetingStatus.PLANNED
+
+
+def test_the_kallelse_waits_for_a_confirmed_agenda_unless_sent_as_preliminary(
+    app, factory, make_client, login, smtp_server
+):
+    ids = make_committee(factory)
+    elin = make_client()
+    login(elin, "elin@example.se")
+    response = elin.submit(
+        f"/bodies/{ids['body']}/meetings/new",
+        {"meeting_date": "2030-10-08", "start_time": "09:00", "mode": "on_site"},
+    )
+    meeting_id = int(re.search(r"/meetings/(\d+)/agenda", response.headers["Location"]).group(1))
+    editor = f"/meetings/{meeting_id}/agenda"
+    page = elin.get(editor).get_data(as_text=True)
+    assert "Föredragningslistan är preliminär. Fastställ den innan kallelsen skickas" in page
+    assert "Skicka kallelse med preliminär föredragningslista" in page
+    # Without the choice nothing is sent, whatever path asks (here a hand-made POST).
+    refused = elin.submit(
+        f"/meetings/{meeting_id}/kallelse", form_url=editor, follow_redirects=True
+    )
+    assert "eller välj att skicka den preliminära föredragningslistan" in refused.get_data(
+        as_text=True
+    )
+    assert smtp_server.messages == []
+    with app.app_context():
+        assert db.session.get(Meeting, meeting_id).dispatches == []
+    # Sent as preliminary: the mail says so.
+    elin.submit(f"/meetings/{meeting_id}/kallelse", {"preliminary": "1"}, form_url=editor)
+    smtp_server.wait_for(3)
+    text = smtp_server.messages[0]["message"].get_body(("plain",)).get_content()
+    assert "Den är preliminär: den kan ändras innan den fastställs." in text
+    # Fastställd: the plain button, and the mail no longer calls it preliminary.
+    elin.submit(f"/meetings/{meeting_id}/agenda/confirm", form_url=editor)
+    page = elin.get(editor).get_data(as_text=True)
+    assert "Skicka ändrad kallelse" in page and "preliminär föredragningslista" not in page
+    elin.submit(f"/meetings/{meeting_id}/kallelse", form_url=editor)
+    smtp_server.wait_for(6)
+    update = smtp_server.messages[-1]["message"]
+    assert update["Subject"].startswith("Ändrad kallelse")
+    assert "preliminär" not in update.get_body(("plain",)).get_content()

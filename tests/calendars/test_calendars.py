@@ -94,7 +94,9 @@ def test_feed_and_kallelse_invitation_are_the_same_event(
     login(stina, STINA)
     meeting_id = world["planned"]
     response = stina.submit(
-        f"/meetings/{meeting_id}/kallelse", form_url=f"/meetings/{meeting_id}/agenda"
+        f"/meetings/{meeting_id}/kallelse",
+        {"preliminary": "1"},
+        form_url=f"/meetings/{meeting_id}/agenda",
     )
     assert response.status_code == 302
     invitation = next(

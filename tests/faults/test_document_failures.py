@@ -218,7 +218,9 @@ def test_kallelse_render_failure_sends_nothing(app, demo, make_client, login_dem
     login_demo(client, ELIN)
     token = client.csrf_token(f"/meetings/{meeting_id}/agenda")
     before = _state(app)
-    response = client.post(f"/meetings/{meeting_id}/kallelse", data={"csrf_token": token})
+    response = client.post(
+        f"/meetings/{meeting_id}/kallelse", data={"csrf_token": token, "preliminary": "1"}
+    )
     _failure_reported(app, client, response, "Kallelsen skickades inte", "PDF kunde inte skapas")
     assert _state(app) == before
     assert not smtp_server.messages  # no mail went out

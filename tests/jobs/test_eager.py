@@ -134,6 +134,7 @@ def test_the_kallelse_is_sent_by_a_job_and_a_failure_is_tried_again(
     monkeypatch.setitem(app.config, "MAIL_PORT", 9)
     response = elin.submit(
         f"/meetings/{meeting_id}/kallelse",
+        {"preliminary": "1"},
         form_url=f"/meetings/{meeting_id}/agenda",
         follow_redirects=True,
     )

@@ -92,7 +92,9 @@ def test_a_kallelse_mails_its_subscribers(world, app, make_client, login, smtp_s
     stina = _as(make_client, login, STINA)
     meeting_id = world["planned"]
     response = stina.submit(
-        f"/meetings/{meeting_id}/kallelse", form_url=f"/meetings/{meeting_id}/agenda"
+        f"/meetings/{meeting_id}/kallelse",
+        {"preliminary": "1"},
+        form_url=f"/meetings/{meeting_id}/agenda",
     )
     assert response.status_code == 302
     received = smtp_server.wait_for(4)
@@ -125,6 +127,7 @@ def test_a_failing_mail_server_does_not_undo_the_kallelse(
     with caplog.at_level(logging.WARNING):
         page = stina.submit(
             f"/meetings/{meeting_id}/kallelse",
+            {"preliminary": "1"},
             form_url=f"/meetings/{meeting_id}/agenda",
             follow_redirects=True,
         ).get_data(as_text=True)
