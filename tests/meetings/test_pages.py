@@ -142,3 +142,37 @@ def test_pages_speak_english_when_asked(world, make_client, login):
     page = page_of(anna, f"/people/{world['anna']}")
     assert "My uppdrag" in page and "Meetings attended" in page
     assert '<html lang="en">' in page
+
+
+def _crumbs(page: str) -> list[str]:
+    """The breadcrumb trail's texts, in order."""
+    nav = re.search(r'<nav class="breadcrumbs" aria-label="Här är du">(.*?)</nav>', page, re.S)
+    assert nav, "no breadcrumbs"
+    return [
+        re.sub(r"<[^>]+>", "", li).strip() for li in re.findall(r"<li>(.*?)</li>", nav[1], re.S)
+    ]
+
+
+def test_breadcrumbs_footer_and_favicon(world, client, make_client, login):
+    meeting = page_of(client, f"/meetings/{world['held']}")
+    assert _crumbs(meeting) == ["Sala kommun", "Kulturnämnden", "2025-03-14"]
+    assert '<span aria-current="page">2025-03-14</span>' in meeting
+    assert re.search(
+        r'<footer class="site-footer wrap">\s*<p>Sala kommun · Sekretariat</p>', meeting
+    )
+    assert 'rel="icon" href="/static/favicon.svg"' in meeting
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    icon.close()
+
+    stina = _client(make_client, login, STINA)
+    editor = page_of(stina, f"/meetings/{world['convened']}/agenda")
+    assert _crumbs(editor) == ["Sala kommun", "Kulturnämnden", "2025-05-20", "Föredragningslista"]
+    record = page_of(stina, f"/meetings/{world['draft']}/record")
+    assert _crumbs(record) == ["Sala kommun", "Kulturnämnden", "2025-04-11", "Protokoll"]
+    item = re.search(r'href="/items/(\d+)/record"', record)
+    assert item, "the record page links its items"
+    item_page = page_of(stina, f"/items/{item[1]}/record")
+    trail = _crumbs(item_page)
+    assert trail[:4] == ["Sala kommun", "Kulturnämnden", "2025-04-11", "Protokollföring"]
+    assert trail[4].startswith("§ 20") and trail[4].endswith("Taxor 2026")
