@@ -296,3 +296,15 @@ def log_in(page, email: str, password: str) -> None:
     page.get_by_label("Lösenord", exact=True).fill(password)
     page.get_by_role("button", name="Logga in").click()
     expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
+
+
+def confirm(page: Any, label: str, yes: str) -> None:
+    """A step that cannot be undone: open its button (a details summary), read what it will
+    do, then press the panel's own button."""
+    # Here, as above: the module loads without Playwright (its tests are skipped then).
+    from playwright.sync_api import expect
+
+    step = page.locator("details.confirm", has=page.locator("summary", has_text=label))
+    step.locator("summary").click()
+    expect(step.locator(".confirm-panel p")).to_be_visible()
+    step.get_by_role("button", name=yes).click()

@@ -22,7 +22,7 @@ from app.documents.render import render_pdf
 from app.extensions import db
 from app.people.models import Person
 from app.publication.services import appeal_last_day, local_today
-from tests.browser.conftest import log_in
+from tests.browser.conftest import confirm, log_in
 from tests.conftest import PASSWORD
 from tests.justering.pki import personal_certificates
 from tests.record.helpers import make_committee, pdf_text, without_page_furniture
@@ -138,7 +138,7 @@ def test_protokoll_journey(
     expect(stina.get_by_role("heading", name=re.compile(ITEM))).to_be_visible()
     stina.get_by_role("button", name="Fastställ föredragningslistan").click()
     expect(stina.get_by_text("Föredragningslistan är fastställd.", exact=False)).to_be_visible()
-    stina.get_by_role("button", name="Skicka kallelse").click()
+    confirm(stina, "Skicka kallelse", "Ja, skicka kallelsen")
     expect(stina.get_by_text("Kallelsen har skickats till 7 mottagare.")).to_be_visible()
     received = smtp_server.wait_for(7)
     screenshots(stina, "kallelse-sent")
@@ -185,7 +185,7 @@ def test_protokoll_journey(
     screenshots(stina, "record-ready")
 
     # -- signed and sent to justering: the chair and the justerare are asked by mail ----------
-    stina.get_by_role("button", name="Signera och skicka på justering").click()
+    confirm(stina, "Signera och skicka på justering", "Ja, signera och skicka")
     expect(
         stina.get_by_text("Protokollet är signerat av dig och skickat på justering.")
     ).to_be_visible()
@@ -206,7 +206,7 @@ def test_protokoll_journey(
         ).to_be_visible()
         expect(signatory.get_by_text(DECISION)).to_be_visible()
         screenshots(signatory, f"{who}-reads")
-        signatory.get_by_role("button", name="Godkänn och signera").click()
+        confirm(signatory, "Godkänn och signera", "Ja, godkänn och signera")
         expect(signatory.get_by_text("Du har godkänt och signerat protokollet.")).to_be_visible()
         screenshots(signatory, f"{who}-approved")
 
@@ -214,7 +214,7 @@ def test_protokoll_journey(
     stina.goto(record_url)
     stina.get_by_role("link", name="Anslag", exact=True).click()
     screenshots(stina, "anslag-form")
-    stina.get_by_role("button", name="Sätt upp anslaget").click()
+    confirm(stina, "Sätt upp anslaget", "Ja, sätt upp anslaget")
     expect(stina.get_by_role("link", name="Anslagsbevis (PDF)")).to_be_visible()
     screenshots(stina, "anslag-posted")
 
