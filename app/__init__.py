@@ -19,7 +19,7 @@ from app.backup.views import bp as backup_bp
 from app.bodies.views import bp as bodies_bp
 from app.calendars.views import bp as calendars_bp
 from app.cli import register_cli
-from app.core.audit import action_label
+from app.core.audit import action_label, field_label, object_label
 from app.core.dates import local_date, local_signed_stamp, local_stamp
 from app.core.http import BoundedIntegerConverter, Request, TrustedProxyFix
 from app.core.models import render_migration_item
@@ -238,6 +238,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local_stamp"] = local_stamp
     app.jinja_env.filters["local_signed_stamp"] = local_signed_stamp
     app.jinja_env.filters["audit_action"] = action_label
+    app.jinja_env.filters["audit_field"] = field_label
+    app.jinja_env.filters["audit_object"] = object_label
 
     @app.context_processor
     def inject() -> dict:

@@ -38,7 +38,7 @@ from app.accounts.services import (
     start_session,
     update_user,
 )
-from app.core.audit import audit_page, audit_query, audited_types
+from app.core.audit import audit_page, audit_query, audited_types, object_label
 from app.core.dates import local_to_utc
 from app.core.errors import DomainError
 from app.core.loading import allowed, loaded
@@ -239,7 +239,9 @@ def audit():
     """The audit log: every change with who, when and the values before and after; filtered
     by kind of record, actor, record number and dates, a page at a time."""
     form = AuditFilterForm(formdata=request.args)
-    form.object_type.choices = [("", _("— all —"))] + [(t, t) for t in audited_types(db.session)]
+    form.object_type.choices = [("", _("— all —"))] + [
+        (t, object_label(t)) for t in audited_types(db.session)
+    ]
     users = db.session.scalars(select(User).order_by(User.email)).all()
     form.actor.set_choices([(u.id, u.email) for u in users])
     form.actor.choices[0] = (None, _("— all —"))

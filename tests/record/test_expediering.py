@@ -3,6 +3,8 @@ free text), set while the record is a draft; once it is final the utdrag goes by
 recipient with an address and the record keeps when; a decision made on a group's
 recommendation links back to it."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
@@ -339,6 +341,10 @@ def test_the_item_form_keeps_what_was_typed_when_an_address_is_wrong(
     assert fixed.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "mottagare (Beslutet skickas till) ändrade" in page
+    # The history names the fields as the page does, never by the code's names.
+    history = re.search(r'<ul class="changes">(.*?)</ul>', page, re.S)
+    assert history and "Text" in history[1]
+    assert "<code>" not in history[1] and "_id" not in history[1]
     assert f"Kulturförvaltningen &lt;{KULTUR_MAIL}&gt;</textarea>" in page
     with app.app_context():
         assert [r.name for r in _item(ids).decision.recipients] == [

@@ -132,10 +132,11 @@ def test_the_audit_page_shows_before_and_after_and_filters(app, demo, make_clien
     )
 
     page = admin.get("/admin/audit?object_type=Organisation").get_data(as_text=True)
-    assert f"update Organisation #{region_id}" in page
+    # Swedish names, not the code's: the record's kind, the action, the field.
+    assert f"Organisation #{region_id}: ändrad" in page
     assert "Västmanlands län (ändrat)" in page  # after
-    assert "<code>county</code>" in page
-    assert "create Body" not in page  # filtered to organisations
+    assert "<td>Län</td>" in page and "county" not in page
+    assert "Organ #" not in page  # filtered to organisations
     with app.app_context():
         admin_id = db.session.scalar(select(User.id).where(User.email == ADMIN))
         elin_id = db.session.scalar(select(User.id).where(User.email == ELIN))
