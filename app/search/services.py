@@ -66,7 +66,7 @@ from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
 from app.search.index import RECENCY_SHIFT, RUM, ensure_index
 from app.search.models import SearchEntry, SearchKind
-from app.search.text import Query, highlight, parse_query, snippet
+from app.search.text import Query, bm25, highlight, parse_query, snippet
 
 PAGE_SIZE = 20
 # The pool: the reader's latest matches, at most this many are ranked and shown (50 pages);
@@ -153,9 +153,11 @@ PoolRow = tuple[int, float, Any, Any]
 
 def _sqlite_pool(query: Query, user: object, filters: Filters, limit: int) -> list[PoolRow]:
     """The reader's latest ``limit`` matches: FTS5 walks them by its rowid (the recency key)
-    downwards and stops at the LIMIT; bm25 is computed for those rows only. The public's
-    visibility and the filters are tokens of the ``flags`` column, so FTS5 applies them while
-    matching; a reader with a role is filtered by the live rules on each row read."""
+    downwards and stops at the LIMIT. The public's visibility and the filters are tokens of
+    the ``flags`` column, so FTS5 applies them while matching; a reader with a role is
+    filtered by the live rules on each row read. Ranked by ``app.search.text.bm25`` over the
+    rows' stems: FTS5's own bm25() would first count every match of every phrase of the query
+    (the flags too) for its document frequencies, a cost that grows with the hits."""
     fts = sql_table("search_fts", column("rowid"))
     flags = [f"b{filters.body_id}"] if filters.body_id is not None else []
     if filters.year is not None:
@@ -170,14 +172,13 @@ def _sqlite_pool(query: Query, user: object, filters: Filters, limit: int) -> li
             *(f'flags : "{flag}"' for flag in flags),
         ]
     )
-    # bm25 is negative, and lower for better matches; the flags never count.
-    bm25 = func.bm25(literal_column("search_fts"), TITLE_WEIGHT, 1.0, 0.0)
     statement = (
         select(
             SearchEntry.id,
-            -bm25,
             type_coerce(SearchEntry.kind, String),
             type_coerce(SearchEntry.meeting_date, String),
+            SearchEntry.title_stems,
+            SearchEntry.content_stems,
         )
         .select_from(fts)
         .join(SearchEntry, SearchEntry.id == fts.c.rowid.op("%")(RECENCY_SHIFT))
@@ -189,7 +190,10 @@ def _sqlite_pool(query: Query, user: object, filters: Filters, limit: int) -> li
         .limit(limit)
     )
     # Core, not the ORM's result machinery: a thousand plain tuples.
-    return list(db.session.connection().execute(statement).tuples())
+    rows = db.session.connection().execute(statement).tuples().all()
+    terms = [term for group in query.groups for term in group]
+    scores = bm25(terms, [(row[3], row[4]) for row in rows], (TITLE_WEIGHT, 1.0))
+    return [(row[0], score, row[1], row[2]) for row, score in zip(rows, scores, strict=True)]
 
 
 def _postgresql_pool(query: Query, user: object, filters: Filters, limit: int) -> list[PoolRow]:
@@ -352,10 +356,9 @@ def _page_ids(pool: list[PoolRow], page: int) -> list[int]:
     """The ids of the page's rows among the pool's, best first: the score times the kind's
     weight, then the latest meeting, then the row."""
     weights = {kind.value: weight for kind, weight in KIND_WEIGHTS.items()}
-    # Stable sorts, the last key first.
+    # Stable sorts, the last key first (a reversed sort keeps the order of equals).
     ranked = sorted(pool, key=lambda row: row[0])
-    ranked.sort(key=lambda row: row[3], reverse=True)
-    ranked.sort(key=lambda row: -row[1] * weights.get(row[2], 1.0))
+    ranked.sort(key=lambda row: (row[1] * weights.get(row[2], 1.0), row[3]), reverse=True)
     return [row[0] for row in ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
 
 
