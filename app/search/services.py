@@ -80,6 +80,8 @@ KIND_WEIGHTS = {SearchKind.DECISION: 1.5, SearchKind.ITEM: 1.2, SearchKind.DOCUM
 # distance to it, smallest for the latest row. A float8, exact below 2**53 only: nearer to
 # bigint's maximum the rows of one day would tie.
 MAX_RECENCY = 2**53
+# PostgreSQL's work_mem for the search's statement on a RUM index (see _postgresql_pool).
+RUM_WORK_MEM = "32MB"
 
 
 @dataclass(frozen=True)
@@ -205,11 +207,16 @@ def _postgresql_pool(query: Query, user: object, filters: Filters, limit: int) -
     recency: ColumnElement[int] = literal_column("search_entries.recency")
     tsquery = func.websearch_to_tsquery(cast("swedish", REGCONFIG), query.search_text)
     connection = db.session.connection()
-    latest = (
-        recency.op("<=|")(bindparam("max_recency", MAX_RECENCY, literal_execute=True))
-        if connection.info.get(RUM)
-        else recency.desc()
-    )
+    if connection.info.get(RUM):
+        latest: ColumnElement[Any] = recency.op("<=|")(
+            bindparam("max_recency", MAX_RECENCY, literal_execute=True)
+        )
+        # RUM orders the matches inside the index (no heap access), in memory where it fits:
+        # with the default 4 MB the 75,000 matches of a common word spill to disk (about
+        # 75 ms); with 32 MB they do not (about 30 ms). For this transaction only.
+        connection.exec_driver_sql(f"SET LOCAL work_mem = '{RUM_WORK_MEM}'")
+    else:
+        latest = recency.desc()
     statement = (
         select(
             SearchEntry.id,
