@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 from flask_login import AnonymousUserMixin
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.accounts.models import User
 from app.agenda.models import AgendaItem
 from app.extensions import db
 from app.meetings.models import Meeting
-from app.search import services
+from app.search import index, services
 from app.search.models import SearchEntry, SearchKind
 from app.search.services import Filters, readable
 from app.search.text import parse_query
@@ -217,3 +217,23 @@ def test_a_secret_match_never_enters_the_pool_of_a_reader_who_may_not_see_it(app
             assert ("<mark>Läsombud</mark> <mark>läsombud</mark>" in titles) is (
                 email in (MEMBER, SECRETARY)
             ), email
+
+
+def test_postgresql_without_rum_gives_the_same_pool(app, world, monkeypatch):
+    """Where the RUM extension cannot be had, a GIN index: the same pool, in the same order;
+    a failed attempt at RUM leaves the transaction usable (a savepoint)."""
+    with app.test_request_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("RUM is PostgreSQL's")
+        readers = [None, MEMBER, SECRETARY]
+        services.ensure_index(db.session.connection())
+        assert db.session.connection().info[index.RUM] is True
+        expected = [_pool(_user(email)) for email in readers]
+        db.session.execute(text("DROP INDEX ix_search_entries_tsv"))
+        # RUM failing (as without the right to create the extension): GIN instead.
+        monkeypatch.setattr(index, "POSTGRESQL_RUM_INDEX", "CREATE INDEX broken ON nowhere (x)")
+        assert index.create_postgresql_index(db.session.connection()) is False
+        services.ensure_index(db.session.connection())
+        assert db.session.connection().info[index.RUM] is False
+        assert [_pool(_user(email)) for email in readers] == expected
+        db.session.rollback()
