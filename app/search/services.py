@@ -13,11 +13,12 @@ latest 1,000, and the year and body filters (part of the match) reach older ones
 
 - SQLite: FTS5 ``MATCH`` over the Swedish stems the index holds and the filter tokens
   (``flags``: the public's visibility, body, year, kind), walked ``ORDER BY rowid DESC`` (the
-  rowid is the recency key) with a LIMIT, ranked by ``bm25`` with the title counting more
-  than the text, computed for the pool's rows only.
+  rowid is the recency key) with a LIMIT, ranked by BM25 over the pool rows' stems
+  (``app.search.text.bm25``) with the title counting more than the text.
 - PostgreSQL: ``websearch_to_tsquery('swedish', …)`` against the generated ``tsv`` column,
   walked ``ORDER BY recency <=| max`` from the RUM index where the recency key is attached to
-  every posting (a GIN index where RUM is missing: same answers, slower), ranked by
+  every posting (RUM orders the matches inside the index, without reading the rows; a GIN
+  index where RUM is missing: same answers, slower), ranked by
   ``ts_rank`` over the pool's rows; the query as typed goes to PostgreSQL, its diarienummer
   written as one token ("RV 240022" as "RV240022", ``app.search.text.joined_case_numbers``).
 
