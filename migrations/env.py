@@ -45,12 +45,17 @@ def get_metadata():
 
 # The search index's backend structures are made by raw SQL (the search_index migration and
 # app.search.index.ensure_index), not by models: SQLite's FTS5 table search_fts with its shadow
-# tables, PostgreSQL's generated tsv column and its GIN index. Autogenerate leaves them alone.
+# tables and its content view search_fts_source, PostgreSQL's generated tsv and recency columns
+# and their RUM (or GIN) index. Autogenerate leaves them alone.
 def include_name(name, type_, parent_names):
     if type_ == "table":
         return not (name or "").startswith("search_fts")
     if parent_names.get("table_name") == "search_entries":
-        return (type_, name) not in {("column", "tsv"), ("index", "ix_search_entries_tsv")}
+        return (type_, name) not in {
+            ("column", "tsv"),
+            ("column", "recency"),
+            ("index", "ix_search_entries_tsv"),
+        }
     return True
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete, event, func, insert, inspect, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, object_session
 
 from app.agenda.models import AgendaItem, AgendaItemDocument, AgendaNotice
@@ -30,42 +31,94 @@ from app.record.models import Decision
 from app.search.models import DocumentPage, DocumentText, SearchEntry, SearchKind, TextMethod
 from app.search.text import case_keys, stems
 
-# SQLite: an FTS5 index over the stem columns whose content is search_entries (external
-# content), kept in step by triggers, so that any change of search_entries (also a bulk
-# delete) reaches it. Tokens are split as by app.search.text.WORD_RE; å, ä and ö stay letters.
+# Both backends hand out the matches latest first, from the index itself: each row has a
+# recency key, the meeting's day (days since 1970) times 2**32 plus the row's id, unique and
+# ordered as (meeting date, id). A search reads the reader's latest matches in that order and
+# stops after COUNT_CAP + 1 of them (app.search.services), so its cost follows the hits shown,
+# not the hits there are. Row ids stay below 2**32.
+RECENCY_SHIFT = 2**32
+
+
+def _recency(prefix: str) -> str:
+    return (
+        f"(CAST(julianday(coalesce({prefix}meeting_date, '1970-01-01')) - 2440587.5 AS INTEGER)"
+        f" * {RECENCY_SHIFT} + {prefix}id)"
+    )
+
+
+def _flags(prefix: str) -> str:
+    """The row's filter tokens, indexed beside its text (never ranked): ``pub`` where the
+    public may see it, ``b<body id>``, ``y<year>`` and ``k<kind>``, so that the public's
+    visibility and the filters are part of the match."""
+    return (
+        f"('k' || {prefix}kind || ' b' || {prefix}body_id || ' y' || "
+        f"coalesce(strftime('%Y', {prefix}meeting_date), '0') || "
+        f"CASE WHEN {prefix}public THEN ' pub' ELSE '' END)"
+    )
+
+
+# SQLite: an FTS5 index over the stem columns and the filter tokens, whose rowid is the
+# recency key, so that FTS5 walks the matches latest first (``ORDER BY rowid DESC``) and a
+# LIMIT stops it. Its content is the view search_fts_source over search_entries (external
+# content: the index holds no copy of the text); triggers keep it in step, so any change of
+# search_entries (also a bulk delete) reaches it. Tokens are split as by
+# app.search.text.WORD_RE; å, ä and ö stay letters.
 SQLITE_TRIGGERS = ("search_entries_ai", "search_entries_ad", "search_entries_au")
+_FTS_COLUMNS = "rowid, title_stems, content_stems, flags"
+_NEW = f"{_recency('new.')}, new.title_stems, new.content_stems, {_flags('new.')}"
+_OLD = f"{_recency('old.')}, old.title_stems, old.content_stems, {_flags('old.')}"
+# Built from the constant expressions above, never from input.
 SQLITE_DDL = (
-    "CREATE VIRTUAL TABLE search_fts USING fts5(title_stems, content_stems, "
-    "content='search_entries', content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
-    "CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN "
-    "INSERT INTO search_fts(rowid, title_stems, content_stems) "
-    "VALUES (new.id, new.title_stems, new.content_stems); END",
-    "CREATE TRIGGER search_entries_ad AFTER DELETE ON search_entries BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, title_stems, content_stems) "
-    "VALUES ('delete', old.id, old.title_stems, old.content_stems); END",
-    "CREATE TRIGGER search_entries_au AFTER UPDATE ON search_entries BEGIN "
-    "INSERT INTO search_fts(search_fts, rowid, title_stems, content_stems) "
-    "VALUES ('delete', old.id, old.title_stems, old.content_stems); "
-    "INSERT INTO search_fts(rowid, title_stems, content_stems) "
-    "VALUES (new.id, new.title_stems, new.content_stems); END",
+    "CREATE VIEW search_fts_source AS SELECT "  # noqa: S608
+    f"{_recency('')} AS recency, title_stems, content_stems, {_flags('')} AS flags "
+    "FROM search_entries",
+    "CREATE VIRTUAL TABLE search_fts USING fts5(title_stems, content_stems, flags, "
+    "content='search_fts_source', content_rowid='recency', "
+    "tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER search_entries_ai AFTER INSERT ON search_entries BEGIN "  # noqa: S608
+    f"INSERT INTO search_fts({_FTS_COLUMNS}) VALUES ({_NEW}); END",
+    "CREATE TRIGGER search_entries_ad AFTER DELETE ON search_entries BEGIN "  # noqa: S608
+    f"INSERT INTO search_fts(search_fts, {_FTS_COLUMNS}) VALUES ('delete', {_OLD}); END",
+    "CREATE TRIGGER search_entries_au AFTER UPDATE ON search_entries BEGIN "  # noqa: S608
+    f"INSERT INTO search_fts(search_fts, {_FTS_COLUMNS}) VALUES ('delete', {_OLD}); "
+    f"INSERT INTO search_fts({_FTS_COLUMNS}) VALUES ({_NEW}); END",
 )
 SQLITE_DROP = (
     *(f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS),
     "DROP TABLE IF EXISTS search_fts",
+    "DROP VIEW IF EXISTS search_fts_source",
 )
+SQLITE_NAMES = ("search_fts_source", "search_fts", *SQLITE_TRIGGERS)
 
 # PostgreSQL: a tsvector of the original text in the built-in swedish configuration, the title
 # (not on a page's row, which is found by its text) and the diarienummer (``simple``: as
-# tokens, never stemmed) weighted above the content, generated by the database itself, with a
-# GIN index.
-POSTGRESQL_DDL = (
+# tokens, never stemmed) weighted above the content, and the recency key, both generated by
+# the database itself. The index is RUM (the ``rum`` extension, Debian's postgresql-15-rum)
+# with the recency key attached to every posting, so that ``ORDER BY recency <=| max LIMIT n``
+# is answered from the index alone: RUM (1.3) still collects and sorts every match's key, but
+# without reading a row or ranking it (75,000 matches: 20-50 ms, against 700 ms and more for
+# GIN's bitmap scan, ranking and sort). Where the extension cannot be had (not installed, or
+# no right to create it) a GIN index instead: the same answers, at that higher cost.
+POSTGRESQL_TSV = (
     "ALTER TABLE search_entries ADD COLUMN tsv tsvector GENERATED ALWAYS AS ("
     "setweight(to_tsvector('swedish'::regconfig, "
     "CASE WHEN page = 0 THEN coalesce(title, '') ELSE '' END), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, coalesce(case_keys, '')), 'A') || "
-    "setweight(to_tsvector('swedish'::regconfig, coalesce(content, '')), 'B')) STORED",
-    "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)",
+    "setweight(to_tsvector('swedish'::regconfig, coalesce(content, '')), 'B')) STORED"
 )
+POSTGRESQL_RECENCY = (
+    "ALTER TABLE search_entries ADD COLUMN recency bigint GENERATED ALWAYS AS ("
+    "coalesce(meeting_date - DATE '1970-01-01', 0)::bigint * "
+    f"{RECENCY_SHIFT} + id) STORED"
+)
+POSTGRESQL_RUM_INDEX = (
+    "CREATE INDEX ix_search_entries_tsv ON search_entries USING rum "
+    "(tsv rum_tsvector_addon_ops, recency) "
+    "WITH (attach = 'recency', to = 'tsv', order_by_attach = 't')"
+)
+POSTGRESQL_GIN_INDEX = "CREATE INDEX ix_search_entries_tsv ON search_entries USING gin (tsv)"
+# Kept on the connection by ensure_index (each time it runs): whether the index is RUM.
+RUM = "search_rum"
 
 # The fields whose change alters what is indexed: the text, where it hangs, and the inputs of
 # the public's visibility (the rules of app.accounts.permissions, see app.search.models).
@@ -83,8 +136,6 @@ SENT = (MeetingStatus.CONVENED, MeetingStatus.HELD)
 PENDING = "search_index_pending"
 CHUNK = 500
 
-SQLITE_NAMES = ("search_entries", "search_fts", *SQLITE_TRIGGERS)
-
 
 def ensure_index(connection: Connection) -> bool:
     """Create the index's table and the backend's structures where they are missing; returns
@@ -99,20 +150,21 @@ def ensure_index(connection: Connection) -> bool:
 
 
 def _ensure_sqlite(connection: Connection) -> bool:
-    found = set(
-        connection.execute(
-            text("SELECT name FROM sqlite_master WHERE name IN (:a, :b, :c, :d, :e)"),
-            dict(zip("abcde", SQLITE_NAMES, strict=True)),
-        ).scalars()
-    )
-    if found == set(SQLITE_NAMES):
+    # The schema's few dozen rows, filtered here.
+    found = {
+        name: sql
+        for name, sql in connection.execute(text("SELECT name, sql FROM sqlite_master")).tuples()
+        if name == "search_entries" or name in SQLITE_NAMES
+    }
+    if all(found.get(name) == ddl for name, ddl in zip(SQLITE_NAMES, SQLITE_DDL, strict=True)):
         return False
     if "search_entries" not in found:
         SearchEntry.__table__.create(connection)  # type: ignore[attr-defined]
     # pysqlite begins a transaction only before a data change and runs DDL outside one: begin
     # one, so that the structures and their filling are committed or rolled back together.
     connection.exec_driver_sql("DELETE FROM search_entries WHERE 0")
-    # Missing, or left over from a dropped search_entries: made anew from the rows.
+    # Missing, of an earlier layout, or left over from a dropped search_entries: made anew
+    # from the rows.
     for statement in (*SQLITE_DROP, *SQLITE_DDL):
         connection.exec_driver_sql(statement)
     connection.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('rebuild')")
@@ -120,23 +172,47 @@ def _ensure_sqlite(connection: Connection) -> bool:
 
 
 def _ensure_postgresql(connection: Connection) -> bool:
-    table, column, index = connection.execute(
+    table, tsv, recency, method = connection.execute(
         text(
             "SELECT to_regclass('search_entries') IS NOT NULL, "
             "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('search_entries') "
             "AND attname = 'tsv' AND NOT attisdropped), "
-            "to_regclass('ix_search_entries_tsv') IS NOT NULL"
+            "EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('search_entries') "
+            "AND attname = 'recency' AND NOT attisdropped), "
+            "(SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
+            "WHERE c.oid = to_regclass('ix_search_entries_tsv'))"
         )
     ).one()
-    if table and column and index:
-        return False
+    made = not (table and tsv and recency and method)
     if not table:
         SearchEntry.__table__.create(connection)  # type: ignore[attr-defined]
-    if not column:
-        connection.exec_driver_sql(POSTGRESQL_DDL[0])
-    if not index:
-        connection.exec_driver_sql(POSTGRESQL_DDL[1])
-    return True
+    if not tsv:
+        connection.exec_driver_sql(POSTGRESQL_TSV)
+    if not recency:
+        connection.exec_driver_sql(POSTGRESQL_RECENCY)
+    if not method:
+        method = "rum" if create_postgresql_index(connection) else "gin"
+    connection.info[RUM] = method == "rum"
+    return made
+
+
+def create_postgresql_index(connection: Connection) -> bool:
+    """The search index on PostgreSQL: RUM where the extension can be had, else GIN; returns
+    whether it is RUM. The attempt runs in a savepoint, so that a missing right to create the
+    extension leaves the transaction usable."""
+    available = connection.scalar(
+        text("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'rum')")
+    )
+    if available:
+        try:
+            with connection.begin_nested():
+                connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS rum")
+                connection.exec_driver_sql(POSTGRESQL_RUM_INDEX)
+            return True
+        except DBAPIError:
+            pass
+    connection.exec_driver_sql(POSTGRESQL_GIN_INDEX)
+    return False
 
 
 # -- writing ---------------------------------------------------------------------------------

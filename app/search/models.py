@@ -10,12 +10,13 @@ decision; item public; document public). ``public`` is an input of the live rule
 step by the same hooks as the text (``app.search.index``): a meeting's status changing, an
 item made non-public or a document made secret rewrites the rows concerned in the same flush.
 Readers with a role in a body see that body's other rows by the live rules (a join at query
-time, ``app.search.services.readable``).
+time, ``app.search.services.visible_row``).
 
 Each backend adds its own matching structure, created by ``app.search.index.ensure_index``
 and by the migration, outside these models: on SQLite the FTS5 table ``search_fts`` over the
-stem columns (kept in step by triggers), on PostgreSQL the generated ``tsv`` column (``swedish``
-configuration) with a GIN index.
+stem columns and the filter tokens, its rowid the recency key (kept in step by triggers), on
+PostgreSQL the generated ``tsv`` (``swedish`` configuration) and ``recency`` columns with a RUM
+index (GIN where the extension is missing). Both hand out matches latest first.
 """
 
 from datetime import date, datetime

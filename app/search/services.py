@@ -1,18 +1,25 @@
 """Answering a search: one interface, a backend per database.
 
 ``search(user, text, filters, page)`` parses the query once (``app.search.text``), lets the
-backend match and rank it, filters what ``user`` may see in SQL (``visible_row``: the rows'
-own ``public`` flag, and for a reader with a role the clauses of ``app.accounts.permissions``
-over the live item, meeting, body and document, so counts and pages are right), and marks the
-hits in escaped snippets. Hits are counted up to ``COUNT_CAP`` ("more than 1,000 results"), and
-on SQLite the page is ranked among the best candidates by FTS5's own score first
-(``_page_ids``), so that a common word's thousands of matches are neither all counted nor all
-looked up.
+backend find the reader's latest matches, and ranks them: the index hands out matches latest
+first (by the recency key of ``app.search.index``: the meeting's date, then the row), filtered
+by what ``user`` may see (``visible_row``: the rows' own ``public`` flag, and for a reader with
+a role the clauses of ``app.accounts.permissions`` over the live item, meeting, body and
+document), and the search stops after ``COUNT_CAP + 1`` of them: the pool. The pool is ranked
+by relevance (the backend's score times the kind's weight, then the latest meeting) and the
+page cut from it. So the cost follows the page and the cap, not the number of matches: with
+more than ``COUNT_CAP`` hits the page says "more than 1,000 results" and shows the best of the
+latest 1,000, and the year and body filters (part of the match) reach older ones.
 
-- SQLite: FTS5 ``MATCH`` over the Swedish stems the index holds, ranked by ``bm25`` with the
-  title counting more than the text.
-- PostgreSQL: ``websearch_to_tsquery('swedish', …)`` against the generated ``tsv`` column
-  (GIN index), ranked by ``ts_rank``; the query as typed goes to PostgreSQL, its diarienummer
+- SQLite: FTS5 ``MATCH`` over the Swedish stems the index holds and the filter tokens
+  (``flags``: the public's visibility, body, year, kind), walked ``ORDER BY rowid DESC`` (the
+  rowid is the recency key) with a LIMIT, ranked by BM25 over the pool rows' stems
+  (``app.search.text.bm25``) with the title counting more than the text.
+- PostgreSQL: ``websearch_to_tsquery('swedish', …)`` against the generated ``tsv`` column,
+  walked ``ORDER BY recency <=| max`` from the RUM index where the recency key is attached to
+  every posting (RUM orders the matches inside the index, without reading the rows; a GIN
+  index where RUM is missing: same answers, slower), ranked by
+  ``ts_rank`` over the pool's rows; the query as typed goes to PostgreSQL, its diarienummer
   written as one token ("RV 240022" as "RV240022", ``app.search.text.joined_case_numbers``).
 
 A diarienummer is found on both backends as a whole token in the rows' ``case_keys``: the
@@ -29,13 +36,11 @@ from typing import Any
 from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Select,
     String,
     and_,
     bindparam,
-    case,
     cast,
     column,
     func,
@@ -60,26 +65,24 @@ from app.bodies.models import Body
 from app.cases.models import Document
 from app.extensions import db
 from app.meetings.models import Meeting, RecordStatus
-from app.search.index import ensure_index
+from app.search.index import RECENCY_SHIFT, RUM, ensure_index
 from app.search.models import SearchEntry, SearchKind
-from app.search.text import Query, highlight, parse_query, snippet
+from app.search.text import Query, bm25, highlight, parse_query, snippet
 
 PAGE_SIZE = 20
-# Hits are counted up to this many; beyond it the page says "more than 1,000 results".
+# The pool: the reader's latest matches, at most this many are ranked and shown (50 pages);
+# one more tells that there are more ("more than 1,000 results").
 COUNT_CAP = 1000
-# The page is ranked among the best this many matches by the index's own score first, then
-# among more, and only then among all (``_page_ids``).
-CANDIDATES = (1000, 5000)
 # The title weighs this many times the text in SQLite's ranking (PostgreSQL: weights A and B).
 TITLE_WEIGHT = 4.0
 # A decision or an item says more than a document known by its title: ranks are scaled so.
 KIND_WEIGHTS = {SearchKind.DECISION: 1.5, SearchKind.ITEM: 1.2, SearchKind.DOCUMENT: 0.8}
-
-
-def _kind_weight() -> ColumnElement[float]:
-    return case(
-        *((SearchEntry.kind == kind, weight) for kind, weight in KIND_WEIGHTS.items()), else_=1.0
-    )
+# Above every recency key (days up to the year 7700): ``recency <=| MAX_RECENCY`` is RUM's
+# distance to it, smallest for the latest row. A float8, exact below 2**53 only: nearer to
+# bigint's maximum the rows of one day would tie.
+MAX_RECENCY = 2**53
+# PostgreSQL's work_mem for the search's statement on a RUM index (see _postgresql_pool).
+RUM_WORK_MEM = "32MB"
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,8 @@ class Results:
     query: Query
     filters: Filters
     hits: list[Hit] = field(default_factory=list)
-    # Hits per kind, before the kind filter: the counts the filter offers (with the kind filter,
-    # that kind's only). Counted up to COUNT_CAP + 1 in all: partial where ``more``.
+    # Hits per kind in the pool, before the kind filter: the counts the filter offers (with
+    # the kind filter, that kind's only). COUNT_CAP + 1 at most in all: partial where ``more``.
     counts: dict[SearchKind, int] = field(default_factory=dict)
     page: int = 1
 
@@ -146,81 +149,106 @@ class Results:
 # -- backends --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Match:
-    """How a backend restricts a statement to the query's matches, and ranks them."""
-
-    restrict: Callable[[Select], Select]
-    # Ordered best first: the index's score times the kind's weight.
-    rank: Any
-    # The best ``limit`` matches by the index's own score alone (not weighted by kind), with
-    # more ``columns`` of their index rows: rows of (id, score, *columns), the score positive
-    # and higher for better matches. None where the ranked query itself is as quick.
-    candidates: Callable[[int, tuple], Select] | None = None
+# One row of the pool: the index row's id, its score (positive, higher for a better match),
+# its kind and its meeting's date as the driver gives them (no conversion per row).
+PoolRow = tuple[int, float, Any, Any]
 
 
-def _sqlite_match(query: Query) -> Match:
+def _sqlite_pool(query: Query, user: object, filters: Filters, limit: int) -> list[PoolRow]:
+    """The reader's latest ``limit`` matches: FTS5 walks them by its rowid (the recency key)
+    downwards and stops at the LIMIT. The public's visibility and the filters are tokens of
+    the ``flags`` column, so FTS5 applies them while matching; a reader with a role is
+    filtered by the live rules on each row read. Ranked by ``app.search.text.bm25`` over the
+    rows' stems: FTS5's own bm25() would first count every match of every phrase of the query
+    (the flags too) for its document frequencies, a cost that grows with the hits."""
     fts = sql_table("search_fts", column("rowid"))
-    expression: BindParameter[str] = bindparam("fts_query", query.fts5())
-
-    def restrict(statement: Select) -> Select:
-        return statement.join(fts, fts.c.rowid == SearchEntry.id).where(
-            literal_column("search_fts").op("MATCH")(expression)
+    flags = [f"b{filters.body_id}"] if filters.body_id is not None else []
+    if filters.year is not None:
+        flags.append(f"y{filters.year}")
+    if filters.kind is not None:
+        flags.append(f"k{filters.kind.value}")
+    if _anonymous(user):
+        flags.append("pub")
+    expression = " AND ".join(
+        [
+            "{title_stems content_stems} : (" + query.fts5() + ")",
+            *(f'flags : "{flag}"' for flag in flags),
+        ]
+    )
+    statement = (
+        select(
+            SearchEntry.id,
+            type_coerce(SearchEntry.kind, String),
+            type_coerce(SearchEntry.meeting_date, String),
+            SearchEntry.title_stems,
+            SearchEntry.content_stems,
         )
-
-    # bm25 is negative, and lower for better matches.
-    bm25 = func.bm25(literal_column("search_fts"), TITLE_WEIGHT, 1.0)
-
-    def candidates(limit: int, columns: tuple) -> Select:
-        # The best by FTS5 alone, then their index rows (a lookup by rowid each).
-        best = (
-            select(fts.c.rowid.label("id"), (-bm25).label("score"))
-            .select_from(fts)
-            .where(literal_column("search_fts").op("MATCH")(expression))
-            .order_by(bm25)
-            .limit(limit)
-            .subquery()
+        .select_from(fts)
+        .join(SearchEntry, SearchEntry.id == fts.c.rowid.op("%")(RECENCY_SHIFT))
+        .where(
+            literal_column("search_fts").op("MATCH")(bindparam("fts_query", expression)),
+            visible_row(user),
         )
-        return (
-            select(best.c.id, best.c.score, *columns)
-            .select_from(best)
-            .join(SearchEntry, SearchEntry.id == best.c.id)
-        )
+        .order_by(fts.c.rowid.desc())
+        .limit(limit)
+    )
+    # Core, not the ORM's result machinery: a thousand plain tuples.
+    rows = db.session.connection().execute(statement).tuples().all()
+    terms = [term for group in query.groups for term in group]
+    scores = bm25(terms, [(row[3], row[4]) for row in rows], (TITLE_WEIGHT, 1.0))
+    return [(row[0], score, row[1], row[2]) for row, score in zip(rows, scores, strict=True)]
 
-    return Match(restrict, (bm25 * _kind_weight()).asc(), candidates)
 
-
-def _postgresql_match(query: Query) -> Match:
+def _postgresql_pool(query: Query, user: object, filters: Filters, limit: int) -> list[PoolRow]:
+    """The reader's latest ``limit`` matches: with RUM, read from the index in the recency
+    key's order (attached to the postings) up to the LIMIT; the reader's filter on each row
+    read. ts_rank (term frequency, divided by 1 + log(length): normalization 1, as bm25
+    prefers the shorter text) for those rows only."""
     tsv: ColumnElement[Any] = literal_column("search_entries.tsv")
+    recency: ColumnElement[int] = literal_column("search_entries.recency")
     tsquery = func.websearch_to_tsquery(cast("swedish", REGCONFIG), query.search_text)
-    # ts_rank (term frequency) rather than ts_rank_cd (cover density): both read every
-    # match's tsvector, ts_rank about a fifth quicker over thousands of matches. Divided by
-    # 1 + log(length) (normalization 1), as bm25 prefers the shorter text on SQLite: without
-    # it a common word scores the same in thousands of rows.
-    score = func.ts_rank(tsv, tsquery, 1)
+    connection = db.session.connection()
+    if connection.info.get(RUM):
+        latest: ColumnElement[Any] = recency.op("<=|")(
+            bindparam("max_recency", MAX_RECENCY, literal_execute=True)
+        )
+        # RUM orders the matches inside the index (no heap access), in memory where it fits:
+        # with the default 4 MB the 75,000 matches of a common word spill to disk (about
+        # 75 ms); with 32 MB they do not (about 30 ms). For this transaction only.
+        connection.exec_driver_sql(f"SET LOCAL work_mem = '{RUM_WORK_MEM}'")
+    else:
+        latest = recency.desc()
+    statement = (
+        select(
+            SearchEntry.id,
+            func.ts_rank(tsv, tsquery, 1),
+            type_coerce(SearchEntry.kind, String),
+            SearchEntry.meeting_date,
+        )
+        .where(tsv.op("@@")(tsquery), visible_row(user), *_filter_clauses(filters))
+        .order_by(latest)
+        .limit(limit)
+    )
+    return list(connection.execute(statement).tuples())
 
-    def restrict(statement: Select) -> Select:
-        return statement.where(tsv.op("@@")(tsquery))
 
-    weighted = score * _kind_weight()
-    # No candidates step: the ranked query filters by the rows' own columns (no join for the
-    # public) and must score every match anyway, as a candidates query would; it reads the
-    # matches once and returns the page alone.
-    return Match(restrict, weighted.desc())
-
-
-BACKENDS: dict[str, Callable[[Query], Match]] = {
-    "sqlite": _sqlite_match,
-    "postgresql": _postgresql_match,
+BACKENDS: dict[str, Callable[[Query, object, Filters, int], list[PoolRow]]] = {
+    "sqlite": _sqlite_pool,
+    "postgresql": _postgresql_pool,
 }
 
 
 # -- the search ------------------------------------------------------------------------------
 
 
+def _anonymous(user: object) -> bool:
+    roles = roles_of(user)
+    return not roles.is_admin and not roles.secretary_of and not roles.member_of
+
+
 def visible_clause(user: object) -> ColumnElement[bool]:
     """The index rows ``user`` may see, by the rules of app.accounts.permissions (over
-    AgendaItem, Meeting, Body and Document joined to the row: see ``readable``)."""
+    AgendaItem, Meeting, Body and Document joined to the row: see ``visible_row``)."""
     return or_(
         and_(SearchEntry.kind == SearchKind.ITEM, visible_items_clause(user)),
         and_(SearchEntry.kind == SearchKind.DECISION, readable_decisions_clause(user)),
@@ -243,7 +271,7 @@ def visible_row(user: object) -> ColumnElement[bool]:
     """
     public = SearchEntry.public.is_(True)
     roles = roles_of(user)
-    if not roles.is_admin and not roles.secretary_of and not roles.member_of:
+    if _anonymous(user):
         return public
     live = (
         select(AgendaItem.id)
@@ -269,18 +297,16 @@ def visible_row(user: object) -> ColumnElement[bool]:
 
 
 def _filter_clauses(filters: Filters) -> list:
-    """The body and year filters over the index rows (the kind filter is the caller's)."""
+    """The body, year and kind filters over the index rows."""
     clauses = []
     if filters.body_id is not None:
         clauses.append(SearchEntry.body_id == filters.body_id)
     if filters.year is not None:
         clauses.append(SearchEntry.meeting_date >= date(filters.year, 1, 1))
         clauses.append(SearchEntry.meeting_date < date(filters.year + 1, 1, 1))
+    if filters.kind is not None:
+        clauses.append(SearchEntry.kind == filters.kind)
     return clauses
-
-
-def _filtered(statement: Select, filters: Filters) -> Select:
-    return statement.where(*_filter_clauses(filters))
 
 
 def search(user: object, text: str, filters: Filters | None = None, page: int = 1) -> Results:
@@ -292,23 +318,13 @@ def search(user: object, text: str, filters: Filters | None = None, page: int = 
         return results
     connection = db.session.connection()
     ensure_index(connection)
-    match = BACKENDS[connection.dialect.name](query)
-
-    # Counted up to COUNT_CAP + 1 rows (with the kind filter: of that kind only).
-    sample = match.restrict(_filtered(readable(select(SearchEntry.kind), user), filters))
-    if filters.kind is not None:
-        sample = sample.where(SearchEntry.kind == filters.kind)
-    counted = sample.limit(COUNT_CAP + 1).subquery()
-    results.counts = {
-        SearchKind(kind): count
-        for kind, count in db.session.execute(
-            select(counted.c.kind, func.count()).group_by(counted.c.kind)
-        )
-    }
-    if not results.total:
-        return results
-
-    ids = _page_ids(match, user, filters, results.page)
+    pool = BACKENDS[connection.dialect.name](query, user, filters, COUNT_CAP + 1)
+    counts: dict[SearchKind, int] = {}
+    for row in pool:
+        kind = SearchKind(row[2])
+        counts[kind] = counts.get(kind, 0) + 1
+    results.counts = counts
+    ids = _page_ids(pool[:COUNT_CAP], results.page)
     if not ids:
         return results
     shown = (
@@ -344,62 +360,14 @@ def search(user: object, text: str, filters: Filters | None = None, page: int = 
     return results
 
 
-def _page_ids(match: Match, user: object, filters: Filters, page: int) -> list[int]:
-    """The ids of the page's rows, best first (then the latest meeting, then the row).
-
-    In two steps where that gives the same page: the best CANDIDATES matches by the index's
-    own score alone (no join), then the reader's filter on those, ranked with the kind's
-    weight. A match outside the candidates scores at most the last candidate's score, so
-    weighs at most that times the heaviest kind weight; when the page's last row weighs
-    strictly more, no match outside can come before it (with an equal weight one could, by
-    the later order). Otherwise (too few survive the filter, ties at the edge, a late page)
-    with more candidates, and at last the whole ranked query. Where the backend has no
-    candidates step (PostgreSQL), the whole ranked query at once.
-    """
-    wanted = page * PAGE_SIZE
+def _page_ids(pool: list[PoolRow], page: int) -> list[int]:
+    """The ids of the page's rows among the pool's, best first: the score times the kind's
+    weight, then the latest meeting, then the row."""
     weights = {kind.value: weight for kind, weight in KIND_WEIGHTS.items()}
-    bound = (*KIND_WEIGHTS.values(), 1.0)
-    shown = and_(visible_row(user), *_filter_clauses(filters))
-    if filters.kind is not None:
-        shown = and_(shown, SearchEntry.kind == filters.kind)
-    for limit in CANDIDATES if match.candidates is not None else ():
-        # One statement: the candidates, each with what the reader's filter says of it. The
-        # kind and date as the driver gives them (no conversion per row; the date an ISO
-        # string, ordered as the date). Dates are never null (app.search.index writes the
-        # meeting's).
-        statement = match.candidates(  # type: ignore[misc]  # not None: see the loop
-            limit,
-            (
-                type_coerce(SearchEntry.kind, String),
-                type_coerce(SearchEntry.meeting_date, String),
-                shown,
-            ),
-        )
-        # Core, not the ORM's result machinery: a thousand plain tuples.
-        rows = db.session.connection().execute(statement).tuples().all()
-        if not rows:
-            return []
-        # Best first: the weighted score, then the latest meeting, then the row (stable sorts).
-        ranked = sorted((row for row in rows if row[4]), key=lambda row: row[0])
-        ranked.sort(key=lambda row: row[3], reverse=True)
-        ranked.sort(key=lambda row: -row[1] * weights.get(row[2], 1.0))
-        complete = len(rows) < limit  # every match is a candidate
-        worst = min(row[1] for row in rows)
-        if complete or (
-            len(ranked) >= wanted
-            and ranked[wanted - 1][1] * weights.get(ranked[wanted - 1][2], 1.0)
-            > max(worst * weight for weight in bound)
-        ):
-            return [row[0] for row in ranked[wanted - PAGE_SIZE : wanted]]
-    statement = match.restrict(_filtered(readable(select(SearchEntry.id), user), filters))
-    if filters.kind is not None:
-        statement = statement.where(SearchEntry.kind == filters.kind)
-    statement = (
-        statement.order_by(match.rank, SearchEntry.meeting_date.desc(), SearchEntry.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    )
-    return list(db.session.scalars(statement))
+    # Stable sorts, the last key first (a reversed sort keeps the order of equals).
+    ranked = sorted(pool, key=lambda row: row[0])
+    ranked.sort(key=lambda row: (row[1] * weights.get(row[2], 1.0), row[3]), reverse=True)
+    return [row[0] for row in ranked[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
 
 
 def _number(row: Any, kind: SearchKind) -> str:

@@ -6,6 +6,7 @@ stop words are PostgreSQL's (Snowball's) Swedish list: a query finds the same on
 the index stores these stems, as on PostgreSQL, which stems with its own dictionary.
 """
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -115,6 +116,64 @@ class Query:
         for term in self.excluded:
             expression = f"({expression}) NOT {phrase(term)}"
         return expression
+
+
+# -- ranking ---------------------------------------------------------------------------------
+
+# BM25's parameters as SQLite's FTS5 has them (fts5_aux.c).
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+def bm25(
+    terms: list[Term], documents: list[tuple[str | None, ...]], weights: tuple[float, ...]
+) -> list[float]:
+    """Each document's BM25 score for these terms, higher for a better match: as FTS5's bm25
+    (a term's occurrences in each column times the column's weight, the document's length in
+    all its columns), but with the statistics of these documents alone (how many hold a term,
+    their average length) and the inverse document frequency kept positive (Lucene's
+    ``log(1 + (n - df + 0.5) / (df + 0.5))``). Ranking a few hundred matches so reads nothing
+    else; FTS5's own bm25 counts every match of every term first.
+
+    A document is its columns as stems separated by spaces (``stems``).
+    """
+    columns = [[column.split() if column else [] for column in document] for document in documents]
+    count = len(columns)
+    if not count:
+        return []
+    lengths = [sum(map(len, document)) for document in columns]
+    average = (sum(lengths) / count) or 1.0
+    # The length part of each document's norm, once.
+    norms = [BM25_K1 * (1 - BM25_B + BM25_B * length / average) for length in lengths]
+    weighted = list(zip(weights, range(len(weights)), strict=False))
+    scores = [0.0] * count
+    for term in terms:
+        frequencies = []
+        for document in columns:
+            frequency = 0.0
+            for weight, column in weighted:
+                if column < len(document):
+                    frequency += weight * _occurrences(document[column], term.stems)
+            frequencies.append(frequency)
+        held = count - frequencies.count(0.0)
+        idf = math.log(1 + (count - held + 0.5) / (held + 0.5))
+        for i, frequency in enumerate(frequencies):
+            if frequency:
+                scores[i] += idf * frequency * (BM25_K1 + 1) / (frequency + norms[i])
+    return scores
+
+
+def _occurrences(tokens: list[str], phrase: tuple[str, ...]) -> int:
+    """How often the phrase (stems in order) occurs in the tokens."""
+    first = phrase[0]
+    if len(phrase) == 1:
+        return tokens.count(first)
+    size = len(phrase)
+    return sum(
+        1
+        for i, token in enumerate(tokens)
+        if token == first and tuple(tokens[i : i + size]) == phrase
+    )
 
 
 _QUERY_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')

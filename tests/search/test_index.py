@@ -230,8 +230,9 @@ def test_reindex_mends_a_damaged_sqlite_index(app, world, secretary):
         # An entry the FTS index no longer agrees with (as after a crash mid-write).
         db.session.execute(
             text(
-                "INSERT INTO search_fts(search_fts, rowid, title_stems, content_stems) "
-                "VALUES ('delete', (SELECT min(id) FROM search_entries), 'fel', 'fel')"
+                "INSERT INTO search_fts(search_fts, rowid, title_stems, content_stems, flags) "
+                "VALUES ('delete', (SELECT min(recency) FROM search_fts_source), 'fel', 'fel', "
+                "'fel')"
             )
         )
         db.session.commit()

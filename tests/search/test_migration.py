@@ -1,6 +1,6 @@
 """The search migrations make the same structures as ensure_index on SQLite and PostgreSQL,
-and fill the index from the records already there (with the diarienummer since
-``TEXT``)."""
+and fill the index from the records already there (with the diarienummer since ``TEXT``, the
+recency key and the filter tokens since ``RECENCY``)."""
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +21,8 @@ SEARCH = "c3d4e5f60712"
 VISIBILITY = "s5e8a1c3f902"
 # The rows gain page, ocr and the diarienummer; the files' text gets its tables.
 TEXT = "359596b46487"
+# The index hands out matches latest first (the recency key) and holds the filter tokens.
+RECENCY = "r3c9e1a7d5b2"
 
 
 def _entries() -> list[tuple]:
@@ -70,6 +72,7 @@ def _check(database_url: str, monkeypatch) -> None:
         upgrade(revision=SEARCH)
         upgrade(revision=VISIBILITY)
         upgrade(revision=TEXT)
+        upgrade(revision=RECENCY)
         filled = _entries()
         # The diarienummer of the demo's cases, on the items and documents of the case.
         keys = {entry.case_keys for entry in filled}

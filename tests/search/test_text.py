@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.search.text import highlight, parse_query, snippet, stem, stems
+from app.search.text import bm25, highlight, parse_query, snippet, stem, stems
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,36 @@ def test_titles_are_marked_whole():
     assert str(highlight("Gemensam målbild <Nära vård>", frozenset({"målbild"}))) == (
         "Gemensam <mark>målbild</mark> &lt;Nära vård&gt;"
     )
+
+
+def _terms(text: str) -> list:
+    return [term for group in parse_query(text).groups for term in group]
+
+
+def _documents(*texts: tuple[str, str]) -> list[tuple[str, str]]:
+    return [(stems(title), stems(content)) for title, content in texts]
+
+
+def test_bm25_ranks_as_fts5_does_within_the_documents_given():
+    documents = _documents(
+        ("Budget", "Om ekonomin."),  # in the title
+        ("Rapport", "Budget om ekonomin."),  # in the text, as short
+        ("Rapport", "Budget. " + "Om ekonomin och annat. " * 10),  # in a long text
+        ("Rapport", "Ingenting."),  # not at all
+    )
+    title, short, long, none = bm25(_terms("budget"), documents, (4.0, 1.0))
+    assert title > short > long > none == 0.0
+    # A phrase counts only in its order; a rarer alternative weighs more.
+    reversed_phrase = bm25(
+        _terms('"intern kontroll"'),
+        _documents(("", "Intern kontroll."), ("", "Kontroll, intern.")),
+        (4.0, 1.0),
+    )
+    assert reversed_phrase[0] > 0 == reversed_phrase[1]
+    rare, common, _ = bm25(
+        _terms("skolan or budgeten"),
+        _documents(("", "Skolan."), ("", "Budgeten."), ("", "Budgeten.")),
+        (4.0, 1.0),
+    )
+    assert rare > common > 0
+    assert bm25(_terms("budget"), [], (4.0, 1.0)) == []

@@ -3,7 +3,7 @@ bodies. The SQL filter of the search and the permission checks agree on every ro
 
 import pytest
 from flask_login import AnonymousUserMixin
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.accounts.models import User
 from app.accounts.permissions import can_view_decision, can_view_item, can_view_item_document
@@ -113,6 +113,32 @@ def _changes_after_indexing(app, world) -> None:
         db.session.commit()
 
 
+def _index_tokens_agree_with_the_rows() -> None:
+    """SQLite: the filter tokens FTS5 matches (``flags``) say what the rows say: the public's
+    visibility, the body, the year and the kind (the search relies on them for the public and
+    for the filters)."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    entries = list(db.session.scalars(select(SearchEntry)))
+
+    def matched(token: str) -> set[int]:
+        return set(
+            db.session.scalars(
+                text(
+                    "SELECT rowid % 4294967296 FROM search_fts WHERE search_fts MATCH :q"
+                ).bindparams(q=f'flags : "{token}"')
+            )
+        )
+
+    assert matched("pub") == {entry.id for entry in entries if entry.public}
+    for body_id in {entry.body_id for entry in entries}:
+        assert matched(f"b{body_id}") == {e.id for e in entries if e.body_id == body_id}
+    for year in {entry.meeting_date.year for entry in entries}:
+        assert matched(f"y{year}") == {e.id for e in entries if e.meeting_date.year == year}
+    for kind in SearchKind:
+        assert matched(f"k{kind.value}") == {e.id for e in entries if e.kind == kind}
+
+
 @pytest.mark.parametrize("changed", [False, True])
 def test_the_sql_filter_and_the_permission_checks_agree(app, demo, world, changed):
     """Every index row, for every kind of reader: matched by the search's SQL exactly when the
@@ -129,6 +155,8 @@ def test_the_sql_filter_and_the_permission_checks_agree(app, demo, world, change
         db.session.commit()
     if changed:
         _changes_after_indexing(app, world)
+    with app.app_context():
+        _index_tokens_agree_with_the_rows()
     for email in (None, ADMIN, EVA, JOHANNA, SECRETARY, MEMBER, OUTSIDER):
         with app.app_context(), app.test_request_context():
             user = (
