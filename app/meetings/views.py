@@ -13,12 +13,15 @@ from app.core.loading import HIDDEN, load, loaded
 from app.core.views import stored_pdf_response
 from app.meetings.models import Meeting
 from app.meetings.pages import meeting_page
+from app.record.loading import MEETING_WITH_BODY
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
 
 @bp.get("/<int:meeting_id>")
-@loaded("meeting_id", Meeting, can_view_meeting, refusal=HIDDEN)  # existence not disclosed
+@loaded(  # existence not disclosed
+    "meeting_id", Meeting, can_view_meeting, refusal=HIDDEN, options=MEETING_WITH_BODY
+)
 def show(meeting: Meeting):
     page = meeting_page(current_user, meeting)
     return render_template("meetings/show.html", **page.context())

@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.agenda.models import AgendaItem, AgendaItemDocument
+from app.bodies.models import Body
 from app.extensions import db
 from app.meetings.models import Meeting, MeetingAdjuster
 from app.record.models import (
@@ -83,8 +84,16 @@ def _load(collection: _Collection, parents: Sequence[Any]) -> list[Any]:
 _MEETING = (
     select(Meeting)
     .where(Meeting.id == bindparam("meeting_id"))
-    .options(joinedload(Meeting.body), joinedload(Meeting.secretary))
+    .options(joinedload(Meeting.body).joinedload(Body.organisation), joinedload(Meeting.secretary))
     .execution_options(**FRESH)
+)
+# A meeting's pages read its body and organisation (the permission check, the breadcrumbs,
+# the footer): with the meeting, in one statement.
+MEETING_WITH_BODY = (joinedload(Meeting.body).joinedload(Body.organisation),)
+# An item's page reads its meeting, body and organisation (the breadcrumbs, the footer, the
+# permission check): one statement with the item.
+ITEM_WITH_MEETING = (
+    joinedload(AgendaItem.meeting).joinedload(Meeting.body).joinedload(Body.organisation),
 )
 # Everything the meeting page, the record page and the record's print template read.
 _ITEMS = _collection(Meeting.items, joinedload(AgendaItem.case), joinedload(AgendaItem.decision))

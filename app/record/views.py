@@ -25,7 +25,7 @@ from app.justering import services as justering
 from app.justering.forms import CorrectionForm
 from app.meetings.models import Meeting, RecordStatus
 from app.people.models import Person
-from app.record import pages, services
+from app.record import loading, pages, services
 from app.record.forms import (
     AddAttendanceForm,
     AssignmentForm,
@@ -71,7 +71,13 @@ PARTS = {
 
 
 @bp.get("/meetings/<int:meeting_id>/record")
-@loaded("meeting_id", Meeting, permissions.can_open_record, refusal=HIDDEN)
+@loaded(
+    "meeting_id",
+    Meeting,
+    permissions.can_open_record,
+    refusal=HIDDEN,
+    options=loading.MEETING_WITH_BODY,
+)
 def show(meeting: Meeting):
     page = pages.record_page(current_user, meeting)
     return render_template("record/show.html", **page.context(), **_work_forms(page))
@@ -434,7 +440,7 @@ def _decision_form(item: AgendaItem, **kwargs) -> DecisionForm:
 
 @bp.route("/items/<int:item_id>/record", methods=["GET", "POST"])
 @login_required
-@loaded("item_id", AgendaItem, permissions.can_manage_item)
+@loaded("item_id", AgendaItem, permissions.can_manage_item, options=loading.ITEM_WITH_MEETING)
 def edit_item(item: AgendaItem):
     meeting = item.meeting
     if meeting.record_status == RecordStatus.NONE:
