@@ -43,8 +43,10 @@ from app.search.index import rebuild_index
 
 FORMAT = 1
 MANIFEST = "manifest.json"
-#: Derived tables, rebuilt rather than copied.
-DERIVED = {"search_entries"}
+#: Derived tables, rebuilt rather than copied; and the data generation (the logged-in
+#: readers' cache key, app/core/response_cache.py), which the migration makes and every
+#: restored write raises.
+DERIVED = {"search_entries", "data_generation"}
 BATCH = 500
 
 
