@@ -37,8 +37,11 @@ and forms with that session's CSRF token:
 - an answer is kept only if rendering it changed nothing in the session (a flash shown, a CSRF
   token made), with status 200 and no cookie of its own;
 - what depends on the clock alone (a meeting becoming held, a term ending at midnight) lags by
-  at most READER_CACHE_SECONDS; so does a logged-out session's copy of the page in another
-  worker, since ending a login session is a write.
+  at most READER_CACHE_SECONDS; so do other workers' copies when raising the generation
+  failed after a commit (logged; the committed write stands and this process forgets its
+  pages);
+- every process that writes (web and job workers, commands) must run with the cache on: they
+  read the same environment (README "Drift"), and only a process with it on raises the number.
 
 Each process keeps at most READER_CACHE_MAX_BYTES of such pages, least recently used first out.
 """
@@ -53,7 +56,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 from flask.signals import request_finished
 from sqlalchemy import BigInteger, Engine, Integer, event, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from app.core.models import Base
@@ -329,7 +332,15 @@ def _after_commit(session: Session) -> None:
         if cache is not None:
             cache.clear()
         if current_app.config.get("READER_CACHE_SECONDS"):
-            raise_generation(session)
+            try:
+                raise_generation(session)
+            except SQLAlchemyError:
+                # The write is committed and must not be reported as failed (it would be done
+                # again). This process forgets its readers' pages; the others' expire.
+                current_app.logger.exception("the data generation was not raised")
+                reader = current_app.extensions.get(_READER_EXTENSION)
+                if reader is not None:
+                    reader.clear()
 
 
 def _forget(session: Session, _previous_transaction: Any = None) -> None:

@@ -8,6 +8,7 @@ write, never after the session was ended. The suite runs with the cache off
 
 import pytest
 from sqlalchemy import event, select, update
+from sqlalchemy.exc import OperationalError
 
 from app.core import response_cache
 from app.core.response_cache import DataGeneration, ResponseCache, current_generation
@@ -210,3 +211,32 @@ def test_the_cache_is_bounded_by_bytes():
 def _generation(app) -> int | None:
     with app.app_context():
         return db.session.scalar(select(DataGeneration.value))
+
+
+def test_a_failure_to_raise_the_generation_does_not_undo_the_write(
+    app, world, reader_cache, make_client, login, monkeypatch
+):
+    url = f"/meetings/{world['held']}"
+    anna = _reader(make_client, login, ANNA)
+    anna.get(url)
+    assert anna.get(url).headers[HIT] == "hit"
+
+    def fails(_session):
+        raise OperationalError("UPDATE data_generation", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(response_cache, "raise_generation", fails)
+    with app.app_context():
+        db.session.execute(
+            update(Decision)
+            .where(Decision.item_id == world["grants"])
+            .values(text="Ändrat beslut.")
+        )
+        db.session.commit()  # no error: the write is committed, and stays
+        assert (
+            db.session.scalar(select(Decision.text).where(Decision.item_id == world["grants"]))
+            == "Ändrat beslut."
+        )
+    # This process forgot its pages: the next request renders the change.
+    assert len(reader_cache) == 0
+    page = anna.get(url)
+    assert HIT not in page.headers and "Ändrat beslut." in page.get_data(as_text=True)
