@@ -385,17 +385,31 @@ def copyable_meetings(meeting: Meeting) -> list[Meeting]:
 
 
 def has_only_standing_items(meeting: Meeting) -> bool:
-    """Whether the agenda holds only what a new meeting starts with: the standing items, with
-    no document, anmälan or planned topic added to them."""
-    return all(
-        item.placement is not None and not item.documents and not item.notices
-        for item in meeting.items
-    ) and not db.session.scalar(
-        select(PlannedItem.id)
-        .join(AgendaItem, PlannedItem.item_id == AgendaItem.id)
-        .where(AgendaItem.meeting_id == meeting.id)
-        .limit(1)
+    """Whether the agenda is still what a new meeting starts with: the body's standing items
+    as ``start_agenda`` put them (none edited), or nothing; no document, anmälan, planned
+    topic or uppdrag tied to any of them."""
+    fresh = [
+        (standard.title, standard.kind, standard.placement, standard.proposal, None, None)
+        for standard in standard_items_of(meeting.body)
+    ]
+    items = meeting.items
+    shown = [
+        (i.title, i.standard_kind, i.placement, i.proposal, i.summary, i.presenters) for i in items
+    ]
+    if items and shown != fresh:
+        return False
+    if any(item.documents or item.notices for item in items):
+        return False
+    ids = [item.id for item in items]
+    if not ids:
+        return True
+    planned = select(PlannedItem.id).where(
+        PlannedItem.item_id.in_(ids)
+        | PlannedItem.planned_at_id.in_(ids)
+        | PlannedItem.source_item_id.in_(ids)
     )
+    reported = select(Assignment.id).where(Assignment.reported_item_id.in_(ids))
+    return not db.session.scalar(planned.limit(1)) and not db.session.scalar(reported.limit(1))
 
 
 def copy_agenda(actor: Actor, meeting: Meeting, source: Meeting) -> list[AgendaItem]:

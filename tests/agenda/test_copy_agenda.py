@@ -133,3 +133,32 @@ def test_the_copy_comes_from_an_earlier_meeting_of_the_same_body(app, earlier):
         with pytest.raises(DomainError):
             services.copy_agenda(None, other, db.session.get(Meeting, first))
         db.session.rollback()
+
+
+def test_a_standing_item_edited_or_planned_at_keeps_the_agenda_from_being_replaced(app, earlier):
+    ids, client, first = earlier
+    second = _new_meeting(client, ids["body"], "2024-06-14")
+    editor = f"/meetings/{second}/agenda"
+    with app.app_context():
+        meeting = db.session.get(Meeting, second)
+        assert services.has_only_standing_items(meeting)
+        standing = meeting.items[-1]
+        standing_id = standing.id
+    # Topics planned at one of the new agenda's own items: copying would lose the item they
+    # were planned at, so the agenda is no longer new.
+    client.submit(f"/items/{standing_id}/coming-topics", {"topics": "Regional utveckling"})
+    with app.app_context():
+        assert not services.has_only_standing_items(db.session.get(Meeting, second))
+    answer = client.submit(f"{editor}/copy", {"copy-source_id": first}, form_url=editor)
+    assert "en föredragningslista kopieras bara till en ny" in client.get(
+        answer.headers["Location"]
+    ).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(AgendaItem, standing_id) is not None
+    # A standing item's text edited by the secretary counts the same.
+    third = _new_meeting(client, ids["body"], "2024-09-03")
+    with app.app_context():
+        meeting = db.session.get(Meeting, third)
+        meeting.items[0].presenters = "Ordföranden"
+        db.session.commit()
+        assert not services.has_only_standing_items(meeting)
