@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -91,6 +92,23 @@ def _empty_tables(connection: sa.Connection) -> None:
     on the ORM session's flush, so audit entries and justerade records go too)."""
     for table in reversed(_tables_with_rows(connection)):
         connection.execute(table.delete())
+
+
+@contextmanager
+def sql_statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements sent to the app's database while the block runs, in order."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def listener(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
 
 
 @pytest.fixture(autouse=True)

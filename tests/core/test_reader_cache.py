@@ -7,7 +7,7 @@ write, never after the session was ended. The suite runs with the cache off
 """
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from app.core import response_cache
@@ -15,6 +15,7 @@ from app.core.response_cache import DataGeneration, ResponseCache, current_gener
 from app.extensions import db
 from app.meetings.models import Meeting
 from app.record.models import Decision
+from tests.conftest import sql_statements
 from tests.members_world import ANNA, FIA, OLLE, PUBLIC_DECISION, STINA
 
 TTL = 30.0
@@ -35,21 +36,6 @@ def reader_cache(app, monkeypatch):
     store.clear()
 
 
-@pytest.fixture
-def statements(app):
-    """The SQL statements sent while the test runs (from the point it asks for this)."""
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    yield seen
-    event.remove(engine, "before_cursor_execute", listener)
-
-
 def _reader(make_client, login, email):
     """A browser logged in as ``email`` that has seen one page since: the first page after a
     login makes the session's CSRF token, and a page that changed the session is not kept."""
@@ -60,15 +46,15 @@ def _reader(make_client, login, email):
 
 
 def test_a_member_reads_her_meeting_again_for_one_statement(
-    app, world, reader_cache, make_client, login, statements
+    app, world, reader_cache, make_client, login
 ):
     anna = _reader(make_client, login, ANNA)
     url = f"/meetings/{world['held']}"
     first = anna.get(url)
     assert first.status_code == 200 and HIT not in first.headers
     assert PUBLIC_DECISION in first.get_data(as_text=True)
-    statements.clear()
-    second = anna.get(url)
+    with sql_statements(app) as statements:
+        second = anna.get(url)
     assert second.headers[HIT] == "hit"
     assert second.get_data() == first.get_data()
     assert len(statements) == 1 and "data_generation" in statements[0]

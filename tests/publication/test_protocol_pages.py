@@ -12,6 +12,7 @@ from app.extensions import db
 from app.justering.models import RecordRevision
 from app.meetings.models import Meeting
 from app.publication import services
+from tests.conftest import sql_statements
 from tests.publication.helpers import (
     complete,
     days_ago,
@@ -195,7 +196,6 @@ def test_revision_numbers_belong_to_their_meeting(app, factory, client):
 def test_the_page_costs_four_statements(app, factory, client):
     """The meeting (with body, organisation, term), the justerade revisions, the anslag with
     who posted it, the § range: however many revisions and whatever was posted."""
-    from sqlalchemy import event
 
     from app.accounts.models import User
 
@@ -208,16 +208,7 @@ def test_the_page_costs_four_statements(app, factory, client):
         actor = db.session.scalar(select(User).where(User.email == ids["secretary_email"]))
         services.post_anslag(actor, meeting, kept_at="Kansliet", posted_on=days_ago(0))
         db.session.commit()
-        engine = db.engine
-    seen: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with sql_statements(app) as seen:
         page = client.get(f"/protokoll/{meeting_id}").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert "Rättad version" in page and "Tillkännagivet på anslagstavlan" in page
     assert len(seen) == 4, seen

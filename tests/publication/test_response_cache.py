@@ -7,7 +7,7 @@ is moved forward by replacing the cache's clock, never by waiting.
 from datetime import date
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from app.accounts.models import User
 from app.core import response_cache
@@ -15,6 +15,7 @@ from app.extensions import db
 from app.justering.models import RecordRevision
 from app.meetings.models import Meeting
 from app.publication import services
+from tests.conftest import sql_statements
 from tests.publication.helpers import complete, days_ago, justerat_protocol, open_correction
 
 TTL = 30.0
@@ -38,19 +39,6 @@ def protokoll(app, factory):
     return justerat_protocol(app, factory, justered=date(2026, 3, 2))
 
 
-def _statements(app):
-    """Collects the SQL statements sent while the returned list is in use."""
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", listener)
-
-
 def test_anonymous_readers_share_one_rendering_without_the_database(
     app, cache, protokoll, make_client
 ):
@@ -58,11 +46,8 @@ def test_anonymous_readers_share_one_rendering_without_the_database(
     first = make_client().get(url)
     assert first.status_code == 200 and HIT not in first.headers
     assert first.headers.getlist("Set-Cookie") == []
-    seen, stop = _statements(app)
-    try:
+    with sql_statements(app) as seen:
         second = make_client().get(url)
-    finally:
-        stop()
     assert second.headers[HIT] == "hit"
     assert second.get_data() == first.get_data()
     assert second.mimetype == "text/html"
