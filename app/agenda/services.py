@@ -800,9 +800,9 @@ def pull_planned_item(actor: Actor, planned: PlannedItem, meeting: Meeting) -> A
         raise DomainError(_("The topic is already on an agenda."))
     if planned.body_id != meeting.body_id:
         raise DomainError(_("The topic is planned for another body."))
+    _require_still_to_come(meeting)  # before: a held meeting is offered nothing at all
     if planned not in offered_planned_items(meeting):
         raise DomainError(_("The topic is planned for another meeting."))
-    _require_still_to_come(meeting)
     item = add_item(actor, meeting, title=planned.title, summary=planned.description)
     db.session.flush()
     planned.item_id = item.id
