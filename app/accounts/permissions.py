@@ -441,6 +441,12 @@ def can_view_round(user: object, justering: JusteringRound) -> bool:
     return person_id is not None and any(s.person_id == person_id for s in justering.signoffs)
 
 
+def can_manage_round(user: object, justering: JusteringRound) -> bool:
+    """A justering round's follow-up (a reminder to those who have not answered): the
+    meeting's secretaries."""
+    return can_manage_meeting(user, justering.meeting)
+
+
 def is_own_signoff(user: object, signoff: Signoff) -> bool:
     """A signatory answers (approves, rejects) only her own signoff."""
     return getattr(user, "person_id", None) == signoff.person_id

@@ -9,6 +9,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
     TimeField,
 )
 from wtforms.validators import DataRequired, Length, Optional
@@ -129,3 +130,16 @@ class StandardItemRow(Form):
 class StandardItemsForm(Form):
     rows = FieldList(FormField(StandardItemRow), min_entries=1)
     submit = SubmitField(_l("Save"))
+
+
+class KallelseForm(Form):
+    """The covering letter and the recipients of a meeting's kallelse (choices: the view)."""
+
+    covering_letter = TextAreaField(
+        _l("Covering letter (följebrev)"),
+        validators=[Length(max=10000)],
+        description=_l(
+            "Opens the mail, before the meeting's date, place and links. Saved with the meeting."
+        ),
+    )
+    recipient = SelectMultipleField(_l("Recipients"), coerce=int, validate_choice=True)

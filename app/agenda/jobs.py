@@ -1,4 +1,4 @@
-"""The agenda's kinds of job: the handlingar packet and sending the kallelse.
+"""The agenda's kinds of job: the handlingar packet, sending the kallelse and the update mail.
 
 Each only calls its domain service; the services hold the rules and never commit, so a job
 that fails leaves everything as it was. ``create_app`` registers them
@@ -11,7 +11,7 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from app.accounts import permissions
-from app.agenda.kallelse import send_kallelse
+from app.agenda.kallelse import send_agenda_update, send_kallelse
 from app.agenda.rendering import packet_pdf
 from app.core.errors import DomainError
 from app.core.mail import MailError
@@ -23,6 +23,7 @@ from app.meetings.models import Meeting
 
 PACKET = "packet"
 KALLELSE = "kallelse"
+KALLELSE_UPDATE = "kallelse_update"
 
 
 # -- the meeting a job works on (app.justering.jobs uses these too) ---------------------------
@@ -112,6 +113,10 @@ def _run_kallelse(job: Job, progress: ProgressFn) -> dict[str, Any]:
         meeting_url=job.arguments["meeting_url"],
         packet_url=job.arguments["packet_url"],
         preliminary=bool(job.arguments.get("preliminary")),
+        # Whom the secretary chose and the covering letter as she sent it (None: the saved
+        # ones, for a job started before she could choose).
+        recipient_ids=job.arguments.get("recipient_ids"),
+        covering_letter=job.arguments.get("covering_letter"),
     )
     return {"sent": len(dispatch.recipients), "failed": list(dispatch.failed)}
 
@@ -158,7 +163,76 @@ KALLELSE_KIND = JobKind(
 )
 
 
+# -- the update mail: what changed since the kallelse ---------------------------------------------
+
+
+def _run_update(job: Job, progress: ProgressFn) -> dict[str, Any]:
+    meeting = job_meeting(job)
+    progress(10, _("Listing the changes"))
+    mailing = send_agenda_update(
+        job.started_by,
+        meeting,
+        meeting_url=job.arguments["meeting_url"],
+        packet_url=job.arguments["packet_url"],
+    )
+    return {
+        "sent": sum(1 for d in mailing.deliveries if d.sent_at is not None),
+        "failed": [d.name for d in mailing.deliveries if d.sent_at is None],
+        "changes": len(mailing.changes),
+    }
+
+
+def _update_messages(job: Job) -> list[tuple[str, str]]:
+    result = job.result or {}
+    messages = [
+        (
+            "success",
+            _(
+                "The update mail listing %(changes)d changes was sent to %(n)d recipients.",
+                changes=result.get("changes", 0),
+                n=result.get("sent", 0),
+            ),
+        )
+    ]
+    if result.get("failed"):
+        messages.append(
+            (
+                "error",
+                _(
+                    "The mail server refused the address of: %(names)s. "
+                    "Check their email addresses.",
+                    names=", ".join(result["failed"]),
+                ),
+            )
+        )
+    return messages
+
+
+def _explain_update(error: Exception) -> str | None:
+    if isinstance(error, MailError):
+        return _(
+            "The update mail was not sent: the mail server could not be used (%(detail)s). "
+            "Nothing was recorded as sent; try again later.",
+            detail=error.message,
+        )
+    if isinstance(error, DomainError):
+        return _("The update mail was not sent: %(reason)s", reason=error.message)
+    return None
+
+
+UPDATE_KIND = JobKind(
+    name=KALLELSE_UPDATE,
+    run=_run_update,
+    may_start=may_manage_meeting,
+    title=lambda job: _("The update mail to %(meeting)s", meeting=meeting_label(job)),
+    back=lambda job: url_for("agenda.editor", meeting_id=job.arguments["meeting_id"]),
+    done_messages=_update_messages,
+    explain=_explain_update,
+)
+
+
 def register_job_kinds() -> None:
     """Make the agenda's kinds of job known to app.jobs (called by create_app)."""
     register_kind(PACKET_KIND)
     register_kind(KALLELSE_KIND)
+    register_kind(UPDATE_KIND)

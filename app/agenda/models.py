@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, inspect
+from sqlalchemy import JSON, ForeignKey, String, Text, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.bodies.models import NumberingRule
@@ -325,3 +325,101 @@ register_retention(
     delete=lambda session, link: final_record_reason(_meeting_of_link(session, link)),
     change=_link_changed,
 )
+
+
+# -- the kallelse as sent: covering letter, recipients, delivery, the agenda as it was ---------
+
+
+class RecipientKind(LabelledEnum):
+    """How a recipient of the kallelse is addressed: the mail's wording differs per kind."""
+
+    ORDINARY = "ordinarie"
+    SUBSTITUTE = "ersattare"
+    # Tjänstepersoner, adjungerade and föredragande: sent the kallelse for their information.
+    OTHER = "other"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {
+            "ordinarie": _l("Members (ledamöter)"),
+            "ersattare": _l("Substitutes (ersättare)"),
+            "other": _l("Others (officials, presenters)"),
+        }
+
+
+class MailingKind(LabelledEnum):
+    KALLELSE = "kallelse"
+    UPDATE = "update"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {"kallelse": _l("Kallelse"), "update": _l("Update mail")}
+
+
+class DeliveryStatus(LabelledEnum):
+    SENT = "sent"
+    FAILED = "failed"
+
+    @classmethod
+    def labels(cls) -> dict:
+        return {"sent": _l("Sent"), "failed": _l("Refused")}
+
+
+class KallelseDraft(Base):
+    """The secretary's covering letter (följebrev) and choice of recipients for a meeting's
+    kallelse, kept between page loads until she sends it."""
+
+    __tablename__ = "kallelse_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), unique=True)
+    covering_letter: Mapped[str] = mapped_column(Text, default="")
+    # The people chosen (their ids); None until she has chosen: the ledamöter and ersättare.
+    recipient_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class KallelseMailing(Base):
+    """One mailing about a meeting: the kallelse (or a resent, changed one) or an update mail
+    listing what changed. ``agenda_snapshot`` is the agenda as the mail described it; the next
+    update mail lists the differences from it."""
+
+    __tablename__ = "kallelse_mailings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    kind: Mapped[MailingKind] = enum_column(MailingKind)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    subject: Mapped[str] = mapped_column(String(500))
+    covering_letter: Mapped[str | None] = mapped_column(Text)
+    # The lines of an update mail: one per change.
+    changes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The printed agenda's fingerprint as the mail described it (rendering.agenda_fingerprint).
+    agenda_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # [{"id", "number", "title", "withdrawn", "text", "documents": [{"id", "title", "sha256"}]}]
+    agenda_snapshot: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    deliveries: Mapped[list["KallelseDelivery"]] = relationship(
+        back_populates="mailing", order_by="KallelseDelivery.id", cascade="all, delete-orphan"
+    )
+
+
+class KallelseDelivery(Base):
+    """One recipient of a mailing: sent (when), or refused by the mail server (its reply).
+
+    A bounce that arrives later by mail is not read: this is what the server said at sending."""
+
+    __tablename__ = "kallelse_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailing_id: Mapped[int] = mapped_column(ForeignKey("kallelse_mailings.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    recipient_kind: Mapped[RecipientKind] = enum_column(RecipientKind)
+    status: Mapped[DeliveryStatus] = enum_column(DeliveryStatus)
+    sent_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    mailing: Mapped[KallelseMailing] = relationship(back_populates="deliveries")

@@ -23,13 +23,27 @@ from app.agenda.forms import (
     ComingTopicsForm,
     CopyAgendaForm,
     ItemForm,
+    KallelseForm,
     MeetingForm,
     PlannedItemForm,
     StandardItemsForm,
     UploadForm,
 )
-from app.agenda.kallelse import is_changed_since_sent, recipients_of
-from app.agenda.models import AgendaItem, AgendaItemDocument, PlannedItem
+from app.agenda.kallelse import (
+    Recipient,
+    candidate_recipients,
+    check_agenda_update,
+    check_kallelse_sendable,
+    chosen_ids,
+    covering_letter_of,
+    draft_of,
+    is_changed_since_sent,
+    mailings_of,
+    pending_changes,
+    preview_kallelse,
+    save_kallelse_draft,
+)
+from app.agenda.models import AgendaItem, AgendaItemDocument, PlannedItem, RecipientKind
 from app.agenda.rendering import agenda_context, agenda_pdf_for_reading, stored_packet
 from app.agenda.sentences import sentence_warnings
 from app.bodies.models import Body, Membership, MembershipKind
@@ -129,7 +143,28 @@ def edit_meeting(meeting: Meeting):
 @login_required
 @loaded("meeting_id", Meeting, permissions.can_manage_meeting)
 def editor(meeting: Meeting):
-    recipients = recipients_of(meeting)
+    return _editor_page(meeting)
+
+
+def _kallelse_form(candidates: list[Recipient]) -> KallelseForm:
+    form = KallelseForm()
+    form.recipient.choices = [(r.id, r.person.name) for r in candidates]
+    return form
+
+
+def _editor_page(meeting: Meeting, kallelse_form: KallelseForm | None = None):
+    """The agenda editor; with ``kallelse_form``, its kallelse panel as the secretary sent it
+    (a refused form keeps what she typed and ticked)."""
+    candidates = candidate_recipients(meeting)
+    chosen = chosen_ids(meeting, candidates)
+    letter = covering_letter_of(meeting)
+    if kallelse_form is None:
+        kallelse_form = _kallelse_form(candidates)
+        kallelse_form.covering_letter.data = letter
+    else:
+        chosen = set(kallelse_form.recipient.data or [])
+    meeting_url = url_for("meetings.show", meeting_id=meeting.id, _external=True)
+    packet_url = url_for(".packet_pdf_file", meeting_id=meeting.id, _external=True)
     return render_template(
         "agenda/editor.html",
         **agenda_context(meeting),
@@ -137,12 +172,24 @@ def editor(meeting: Meeting):
         planned=services.offered_planned_items(meeting),
         assignments=services.offered_assignments(meeting),
         due_at_next_meeting=services.due_at_next_meeting,
-        recipients=recipients,
-        without_email=[p.name for p in recipients if not p.email],
+        candidates=candidates,
+        recipient_kinds=list(RecipientKind),
+        chosen=chosen,
+        kallelse_form=kallelse_form,
+        previews=preview_kallelse(
+            meeting,
+            candidates,
+            chosen,
+            covering_letter=letter,
+            meeting_url=meeting_url,
+            packet_url=packet_url,
+        ),
+        mailings=mailings_of(meeting),
+        agenda_changes=pending_changes(meeting) if meeting.dispatches else [],
         changed_since_sent=is_changed_since_sent(meeting),
         form=ConfirmForm(),
         copy_form=_copy_form(meeting) if _copy_offered(meeting) else None,
-    )
+    ), (422 if kallelse_form.errors else 200)
 
 
 def _copy_offered(meeting: Meeting) -> bool:
@@ -468,10 +515,45 @@ def packet_pdf_file(meeting: Meeting):
 
 @bp.post("/meetings/<int:meeting_id>/kallelse")
 @login_required
-@confirmed_post
 @loaded("meeting_id", Meeting, permissions.can_manage_meeting)
 def send(meeting: Meeting):
-    """The kallelse is mailed by a background job (kallelse.send_kallelse holds the rules)."""
+    """Save the covering letter and the chosen recipients, and (``action=send``) mail the
+    kallelse by a background job (kallelse.send_kallelse holds the rules and checks them
+    again). A bare button's POST, without the panel's fields, sends what was saved."""
+    form = _kallelse_form(candidate_recipients(meeting))
+    target = url_for(".editor", meeting_id=meeting.id, _anchor="kallelse")
+    if not form.validate_on_submit():
+        flash(_("Please correct the errors marked below."), "error")
+        return _editor_page(meeting, form)
+    chosen: list[int] | None
+    if "covering_letter" in request.form:
+        letter, chosen = form.covering_letter.data or "", list(form.recipient.data or [])
+        try:
+            draft = save_kallelse_draft(
+                current_user, meeting, covering_letter=letter, recipient_ids=chosen
+            )
+            letter = draft.covering_letter  # as kept: line ends made plain
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(target)
+        if request.form.get("action") != "send":
+            flash(_("The covering letter and the recipients are saved."), "success")
+            return redirect(target)
+    else:
+        draft = draft_of(meeting)
+        letter = covering_letter_of(meeting)
+        chosen = draft.recipient_ids if draft is not None else None  # None: the default
+    # The secretary's explicit choice to send an agenda not yet fastställd.
+    preliminary = request.form.get("preliminary") == "1"
+    try:
+        check_kallelse_sendable(meeting, preliminary=preliminary, recipient_ids=chosen)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(target)
+    db.session.rollback()  # checking wrote nothing worth keeping
     job = start_job(
         current_user,
         kinds.KALLELSE,
@@ -479,8 +561,36 @@ def send(meeting: Meeting):
             "meeting_id": meeting.id,
             "meeting_url": url_for("meetings.show", meeting_id=meeting.id, _external=True),
             "packet_url": url_for(".packet_pdf_file", meeting_id=meeting.id, _external=True),
-            # The secretary's explicit choice to send an agenda not yet fastställd.
-            "preliminary": request.form.get("preliminary") == "1",
+            "preliminary": preliminary,
+            "recipient_ids": chosen,
+            "covering_letter": letter,
+        },
+        body_id=meeting.body_id,
+    )
+    return follow_job(job)
+
+
+@bp.post("/meetings/<int:meeting_id>/kallelse/update")
+@login_required
+@confirmed_post
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def send_update(meeting: Meeting):
+    """Mail what changed since the kallelse, by a background job (send_agenda_update holds
+    the rules and checks them again)."""
+    try:
+        check_agenda_update(meeting)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".editor", meeting_id=meeting.id, _anchor="kallelse"))
+    db.session.rollback()
+    job = active_job(kinds.KALLELSE_UPDATE, current_user, meeting_id=meeting.id) or start_job(
+        current_user,
+        kinds.KALLELSE_UPDATE,
+        arguments={
+            "meeting_id": meeting.id,
+            "meeting_url": url_for("meetings.show", meeting_id=meeting.id, _external=True),
+            "packet_url": url_for(".packet_pdf_file", meeting_id=meeting.id, _external=True),
         },
         body_id=meeting.body_id,
     )

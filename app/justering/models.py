@@ -142,6 +142,8 @@ class Signoff(Base):
     decided_at: Mapped[datetime | None]
     # The login that approved or rejected: always the signatory's own.
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # When the secretary last reminded her to answer (Påminn).
+    reminded_at: Mapped[datetime | None]
 
     round: Mapped[JusteringRound] = relationship(back_populates="signoffs")
     person: Mapped[Person] = relationship()

@@ -25,7 +25,7 @@ from app.accounts.models import User
 from app.bodies.models import RecordType
 from app.core.actors import Actor
 from app.core.audit import record_change, snapshot
-from app.core.dates import local_date, local_today
+from app.core.dates import local_date, local_stamp, local_today
 from app.core.errors import DomainError
 from app.core.mail import MailError, OutgoingMessage, send_messages
 from app.core.models import utcnow
@@ -404,6 +404,85 @@ def _send(messages: list[OutgoingMessage]) -> str | None:
         current_app.logger.warning("justering mail not sent: %s", error.message)
         return error.message
     return None
+
+
+# -- reminding (Påminn) ------------------------------------------------------------------------
+
+# A second reminder within this time is refused: a double click, or two secretaries at once,
+# do not mail the signatories twice.
+REMIND_INTERVAL = timedelta(hours=1)
+
+
+def waiting_signoffs(justering: JusteringRound) -> list[Signoff]:
+    """The signatories of an open round who have not answered (the secretary signs at sending)."""
+    if not justering.is_open:
+        return []
+    return [s for s in justering.signoffs[1:] if s.status == SignoffStatus.PENDING]
+
+
+def last_reminded(justering: JusteringRound) -> datetime | None:
+    times = [s.reminded_at for s in justering.signoffs if s.reminded_at is not None]
+    return max(times) if times else None
+
+
+def remind_signatories(
+    actor: Actor | None, justering: JusteringRound, *, review_url: str
+) -> list[Signoff]:
+    """Mail a reminder to the signatories of an open round who have not answered, and record
+    when. Refused when everyone has answered, when nobody waiting has an email address, and
+    within ``REMIND_INTERVAL`` of the last reminder. Returns those reminded."""
+    if not justering.is_open:
+        raise DomainError(_("The justering round is closed: there is nobody to remind."))
+    waiting = waiting_signoffs(justering)
+    if not waiting:
+        raise DomainError(_("Every signatory has answered: there is nobody to remind."))
+    now = utcnow()
+    last = last_reminded(justering)
+    if last is not None and now - last < REMIND_INTERVAL:
+        raise DomainError(
+            _(
+                "A reminder was sent at %(time)s. A new one can be sent from %(next)s.",
+                time=local_stamp(last),
+                next=local_stamp(last + REMIND_INTERVAL),
+            )
+        )
+    reachable = [s for s in waiting if s.person.email]
+    if not reachable:
+        raise DomainError(
+            _(
+                "No email address on file for: %(names)s.",
+                names=", ".join(s.person.name for s in waiting),
+            )
+        )
+    meeting = justering.meeting
+    messages = [
+        OutgoingMessage(
+            to=[s.person.email or ""],  # all have one
+            subject=f"Påminnelse: justering av protokoll {meeting.title}",
+            text=render_template(
+                "justering/mail_reminder.txt",
+                meeting=meeting,
+                signoff=s,
+                justering=justering,
+                review_url=review_url,
+            ),
+        )
+        for s in reachable
+    ]
+    try:
+        send_messages(messages)
+        failed: set[str] = set()
+    except MailError as error:
+        failed = {address.casefold() for address in error.failed_recipients}
+        if not failed or len(failed) >= len(messages):
+            raise DomainError(
+                _("The reminder was not sent: %(reason)s", reason=error.message)
+            ) from error
+    reminded = [s for s in reachable if (s.person.email or "").casefold() not in failed]
+    for signoff in reminded:
+        signoff.reminded_at = now
+    record_change(db.session, actor, "remind signatories", justering)
+    return reminded
 
 
 # -- approving and rejecting ---------------------------------------------------------------------

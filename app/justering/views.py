@@ -47,6 +47,35 @@ def send(meeting: Meeting):
     return follow_job(job)
 
 
+@bp.post("/justering/<int:round_id>/remind")
+@login_required
+@confirmed_post
+@loaded("round_id", JusteringRound, permissions.can_manage_round, into="justering")
+def remind(justering: JusteringRound):
+    """Påminn: the service decides who (those who have not answered) and refuses a second
+    reminder soon after the first."""
+    target = url_for("record.show", meeting_id=justering.meeting_id)
+    try:
+        reminded = services.remind_signatories(
+            current_user,
+            justering,
+            review_url=url_for(".review", round_id=justering.id, _external=True),
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(target)
+    flash(
+        _(
+            "A reminder was sent to %(names)s.",
+            names=", ".join(s.person.name for s in reminded),
+        ),
+        "success",
+    )
+    return redirect(target)
+
+
 @bp.get("/justering/<int:round_id>")
 @login_required
 @loaded("round_id", JusteringRound, permissions.can_view_round, into="justering")

@@ -129,7 +129,7 @@ def test_the_kallelse_waits_for_a_confirmed_agenda_unless_sent_as_preliminary(
     assert "Skicka kallelse med preliminär föredragningslista" in page
     # Sending asks first, in the page: the button opens what will happen.
     step = re.search(r'<details class="confirm">(.*?)</details>', page, re.S)
-    assert step and "Kallelsen mejlas nu till 3 ledamöter och ersättare" in step[1]
+    assert step and "Kallelsen mejlas nu till mottagarna som är markerade ovan" in step[1]
     assert "Ja, skicka kallelsen" in step[1]
     # Without the choice nothing is sent, whatever path asks (here a hand-made POST).
     refused = elin.submit(

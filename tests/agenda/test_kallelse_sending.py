@@ -1,0 +1,235 @@
+"""The kallelse as the secretary prepares and follows it: the preview per kind of recipient, a
+covering letter she edits, the recipients she ticks, the delivery per recipient as the mail
+server answered, and the update mail that lists what changed since the kallelse."""
+
+import re
+
+from sqlalchemy import select
+
+from app.agenda.models import AgendaItem, AgendaItemDocument, DeliveryStatus, KallelseMailing
+from app.bodies.models import MembershipKind
+from app.extensions import db
+from tests.agenda.helpers import make_committee
+from tests.factories import create_document
+
+LETTER = "Hej alla,\n\nVi börjar med fika i foajén kl 08.30.\n\nVänliga hälsningar\nElin"
+
+
+def _meeting(client, body_id: int, day: str = "2030-09-03") -> int:
+    response = client.submit(
+        f"/bodies/{body_id}/meetings/new",
+        {"meeting_date": day, "start_time": "09:00", "room": "Mälaren", "mode": "on_site"},
+    )
+    return int(re.search(r"/meetings/(\d+)/agenda", response.headers["Location"]).group(1))
+
+
+def _item(app, meeting_id: int, title: str) -> AgendaItem:
+    return db.session.scalar(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting_id, AgendaItem.title == title)
+    )
+
+
+def _body(message) -> str:
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def _checked(page: str, person_id: int) -> bool:
+    tag = re.search(rf'<input type="checkbox" id="recipient-{person_id}"[^>]*>', page)
+    assert tag, f"no checkbox for person {person_id}"
+    return " checked" in tag[0]
+
+
+def test_preview_letter_and_chosen_recipients_reach_the_mail(
+    app, factory, make_client, login, smtp_server
+):
+    ids = make_committee(factory)
+    pia = factory.person("Pia Kulturchef", email="pia@example.se")
+    elin = make_client()
+    login(elin, "elin@example.se")
+    meeting_id = _meeting(elin, ids["body"])
+    with app.app_context():
+        item = AgendaItem(
+            meeting_id=meeting_id,
+            position=99,
+            number=99,
+            title="Kulturpris 2030",
+            presenters="Pia Kulturchef, kulturchef",
+        )
+        db.session.add(item)
+        db.session.commit()
+    editor = f"/meetings/{meeting_id}/agenda"
+
+    # The panel: a default letter from the meeting's data, the recipients grouped by kind with
+    # the ledamöter and ersättare ticked, and the presenter offered but not ticked.
+    page = elin.get(editor).get_data(as_text=True)
+    assert "Du kallas till sammanträde med Kulturnämnden tisdagen den 3 september 2030" in page
+    for group in ("Ledamöter", "Ersättare", "Övriga (tjänstepersoner, föredragande)"):
+        assert f"<legend>{group}</legend>" in page
+    assert _checked(page, ids["karin"]) and _checked(page, ids["olle"])
+    assert _checked(page, ids["sara"])
+    assert not _checked(page, pia) and "Kulturpris 2030" in page
+    # The preview shows the mail per kind.
+    assert "Du kallas som ledamot." in page and "Du kallas som ersättare." in page
+
+    # She edits the letter and the list; a refused form keeps what she typed.
+    refused = elin.submit(
+        f"/meetings/{meeting_id}/kallelse",
+        {"covering_letter": LETTER, "recipient": ["99999"], "action": "save"},
+        form_url=editor,
+    )
+    assert refused.status_code == 422
+    assert "fika i foajén" in refused.get_data(as_text=True)
+    chosen = [str(ids["karin"]), str(ids["sara"]), str(pia)]
+    saved = elin.submit(
+        f"/meetings/{meeting_id}/kallelse",
+        {"covering_letter": LETTER, "recipient": chosen, "action": "save"},
+        form_url=editor,
+    )
+    assert saved.status_code == 302 and smtp_server.messages == []
+    # Kept with the meeting: a reload shows the letter, the ticks and the preview with it.
+    page = elin.get(editor).get_data(as_text=True)
+    assert "Vi börjar med fika i foajén kl 08.30." in page
+    assert _checked(page, ids["karin"]) and not _checked(page, ids["olle"])
+    assert _checked(page, pia)
+    assert "Du är föredragande för punkt 99 Kulturpris 2030." in page
+
+    # Sending: the preliminary agenda only by the explicit choice; a refused address is
+    # recorded with the server's reply.
+    smtp_server.refused_recipients.add("sara@example.se")
+    response = elin.submit(
+        f"/meetings/{meeting_id}/kallelse",
+        {"covering_letter": LETTER, "recipient": chosen, "action": "send", "preliminary": "1"},
+        form_url=editor,
+    )
+    assert response.status_code == 302
+    received = {
+        next(iter(m["message"]["To"].addresses)).addr_spec: m["message"]
+        for m in smtp_server.wait_for(2)
+    }
+    assert set(received) == {"karin@example.se", "pia@example.se"}
+    karin = _body(received["karin@example.se"])
+    assert karin.startswith("Hej alla,\n\nVi börjar med fika i foajén kl 08.30.")
+    assert "Du kallas som ledamot." in karin
+    pia_text = _body(received["pia@example.se"])
+    assert "Du får kallelsen för kännedom." in pia_text and "Kulturpris 2030" in pia_text
+    with app.app_context():
+        (mailing,) = db.session.scalars(select(KallelseMailing)).all()
+        status = {d.email: (d.status, d.reason) for d in mailing.deliveries}
+    assert status["karin@example.se"] == (DeliveryStatus.SENT, None)
+    assert status["sara@example.se"] == (DeliveryStatus.FAILED, "550 5.1.1 Mailbox unavailable")
+    assert "olle@example.se" not in status
+    # The secretary sees it on the agenda page.
+    page = elin.get(editor).get_data(as_text=True)
+    delivery = page[page.index('class="deliveries"') :]
+    assert "Avvisad av e-postservern: 550 5.1.1 Mailbox unavailable" in delivery
+    assert re.search(r"Karin Berg</td><td>karin@example.se</td>\s*<td>Skickat \d", delivery)
+
+
+def test_the_kallelse_is_offered_only_when_fastställd_or_chosen_as_preliminary(
+    app, factory, make_client, login, smtp_server
+):
+    ids = make_committee(factory)
+    elin = make_client()
+    login(elin, "elin@example.se")
+    meeting_id = _meeting(elin, ids["body"])
+    editor = f"/meetings/{meeting_id}/agenda"
+    # The panel's send without the preliminary choice is refused by the service's rule.
+    response = elin.submit(
+        f"/meetings/{meeting_id}/kallelse",
+        {"covering_letter": LETTER, "recipient": [str(ids["karin"])], "action": "send"},
+        form_url=editor,
+        follow_redirects=True,
+    )
+    assert "eller välj att skicka den preliminära föredragningslistan" in response.get_data(
+        as_text=True
+    )
+    assert smtp_server.messages == []
+    # The letter was kept all the same.
+    assert "fika i foajén" in elin.get(editor).get_data(as_text=True)
+    # Nobody ticked: a clear refusal, nothing sent.
+    elin.submit(f"/meetings/{meeting_id}/agenda/confirm", form_url=editor)
+    response = elin.submit(
+        f"/meetings/{meeting_id}/kallelse",
+        {"covering_letter": LETTER, "action": "send"},
+        form_url=editor,
+        follow_redirects=True,
+    )
+    assert "Välj minst en mottagare med e-postadress." in response.get_data(as_text=True)
+    assert smtp_server.messages == []
+
+
+def test_update_mail_lists_exactly_what_changed(app, factory, make_client, login, smtp_server):
+    ids = make_committee(factory)
+    factory.seat(factory.person("Per Utan", party="L"), ids["body"], MembershipKind.SUBSTITUTE)
+    elin = make_client()
+    login(elin, "elin@example.se")
+    meeting_id = _meeting(elin, ids["body"])
+    editor = f"/meetings/{meeting_id}/agenda"
+    with app.app_context():
+        last = max(
+            db.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)),
+            key=lambda item: item.position,
+        )
+        budget_number = (last.number or 0) + 1
+        db.session.add(
+            AgendaItem(
+                meeting_id=meeting_id,
+                position=last.position + 1,
+                number=budget_number,
+                title="Budget",
+            )
+        )
+        db.session.commit()
+    elin.submit(f"/meetings/{meeting_id}/kallelse", {"preliminary": "1"}, form_url=editor)
+    smtp_server.wait_for(3)
+    # Nothing changed yet: nothing to send.
+    assert "Inget ärende eller dokument har ändrats sedan det senaste utskicket." in elin.get(
+        editor
+    ).get_data(as_text=True)
+    refused = elin.submit(
+        f"/meetings/{meeting_id}/kallelse/update", form_url=editor, follow_redirects=True
+    )
+    assert "Inget på föredragningslistan har ändrats sedan det senaste utskicket." in (
+        refused.get_data(as_text=True)
+    )
+
+    # Two changes: an item retitled, a document added to another.
+    with app.app_context():
+        _item(app, meeting_id, "Budget").title = "Budget 2031"
+        item = db.session.scalar(
+            select(AgendaItem).where(AgendaItem.meeting_id == meeting_id, AgendaItem.number == 1)
+        )
+        number, title = item.display_number, item.title
+        db.session.add(
+            AgendaItemDocument(item=item, document=create_document("Förslag till dagordning"))
+        )
+        db.session.commit()
+    expected = [
+        f"Punkt {number} {title}: ny handling ”Förslag till dagordning”.",
+        f"Punkt {budget_number} har bytt rubrik från ”Budget” till ”Budget 2031”.",
+    ]
+    page = elin.get(editor).get_data(as_text=True)
+    listed = re.search(r'<ul class="agenda-changes" lang="sv">(.*?)</ul>', page, re.S)[1]
+    assert re.findall(r"<li>(.*?)</li>", listed) == expected
+
+    response = elin.submit(f"/meetings/{meeting_id}/kallelse/update", form_url=editor)
+    assert response.status_code == 302
+    updates = smtp_server.wait_for(6)[3:]
+    assert sorted(next(iter(m["message"]["To"].addresses)).addr_spec for m in updates) == [
+        "karin@example.se",
+        "olle@example.se",
+        "sara@example.se",
+    ]
+    message = updates[0]["message"]
+    assert message["Subject"] == "Ändringar i föredragningslistan: Kulturnämnden 2030-09-03"
+    text = _body(message)
+    assert [line[2:] for line in text.splitlines() if line.startswith("- ")] == expected
+    assert "har ändrats sedan kallelsen skickades" in text
+
+    # The next update counts from this one: nothing new, nothing to send.
+    refused = elin.submit(
+        f"/meetings/{meeting_id}/kallelse/update", form_url=editor, follow_redirects=True
+    )
+    assert "Inget på föredragningslistan har ändrats" in refused.get_data(as_text=True)
+    page = elin.get(editor).get_data(as_text=True)
+    assert "ändrats sedan den skickades" not in page
