@@ -484,7 +484,8 @@ def send_kallelse(
             for r in with_email
             if (r.email or "").casefold() not in failed
         ],
-        without_email=[r.person.name for r in chosen if not r.email],
+        # The ledamöter and ersättare the secretary must tell another way.
+        without_email=[p.name for p in recipients_of(meeting) if not p.email],
         failed=[r.person.name for r in with_email if (r.email or "").casefold() in failed],
     )
     meeting.dispatches.append(dispatch)

@@ -520,7 +520,8 @@ def send(meeting: Meeting):
     """Save the covering letter and the chosen recipients, and (``action=send``) mail the
     kallelse by a background job (kallelse.send_kallelse holds the rules and checks them
     again). A bare button's POST, without the panel's fields, sends what was saved."""
-    form = _kallelse_form(candidate_recipients(meeting))
+    candidates = candidate_recipients(meeting)
+    form = _kallelse_form(candidates)
     target = url_for(".editor", meeting_id=meeting.id, _anchor="kallelse")
     if not form.validate_on_submit():
         flash(_("Please correct the errors marked below."), "error")
@@ -544,7 +545,12 @@ def send(meeting: Meeting):
     else:
         draft = draft_of(meeting)
         letter = covering_letter_of(meeting)
-        chosen = draft.recipient_ids if draft is not None else None  # None: the default
+        # As saved (of those still on the list), or None: the ledamöter and ersättare.
+        chosen = (
+            sorted(chosen_ids(meeting, candidates))
+            if draft is not None and draft.recipient_ids is not None
+            else None
+        )
     # The secretary's explicit choice to send an agenda not yet fastställd.
     preliminary = request.form.get("preliminary") == "1"
     try:

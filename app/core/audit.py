@@ -62,6 +62,8 @@ ACTION_LABELS = {
     "reopen agenda": _l("agenda made preliminary again"),
     "report back": _l("uppdrag reported back"),
     "send kallelse": _l("kallelse sent"),
+    "send agenda update": _l("update mail sent"),
+    "remind signatories": _l("reminder to justera sent"),
     "send to justering": _l("signed and sent to justering"),
     "set adjusters": _l("justerare chosen"),
     "sign": _l("signed"),
@@ -96,6 +98,7 @@ OBJECT_LABELS = {
     "Extract": _l("Utdrag"),
     "FindingAcceptance": _l("Accepted finding"),
     "Job": _l("Background job"),
+    "KallelseMailing": _l("Kallelse or update mail"),
     "JusteringRound": _l("Justering round"),
     "Meeting": _l("Meeting"),
     "MeetingAdjuster": _l("Justerare"),
@@ -213,6 +216,11 @@ FIELD_LABELS = {
     "public_pdf_sha256": _l("Public PDF"),
     "justered_at": _l("Justerat"),
     "deadline": _l("Deadline"),
+    "subject": _l("Subject"),
+    "covering_letter": _l("Covering letter (följebrev)"),
+    "changes": _l("Changes"),
+    "agenda_snapshot": _l("Agenda as mailed"),
+    "reminded_at": _l("Reminded"),
 }
 
 
