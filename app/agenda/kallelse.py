@@ -704,6 +704,13 @@ def check_agenda_update(
     since = last_mailing(meeting)
     kallelse = _kallelse_mailing(meeting)
     if since is None or kallelse is None:
+        if meeting.dispatches:  # sent before the agenda as sent was kept
+            raise DomainError(
+                _(
+                    "The kallelse was sent before the agenda as sent was kept, so its "
+                    "changes cannot be listed. Send the kallelse again to list later changes."
+                )
+            )
         raise DomainError(_("The kallelse has not been sent: there is nothing to update."))
     if meeting.status == MeetingStatus.CANCELLED:
         raise DomainError(_("The meeting is cancelled."))

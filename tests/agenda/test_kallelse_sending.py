@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+from app.agenda.kallelse import agenda_changes
 from app.agenda.models import AgendaItem, AgendaItemDocument, DeliveryStatus, KallelseMailing
 from app.bodies.models import MembershipKind
 from app.extensions import db
@@ -233,3 +234,39 @@ def test_update_mail_lists_exactly_what_changed(app, factory, make_client, login
     assert "Inget på föredragningslistan har ändrats" in refused.get_data(as_text=True)
     page = elin.get(editor).get_data(as_text=True)
     assert "ändrats sedan den skickades" not in page
+
+
+def test_the_change_list_names_only_what_differs():
+    """Moving or renumbering alone is no change; each real difference is one sentence."""
+
+    def item(id_, number, title, *, withdrawn=False, text="t", documents=()):
+        return {
+            "id": id_,
+            "number": number,
+            "title": title,
+            "withdrawn": withdrawn,
+            "text": text,
+            "documents": [{"id": d, "title": f"Bilaga {d}", "sha256": s} for d, s in documents],
+        }
+
+    before = [
+        item(1, "1", "Val av justerare"),
+        item(2, "2", "Budget", documents=[(10, "a"), (11, "b")]),
+        item(3, "3", "Lokaler"),
+        item(4, "4", "Övrigt"),
+    ]
+    moved = [before[1] | {"number": "1"}, before[0] | {"number": "2"}, *before[2:]]
+    assert agenda_changes(before, moved) == []
+    after = [
+        item(1, "1", "Val av justerare", text="ändrad"),
+        item(2, "2", "Budget", documents=[(10, "a2"), (12, "c")]),
+        item(4, "3", "Övrigt", withdrawn=True),
+    ]
+    assert agenda_changes(before, after) == [
+        "Punkt 1 Val av justerare: texten har ändrats.",
+        "Punkt 2 Budget: handlingen ”Bilaga 10” har ersatts.",
+        "Punkt 2 Budget: ny handling ”Bilaga 12”.",
+        "Punkt 2 Budget: handlingen ”Bilaga 11” har tagits bort.",
+        "Punkt 3 Övrigt utgår.",
+        "Punkt 3 Lokaler har tagits bort från föredragningslistan.",
+    ]
