@@ -94,6 +94,7 @@ def new(body: Body):
     if not form.is_submitted():
         today = local_today()
         form.year.data = today.year + 1 if today.month >= 10 else today.year
+        form.weeks.data = [1]  # "första tisdagen varje månad" until the secretary says else
     preview = None
     line_errors: list[planning.LineError] = []
     refused = False
