@@ -35,6 +35,7 @@ from app.justering import jobs as justering_jobs
 from app.justering.views import bp as justering_bp
 from app.main.views import bp as main_bp
 from app.meetings.views import bp as meetings_bp
+from app.meetings.views import plan_bp
 from app.notifications.views import bp as notifications_bp
 from app.oparl.tombstones import install_tombstone_hooks
 from app.oparl.views import bp as oparl_bp
@@ -193,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
         people_bp,
         bodies_bp,
         meetings_bp,
+        plan_bp,
         agenda_bp,
         record_bp,
         justering_bp,

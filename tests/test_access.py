@@ -150,6 +150,12 @@ ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/bodies/{kompetens}/meetings/new", SECRETARY),
     ("/bodies/{kompetens}/planned", SECRETARY),
     ("/bodies/{kompetens}/standing-items", SECRETARY),
+    # The sammanträdesplan: read with the body, made by its secretary.
+    ("/bodies/{kompetens}/plan", ALL),
+    ("/bodies/{hidden}/plan", {**dict.fromkeys(ROLES, 404), "admin": 200}),
+    ("/bodies/{kompetens}/plan/new", SECRETARY),
+    ("/bodies/{halsa}/plan/new", {**SECRETARY, "secretary": 403, "other_secretary": 200}),
+    ("/organisations/{region}/plan", ALL),
     ("/meetings/{kompetens_meeting}/agenda", SECRETARY),
     ("/meetings/{kompetens_meeting}/edit", SECRETARY),
     ("/meetings/{srb_meeting}/items/new", SECRETARY),

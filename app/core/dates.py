@@ -1,7 +1,10 @@
 """Time zone helpers: stored datetimes are aware UTC; people read Stockholm time."""
 
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import holidays
 
 LOCAL_TZ = ZoneInfo("Europe/Stockholm")
 
@@ -21,6 +24,7 @@ WEEKDAYS_DEFINITE = (
     "lördagen",
     "söndagen",
 )
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 MONTHS = (
     "januari", "februari", "mars", "april", "maj", "juni",
     "juli", "augusti", "september", "oktober", "november", "december",
@@ -30,6 +34,24 @@ MONTHS = (
 def swedish_long_date(day: date) -> str:
     """ "fredagen den 14 juni 2024", as sentences in Swedish records print a date."""
     return f"{WEEKDAYS_DEFINITE[day.weekday()]} den {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def swedish_weekday_date(day: date) -> str:
+    """ "tisdag 3 februari 2026", as plans and mails about a meeting's day name it."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+@lru_cache(maxsize=32)
+def _holidays(year: int, language: str) -> holidays.HolidayBase:
+    return holidays.Sweden(
+        years=year, categories=(holidays.PUBLIC, holidays.DE_FACTO), language=language
+    )
+
+
+def swedish_holiday(day: date, language: str = "sv") -> str | None:
+    """The name of the Swedish holiday (or midsommarafton, julafton, nyårsafton) on ``day``,
+    in ``language`` ("sv" or "en_US"), or None on an ordinary day (Sundays are not named)."""
+    return _holidays(day.year, language).get(day)
 
 
 def swedish_clock(at: time) -> str:

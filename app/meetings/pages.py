@@ -1,18 +1,29 @@
 """The meeting page as its reader sees it, gathered for the view: the agenda once sent, the
 documents she may open, what changed after the kallelse, and the record (a link to it, or to
-the justerat version). Who may open the page is decided before (``can_view_meeting``)."""
+the justerat version). Who may open the page is decided before (``can_view_meeting``).
+
+Also the sammanträdesplan: a year's meetings of one body, or of every body of an
+organisation the reader may see (``can_view_body`` for each: a meeting is seen with its
+body, as on the body page and in the calendar feeds)."""
 
 from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
+from sqlalchemy import extract, select
+from sqlalchemy.orm import joinedload
+
 from app.accounts import permissions
 from app.agenda.models import AgendaDocumentChange, AgendaItem, AgendaItemDocument
 from app.agenda.sentences import proposals
 from app.agenda.services import changes_after_kallelse
+from app.bodies.models import Body
+from app.core.dates import local_today
+from app.extensions import db
 from app.justering import services as justering
 from app.justering.models import RecordRevision
 from app.meetings.models import Meeting, RecordStatus
+from app.organisations.models import Organisation
 from app.publication import services as publication
 from app.publication.models import Posting
 from app.record.loading import meeting_with_details
@@ -85,3 +96,95 @@ def meeting_page(user: Any, meeting: Meeting) -> MeetingPage:
         if show_record
         else {},
     )
+
+
+# -- the sammanträdesplan ------------------------------------------------------------------
+
+
+@dataclass
+class PlanPage:
+    year: int
+    years: list[int]  # the years with meetings, and this one: the page's year links
+    meetings: list[Meeting]
+    bodies: list[Body]  # the bodies shown (the organisation's filter offers them)
+    body: Body | None  # the one body, on a body's plan or when the filter names one
+    organisation: Organisation
+    can_plan: bool  # may create meetings for the year (of ``body``)
+    per_organisation: bool  # the organisation's plan (else one body's)
+
+    def context(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _plan(
+    user: Any,
+    organisation: Organisation,
+    bodies: list[Body],
+    year: int | None,
+    body: Body | None,
+) -> PlanPage:
+    body_ids = [body.id] if body is not None else [b.id for b in bodies]
+    this_year = local_today().year
+    years = sorted(
+        {
+            int(y)
+            for y in db.session.scalars(
+                select(extract("year", Meeting.meeting_date))
+                .where(Meeting.body_id.in_(body_ids))
+                .distinct()
+            )
+        }
+        | {this_year}
+    )
+    year = year if year is not None and 1900 <= year <= 9999 else this_year
+    meetings = (
+        db.session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.body_id.in_(body_ids),
+                Meeting.meeting_date >= date(year, 1, 1),
+                Meeting.meeting_date <= date(year, 12, 31),
+            )
+            .options(joinedload(Meeting.body))
+            .order_by(Meeting.meeting_date, Meeting.start_time, Meeting.id)
+        ).all()
+        if body_ids
+        else []
+    )
+    return PlanPage(
+        year=year,
+        years=years,
+        meetings=list(meetings),
+        bodies=bodies,
+        body=body,
+        organisation=organisation,
+        can_plan=body is not None and permissions.can_manage_body(user, body),
+        per_organisation=False,
+    )
+
+
+def body_plan(user: Any, body: Body, year: int | None) -> PlanPage:
+    """The year's meetings of ``body`` (who may see it is decided before)."""
+    return _plan(user, body.organisation, [body], year, body)
+
+
+def organisation_plan(
+    user: Any, organisation: Organisation, year: int | None, body_id: int | None
+) -> PlanPage:
+    """The year's meetings of every body of ``organisation`` the reader may see, by date;
+    ``body_id`` narrows it to one of them (another is ignored, not disclosed)."""
+    bodies = list(
+        db.session.scalars(
+            select(Body)
+            .where(
+                Body.organisation_id == organisation.id,
+                permissions.visible_bodies_clause(user),
+            )
+            .order_by(Body.name)
+        )
+    )
+    chosen = next((b for b in bodies if b.id == body_id), None)
+    page = _plan(user, organisation, bodies, year, chosen)
+    page.can_plan = False  # planning is done per body, on the body's plan
+    page.per_organisation = True
+    return page

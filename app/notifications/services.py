@@ -8,6 +8,7 @@ a message of her own (nobody sees the others' addresses), only about what she ma
 """
 
 from collections.abc import Callable
+from datetime import date, time
 from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
@@ -22,15 +23,17 @@ from app.accounts.permissions import (
     roles_of,
     visible_bodies_clause,
 )
-from app.bodies.models import Body, RecordType
+from app.bodies.models import Body, Membership, MembershipKind, RecordType
 from app.core.actors import Actor
 from app.core.audit import record_change
+from app.core.dates import swedish_weekday_date
 from app.core.errors import DomainError
 from app.core.mail import MailError, OutgoingMessage, send_messages
 from app.extensions import db
-from app.meetings.models import Dispatch, Meeting
+from app.meetings.models import Dispatch, Meeting, MeetingMode
 from app.notifications.models import Subscription, SubscriptionTopic
 from app.organisations.models import Organisation
+from app.people.models import Person
 
 # -- managing subscriptions ------------------------------------------------------------------------
 
@@ -206,3 +209,109 @@ def notify_record_published(meeting: Meeting, *, is_correction: bool = False) ->
         return _deliver(messages, "record")
 
     return _guarded("record", notify)
+
+
+# -- a meeting moved -------------------------------------------------------------------------------
+
+# What a member is told about when it changes: when and where the meeting is.
+MEETING_PLACE_AND_TIME = (
+    "meeting_date",
+    "start_time",
+    "end_time",
+    "room",
+    "building",
+    "location",
+    "mode",
+)
+
+
+def place_and_time_of(meeting: Meeting) -> dict[str, Any]:
+    """The values of ``MEETING_PLACE_AND_TIME``, to compare after a change."""
+    return {name: getattr(meeting, name) for name in MEETING_PLACE_AND_TIME}
+
+
+def _members_on_the_day(meeting: Meeting) -> list[Person]:
+    """Ledamöter and ersättare of the body in the meeting's term, seated on its day: those
+    who get its kallelse and have it in their calendars."""
+    memberships = db.session.scalars(
+        select(Membership).where(
+            Membership.body_id == meeting.body_id,
+            Membership.kind.in_((MembershipKind.ORDINARY, MembershipKind.SUBSTITUTE)),
+            *([Membership.term_id == meeting.term_id] if meeting.term_id else []),
+        )
+    )
+    people = {
+        m.person_id: m.person
+        for m in memberships
+        if (m.start_date is None or m.start_date <= meeting.meeting_date)
+        and (m.end_date is None or meeting.meeting_date <= m.end_date)
+    }
+    return sorted(people.values(), key=lambda person: person.name)
+
+
+def _time_text(start: time | None, end: time | None) -> str:
+    if start is None:
+        return "ingen tid angiven"
+    return f"kl. {start:%H:%M}" + (f"-{end:%H:%M}" if end else "")
+
+
+def _place_text(values: dict[str, Any]) -> str:
+    place = ", ".join(values[name] for name in ("room", "building", "location") if values[name])
+    return place or "ingen plats angiven"
+
+
+def _mode_text(mode: MeetingMode) -> str:
+    return {"on_site": "på plats", "remote": "på distans", "hybrid": "hybrid"}[mode.value]
+
+
+def meeting_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """What changed of a meeting's day, time, place and mode, as the mail words it:
+    ("Datum", "tisdag 3 februari 2026", "tisdag 10 februari 2026"), …"""
+    changes: list[tuple[str, str, str]] = []
+    day: tuple[date, date] = (before["meeting_date"], after["meeting_date"])
+    if day[0] != day[1]:
+        changes.append(("Datum", swedish_weekday_date(day[0]), swedish_weekday_date(day[1])))
+    old_time = _time_text(before["start_time"], before["end_time"])
+    new_time = _time_text(after["start_time"], after["end_time"])
+    if old_time != new_time:
+        changes.append(("Tid", old_time, new_time))
+    if _place_text(before) != _place_text(after):
+        changes.append(("Plats", _place_text(before), _place_text(after)))
+    if before["mode"] != after["mode"]:
+        changes.append(("Form", _mode_text(before["mode"]), _mode_text(after["mode"])))
+    return changes
+
+
+def notify_meeting_moved(meeting: Meeting, before: dict[str, Any]) -> int:
+    """Tell the body's ledamöter and ersättare (those with an address) that the meeting's
+    day, time, place or mode changed, old → new. The calendar feeds already show the new
+    time (the event's SEQUENCE follows the meeting's version). Returns the mails sent; a
+    mail server that fails is logged and never undoes the change."""
+
+    def notify() -> int:
+        changes = meeting_changes(before, place_and_time_of(meeting))
+        people = [person for person in _members_on_the_day(meeting) if person.email]
+        if not changes or not people:
+            return 0
+        moved = before["meeting_date"] != meeting.meeting_date
+        subject = (
+            f"{'Flyttat' if moved else 'Ändrat'} sammanträde: {meeting.body.name} "
+            f"{swedish_weekday_date(meeting.meeting_date)}"
+        )
+        text = render_template(
+            "notifications/mail_meeting_moved.txt",
+            meeting=meeting,
+            changes=changes,
+            was_on=swedish_weekday_date(before["meeting_date"]),
+            meeting_url=_link("meetings.show", meeting_id=meeting.id),
+            calendar_url=_link("calendars.body_feed", body_id=meeting.body_id),
+        )
+        return _deliver(
+            [
+                OutgoingMessage(to=[person.email or ""], subject=subject, text=text)
+                for person in people
+            ],
+            "meeting moved",
+        )
+
+    return _guarded("meeting moved", notify)

@@ -44,6 +44,7 @@ def _seed(app) -> dict[str, int]:
         db.session.commit()
         ids = {
             "body": body.id,
+            "organisation": body.organisation_id,
             "meeting": justerat.id,
             "item": item.id,
             "posting": posting,
@@ -64,6 +65,8 @@ def pages(app, demo) -> dict[str, list[str]]:
         "/login",
         "/bodies/",
         "/bodies/{body}",
+        "/bodies/{body}/plan?year=2024",
+        "/organisations/{organisation}/plan?year=2024",
         "/meetings/{meeting}",
         "/meetings/{meeting}/record",
         "/protokoll/{meeting}",
@@ -84,6 +87,8 @@ def pages(app, demo) -> dict[str, list[str]]:
         "/meetings/{meeting}/anslag",
         "/items/{item}/edit",
         "/bodies/{body}/meetings/new",
+        "/bodies/{body}/plan?year=2024",
+        "/bodies/{body}/plan/new",
         "/meetings/{draft}/record",
         "/meetings/{draft}/attendance",
         "/items/{draft_item}/record",
