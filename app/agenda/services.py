@@ -594,8 +594,8 @@ def attach_upload(
         document.media_type = upload.media_type
         document.size = len(upload.data)
         add_record(actor, document)
-        audit_upload(db.session, actor, document, upload)  # the original's sha256, what went
-    attach_document(actor, item, document)
+        audit_upload(db.session, actor, document, upload)  # original sha256, what was removed
+    attach_document(actor, item, document, uploaded=True)
     return document
 
 
@@ -673,15 +673,18 @@ def convert_office_document(document: Document) -> Document:
     return document
 
 
-def attach_document(actor: Actor, item: AgendaItem, document: Document) -> AgendaItemDocument:
+def attach_document(
+    actor: Actor, item: AgendaItem, document: Document, *, uploaded: bool = False
+) -> AgendaItemDocument:
     """Put ``document`` last on the item. A document already in the system only if the actor
     may read it (``can_attach_document``); one made just now for the item (an upload, an
-    utdrag) gets the meeting's body as its owner."""
+    utdrag; ``uploaded``: by ``attach_upload``, whose PDF may be still to be converted) gets
+    the meeting's body as its owner."""
     meeting = item.meeting
     _require_open_record(meeting)
     if any(link.document_id == document.id for link in item.documents if document.id):
         raise DomainError(_("The document is already attached to this item."))
-    existing = document.id is not None and document not in db.session.new
+    existing = not uploaded and document.id is not None and document not in db.session.new
     if existing and not can_attach_document(actor, document, meeting.body):
         raise DomainError(_("Choose a document that you may read."))
     give_owner(document, meeting.body)

@@ -407,10 +407,10 @@ def rename_document(link: AgendaItemDocument):
     if not form.validate_on_submit():
         flash(_("Give the document a title of at most 500 characters."), "error")
         return redirect(target)
-    before = link.document.title
+    before, title = link.document.title, " ".join(form.title.data.split())
     return run_action(
-        lambda: services.rename_document(current_user, link, form.title.data),
-        _("“%(before)s” is now called “%(title)s”.", before=before, title=form.title.data),
+        lambda: services.rename_document(current_user, link, title),
+        _("“%(before)s” is now called “%(title)s”.", before=before, title=title),
         target,
     )
 

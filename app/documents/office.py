@@ -56,6 +56,11 @@ MAX_MEMBERS = 20_000
 # The zip member that names the format is small; a bigger one is not read.
 MAX_TYPES_BYTES = 2 * MB
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+OLE_STREAMS = {
+    "doc": ("WordDocument",),
+    "xls": ("Workbook", "Book"),
+    "ppt": ("PowerPoint Document",),
+}
 
 
 @dataclass(frozen=True)
@@ -340,7 +345,12 @@ def inspect_office(data: bytes, extension: str, *, max_decoded_bytes: int) -> st
     ``wrong_type``, ``encrypted``, ``unpacks_too_large``), or None when they are."""
     office = FORMATS[extension]
     if office.container == "ole":
-        return None if data.startswith(OLE_MAGIC) else "wrong_type"
+        if not data.startswith(OLE_MAGIC):
+            return "wrong_type"
+        # The compound file's directory names its streams (UTF-16): a Word file has a
+        # WordDocument stream, and so on. LibreOffice would read anything else as text.
+        streams = OLE_STREAMS[extension]
+        return None if any(name.encode("utf-16-le") in data for name in streams) else "wrong_type"
     if office.container == "rtf":
         return None if data.lstrip()[:5] == b"{\\rtf" else "wrong_type"
     if data.startswith(OLE_MAGIC):
