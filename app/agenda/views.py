@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -46,6 +47,7 @@ from app.core.views import (
     stored_pdf_response,
 )
 from app.documents.office import check_document_upload
+from app.documents.storage import read_bytes
 from app.documents.uploads import UploadRejected, title_from_filename
 from app.extensions import db
 from app.jobs.models import JobStatus
@@ -469,6 +471,27 @@ def document_file(link: AgendaItemDocument):
     if not link.document.has_file:
         abort(404)
     return stored_pdf_response(link.document.sha256, link.document.filename or "dokument.pdf")
+
+
+@bp.get("/item-documents/<int:link_id>/original")
+@login_required
+@loaded("link_id", AgendaItemDocument, permissions.can_manage_item_document)
+def document_original(link: AgendaItemDocument):
+    """The office file a beslutsunderlag was uploaded as, for the item's secretaries only: it
+    may hold what its PDF does not show (tracked changes, comments, hidden sheets)."""
+    document = link.document
+    if document.source_sha256 is None:
+        abort(404)
+    response = Response(
+        read_bytes(document.source_sha256),
+        mimetype=document.source_media_type or "application/octet-stream",
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{document.source_filename or "dokument"}"'
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # -- PDFs ----------------------------------------------------------------------------------

@@ -195,6 +195,17 @@ def test_a_word_file_is_converted_to_pdfa_and_headed_in_the_handlingar(app, worl
         assert pdf.startswith(b"%PDF-") and b"pdfaid:part" in pdf
         assert db.session.get(Job, word.conversion_job_id).status == JobStatus.DONE
     assert "Förslag till kulturstrategi 2031" in _text(pdf)[0]
+    # The secretary gets the original back from the item, as it came.
+    with app.app_context():
+        link = db.session.scalar(
+            select(AgendaItemDocument.id).where(AgendaItemDocument.document_id == word.id)
+        )
+    item_page = html.unescape(elin.get(f"/items/{world['item']}/edit").get_data(as_text=True))
+    assert "Originalfil (Tjänsteskrivelse_kulturstrategi.docx)" in item_page
+    fetched = elin.get(f"/item-documents/{link}/original")
+    assert fetched.status_code == 200 and fetched.data == original
+    assert fetched.mimetype == word.source_media_type
+    assert fetched.headers["Content-Disposition"].startswith("attachment;")
     # In the handlingar, each attachment headed with its number on the item.
     packet = elin.get(f"/meetings/{world['meeting']}/handlingar.pdf")
     assert packet.status_code == 200 and packet.mimetype == "application/pdf"
