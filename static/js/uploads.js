@@ -24,7 +24,6 @@
       return;
     }
     var list = fieldset.querySelector("ol");
-    var label = fieldset.querySelector("legend").textContent;
 
     function showTitles() {
       var files = Array.prototype.slice.call(input.files || []);
@@ -53,7 +52,6 @@
         item.appendChild(caption);
         list.appendChild(item);
       });
-      fieldset.setAttribute("aria-label", label);
       fieldset.hidden = false;
       single.hidden = true;
       single.querySelector("input").disabled = true;
