@@ -195,6 +195,8 @@ def _office_title(job: Job) -> str:
 OFFICE_PDF_KIND = JobKind(
     name=OFFICE_PDF,
     run=_run_office_pdf,
+    # The secretary may retitle the document while it is converted: run again on her title.
+    conflict_retries=2,
     may_start=lambda user, job: (
         (item := _office_item(job)) is not None and permissions.can_manage_item(user, item)
     ),

@@ -263,3 +263,9 @@ def test_a_damaged_word_file_says_why_on_the_item_and_keeps_nothing_half_made(ap
     pages = _text(elin.get(f"/meetings/{world['meeting']}/handlingar.pdf").data)
     assert any(f"Bilaga 1 till ärende {world['number']}" in text for text in pages)
     assert not any("Bilaga 2" in text for text in pages)
+
+
+def test_no_file_chosen_says_so_and_attaches_nothing(app, world, elin):
+    page = _upload(elin, world["item"], [])
+    assert _flashes(page, "error") == ["Välj en eller flera filer att ladda upp."]
+    assert _documents(app, world["item"]) == []
