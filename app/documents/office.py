@@ -267,7 +267,14 @@ def convert_to_pdf(
             gettext("LibreOffice is not installed on the server; tell the administrator.")
         )
     if isolate is None:
-        isolate = bool(config.get("OFFICE_REQUIRE_NO_NETWORK")) or can_isolate_network()
+        if config.get("OFFICE_REQUIRE_NO_NETWORK") and not can_isolate_network():
+            raise ConversionFailed(
+                gettext(
+                    "the server cannot cut LibreOffice off from the network, which its "
+                    "settings require; tell the administrator"
+                )
+            )
+        isolate = can_isolate_network()
     try:
         result = run_limited(
             make_pdf,

@@ -4,6 +4,7 @@ the agenda (tests/agenda/test_many_files.py), twice: it takes seconds."""
 
 import pytest
 
+from app.documents import office
 from app.documents.office import (
     OLE_MAGIC,
     CheckedOffice,
@@ -115,3 +116,16 @@ def test_an_attachment_is_a_pdf_unless_its_name_says_office(app):
         assert not isinstance(
             check_document_upload(docx("x"), "a.DOCX", max_bytes=MB), CheckedUpload
         )
+
+
+def test_without_network_isolation_a_server_that_requires_it_converts_nothing(app, monkeypatch):
+    monkeypatch.setattr(office.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(office, "can_isolate_network", lambda: False)
+    monkeypatch.setattr(office, "run_limited", pytest.fail)  # LibreOffice is never started
+    app.config["OFFICE_REQUIRE_NO_NETWORK"] = True
+    try:
+        with app.test_request_context(), pytest.raises(office.ConversionFailed) as failed:
+            office.convert_to_pdf(docx("x"), "docx")
+    finally:
+        app.config["OFFICE_REQUIRE_NO_NETWORK"] = False
+    assert "nätverket" in failed.value.message
