@@ -42,8 +42,27 @@ class Config:
     # Uploads: beslutsunderlag are PDFs up to this size and page count.
     MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
     MAX_UPLOAD_PAGES = int(os.environ.get("MAX_UPLOAD_PAGES", "1000"))
-    # Past this Flask refuses the request outright (413); the form limit above says why first.
-    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
+    # Several files go up in one request (an item's beslutsunderlag at once): at most this many
+    # bytes in all. Past it Flask refuses the request outright (413); a single file past the
+    # limit above is refused with the reason first.
+    MAX_UPLOAD_REQUEST_BYTES = int(
+        os.environ.get("MAX_UPLOAD_REQUEST_BYTES", str(4 * MAX_UPLOAD_BYTES))
+    )
+    MAX_CONTENT_LENGTH = max(MAX_UPLOAD_REQUEST_BYTES, MAX_UPLOAD_BYTES) + 1024 * 1024
+    # Word, Excel, PowerPoint and OpenDocument files are converted to PDF/A by LibreOffice
+    # (app/documents/office.py) in the sandbox with these limits (seconds; bytes of address
+    # space: LibreOffice reserves much more than it uses), in a network namespace of its own
+    # where the kernel allows; OFFICE_REQUIRE_NO_NETWORK=1 refuses to convert without one.
+    OFFICE_CONVERT_TIME_LIMIT = float(os.environ.get("OFFICE_CONVERT_TIME_LIMIT", "120"))
+    OFFICE_CONVERT_MEMORY_LIMIT = int(
+        os.environ.get("OFFICE_CONVERT_MEMORY_LIMIT", str(4 * 1024 * 1024 * 1024))
+    )
+    OFFICE_REQUIRE_NO_NETWORK = os.environ.get("OFFICE_REQUIRE_NO_NETWORK", "").lower() in {
+        "1",
+        "true",
+        "yes",
+        "on",
+    }
     # Reading an upload (app/documents/uploads.py) runs in a child process with these limits
     # (seconds of wall-clock time; bytes of address space), and what its pages' content
     # unpacks to may come to at most MAX_UPLOAD_DECODED_BYTES: PDF "bombs" are refused.

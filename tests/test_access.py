@@ -312,6 +312,8 @@ JUSTERAT_ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/protokoll/{srb_meeting}/1.pdf", ALL),
     ("/meetings/{srb_meeting}/utdrag.pdf?item={srb_item}", ALL),
     ("/item-documents/{public_link}/file", ALL),
+    # The office original (this one has none) is the item's secretaries' alone.
+    ("/item-documents/{public_link}/original", {**SECRETARY, "secretary": 404, "admin": 404}),
     ("/meetings/{srb_meeting}/documents/{public_link}", ALL),
     (
         "/meetings/{srb_meeting}/documents/{secret_link}",

@@ -457,6 +457,15 @@ def can_manage_item_document(user: object, link: "AgendaItemDocument") -> bool: 
     return can_manage_item(user, link.item)
 
 
+def can_rename_item_document(user: object, link: "AgendaItemDocument") -> bool:  # noqa: F821
+    """Retitle a beslutsunderlag from its item: the item's secretaries, for a document filed
+    for the item's body (one another body owns keeps the title it gave it)."""
+    return (
+        can_manage_item(user, link.item)
+        and link.document.owner_body_id == link.item.meeting.body_id
+    )
+
+
 def can_pull_onto_agenda(user: object, topic: object) -> bool:
     """A planned topic or an uppdrag is pulled onto an agenda by whoever manages that meeting,
     which is what is asked (of the meeting, loaded first); whether the topic belongs to that

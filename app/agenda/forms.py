@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -74,16 +74,32 @@ class ItemForm(RecordForm):
 
 
 class UploadForm(Form):
-    file = FileField(_l("PDF file"), validators=[FileRequired()])
+    # One or more files; the view checks each (a refused one does not stop the others).
+    file = MultipleFileField(
+        _l("Files"),
+        description=_l(
+            "PDF, Word (.docx, .doc), OpenDocument (.odt, .ods, .odp), RTF, Excel (.xlsx, .xls) "
+            "or PowerPoint (.pptx, .ppt). Office files are converted to PDF/A; the original "
+            "is kept."
+        ),
+    )
     title = OptionalStringField(
         _l("Title"),
         validators=[Length(max=500)],
-        description=_l('As listed under Beslutsunderlag, e.g. "Bilaga 1 Analys".'),
+        description=_l(
+            'As listed under Beslutsunderlag, e.g. "Bilaga 1 Analys". Empty: the file\'s '
+            "name. Several files each get their own file's name, which can be changed below."
+        ),
     )
     confidentiality = SelectField(
         _l("Confidentiality"), choices=Confidentiality.choices, coerce=Confidentiality
     )
     submit = SubmitField(_l("Upload"))
+
+
+class DocumentTitleForm(Form):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Save the title"))
 
 
 class AttachForm(Form):

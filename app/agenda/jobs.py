@@ -1,4 +1,5 @@
-"""The agenda's kinds of job: the handlingar packet, sending the kallelse and the update mail.
+"""The agenda's kinds of job: the handlingar packet, sending the kallelse and the update mail,
+and converting an uploaded office file (Word, ...) to PDF/A.
 
 Each only calls its domain service; the services hold the rules and never commit, so a job
 that fails leaves everything as it was. ``create_app`` registers them
@@ -11,19 +12,23 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from app.accounts import permissions
+from app.agenda import services
 from app.agenda.kallelse import send_agenda_update, send_kallelse
+from app.agenda.models import AgendaItem
 from app.agenda.rendering import packet_pdf
+from app.cases.models import Document
 from app.core.errors import DomainError
 from app.core.mail import MailError
 from app.documents.packet import PacketError
 from app.extensions import db
 from app.jobs.models import Job
-from app.jobs.services import JobKind, ProgressFn, register_kind
+from app.jobs.services import JobKind, ProgressFn, register_kind, start_job
 from app.meetings.models import Meeting
 
 PACKET = "packet"
 KALLELSE = "kallelse"
 KALLELSE_UPDATE = "kallelse_update"
+OFFICE_PDF = "office_pdf"
 
 
 # -- the meeting a job works on (app.justering.jobs uses these too) ---------------------------
@@ -231,8 +236,81 @@ UPDATE_KIND = JobKind(
 )
 
 
+# -- an office file converted to PDF/A ----------------------------------------------------------
+
+
+def _job_document(job: Job) -> Document:
+    document = db.session.get(Document, job.arguments.get("document_id"))
+    if document is None:
+        raise DomainError(_("The document no longer exists."))
+    return document
+
+
+def _run_office_pdf(job: Job, progress: ProgressFn) -> dict[str, Any]:
+    document = _job_document(job)
+    progress(10, _("Converting “%(title)s” to PDF", title=document.title))
+    services.convert_office_document(document)
+    return {"sha256": document.sha256, "document_id": document.id}
+
+
+def _office_item(job: Job) -> AgendaItem | None:
+    return db.session.get(AgendaItem, job.arguments.get("item_id"))
+
+
+def _office_title(job: Job) -> str:
+    document = db.session.get(Document, job.arguments.get("document_id"))
+    return _(
+        "Converting “%(title)s” to PDF",
+        title=document.title if document is not None else "",
+    )
+
+
+OFFICE_PDF_KIND = JobKind(
+    name=OFFICE_PDF,
+    run=_run_office_pdf,
+    # The secretary may retitle the document while it is converted: run again on her title.
+    conflict_retries=2,
+    may_start=lambda user, job: (
+        (item := _office_item(job)) is not None and permissions.can_manage_item(user, item)
+    ),
+    title=_office_title,
+    back=lambda job: url_for("agenda.edit_item", item_id=job.arguments["item_id"]) + "#documents",
+    done_messages=lambda job: [
+        (
+            "success",
+            _(
+                "“%(title)s” was converted to PDF.",
+                title=getattr(
+                    db.session.get(Document, job.arguments.get("document_id")), "title", ""
+                ),
+            ),
+        )
+    ],
+)
+
+
+def start_office_conversions(actor: Any, item: AgendaItem, documents: list[Document]) -> list[Job]:
+    """A conversion job for each office original among ``documents`` (after the commit that
+    stored them: without a broker each runs at once, in this request)."""
+    jobs = []
+    for document in documents:
+        if not document.is_converting:
+            continue
+        job = start_job(
+            actor,
+            OFFICE_PDF,
+            arguments={"document_id": document.id, "item_id": item.id},
+            body_id=item.meeting.body_id,
+        )
+        services.note_conversion_job(document, job)
+        db.session.commit()
+        jobs.append(job)
+    return jobs
+
+
 def register_job_kinds() -> None:
     """Make the agenda's kinds of job known to app.jobs (called by create_app)."""
     register_kind(PACKET_KIND)
     register_kind(KALLELSE_KIND)
     register_kind(UPDATE_KIND)
+    register_kind(OFFICE_PDF_KIND)

@@ -114,13 +114,19 @@ def agenda_fingerprint(meeting: Meeting) -> str:
 
 def packet_sections(meeting: Meeting) -> list[PacketSection]:
     """Every attached PDF in agenda order, grouped by item: those for every reader of the
-    packet (``is_for_every_recipient``)."""
+    packet (``is_for_every_recipient``). Each is headed "Bilaga N till ärende M" on its pages
+    (N counts the item's documents in the packet, M is the item's number on the agenda): the
+    packet is a Swedish document, like its "Sida N (M)"."""
     sections = []
     for item in meeting.items:
+        links = [link for link in shared_links(meeting, item) if link.document.has_file]
         documents = [
-            PacketDocument(title=link.document.title, pdf=read_bytes(link.document.sha256))
-            for link in shared_links(meeting, item)
-            if link.document.has_file
+            PacketDocument(
+                title=link.document.title,
+                pdf=read_bytes(link.document.sha256),
+                header=f"Bilaga {number} till ärende {item.display_number}",
+            )
+            for number, link in enumerate(links, 1)
         ]
         sections.append(
             PacketSection(title=f"{item.display_number} {item.title}", documents=documents)

@@ -8,8 +8,9 @@ only change after reopening it. An item that utgår keeps its number.
 from datetime import date, time
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts.permissions import (
     can_attach_document,
@@ -36,9 +37,17 @@ from app.core.actors import Actor
 from app.core.audit import record_change, snapshot
 from app.core.errors import DomainError
 from app.core.services import add_record, change_record
-from app.documents.storage import store_bytes
-from app.documents.uploads import CheckedUpload, audit_upload
+from app.documents.office import CheckedOffice, ConversionFailed, convert_to_pdf, office_extension
+from app.documents.storage import read_bytes, store_bytes
+from app.documents.uploads import (
+    CheckedUpload,
+    UploadRejected,
+    audit_upload,
+    check_pdf_upload,
+    title_from_filename,
+)
 from app.extensions import db
+from app.jobs.models import Job
 from app.meetings.models import (
     AgendaStatus,
     Meeting,
@@ -561,43 +570,130 @@ def attachable_documents(actor: Actor, item: AgendaItem) -> list[Document]:
 def attach_upload(
     actor: Actor,
     item: AgendaItem,
-    upload: CheckedUpload,
+    upload: CheckedUpload | CheckedOffice,
     *,
     title: str | None = None,
     confidentiality: Confidentiality = Confidentiality.PUBLIC,
 ) -> Document:
-    """Store a checked PDF and put it last on the item's beslutsunderlag; it is filed for the
-    meeting's body, which owns it."""
+    """Store a checked file and put it last on the item's beslutsunderlag; it is filed for
+    the meeting's body, which owns it. Its title: ``title``, else the file's name
+    (``title_from_filename``).
+
+    A PDF is the document's file. An office file (Word, ...) is kept as the document's
+    original (``source_sha256``) and the document has no file until it is converted to PDF
+    (``convert_office_document``, a background job the caller starts after the commit)."""
     _require_open_record(item.meeting)
-    sha256 = store_bytes(upload.data)
     body = item.meeting.body
     document = Document(
-        title=title or upload.filename.removesuffix(".pdf").replace("_", " "),
+        title=(title or "").strip() or title_from_filename(upload.filename),
         kind=DocumentKind.SUPPORTING,
         confidentiality=confidentiality,
-        sha256=sha256,
-        filename=upload.filename,
-        media_type=upload.media_type,
-        size=len(upload.data),
         case=item.case,
         owner_body=body,
         owner_organisation=body.organisation,
     )
-    add_record(actor, document)
-    audit_upload(db.session, actor, document, upload)  # the original's sha256, what was removed
-    attach_document(actor, item, document)
+    if isinstance(upload, CheckedOffice):
+        document.source_sha256 = store_bytes(upload.data)
+        document.source_filename = upload.filename
+        document.source_media_type = upload.media_type
+        add_record(actor, document)
+    else:
+        document.sha256 = store_bytes(upload.data)
+        document.filename = upload.filename
+        document.media_type = upload.media_type
+        document.size = len(upload.data)
+        add_record(actor, document)
+        audit_upload(db.session, actor, document, upload)  # original sha256, what was removed
+    attach_document(actor, item, document, uploaded=True)
     return document
 
 
-def attach_document(actor: Actor, item: AgendaItem, document: Document) -> AgendaItemDocument:
+def attach_uploads(
+    actor: Actor,
+    item: AgendaItem,
+    uploads: list[tuple[CheckedUpload | CheckedOffice, str | None]],
+    *,
+    confidentiality: Confidentiality = Confidentiality.PUBLIC,
+) -> list[Document]:
+    """Several checked files, each with its title (None: from its file name), put last on
+    the item in the order given (``attach_upload``)."""
+    return [
+        attach_upload(actor, item, upload, title=title, confidentiality=confidentiality)
+        for upload, title in uploads
+    ]
+
+
+def rename_document(actor: Actor, link: AgendaItemDocument, title: str) -> Document:
+    """Give a beslutsunderlag of the item another title (the one in the agenda, the
+    handlingar's bookmarks and the messages)."""
+    _require_open_record(link.item.meeting)
+    title = " ".join((title or "").split())
+    if not title:
+        raise DomainError(_("Give the document a title."), field="title")
+    if len(title) > 500:
+        raise DomainError(_("A title is at most 500 characters."), field="title")
+    return change_record(actor, link.document, None, {"title": title})
+
+
+def note_conversion_job(document: Document, job: Job) -> None:
+    """Remember the job converting ``document``, which the item's page follows. Written past
+    the document's version: the job may be at work on the document already (with a broker),
+    and this bookkeeping must not make its saving conflict."""
+    db.session.execute(
+        update(Document)
+        .where(Document.id == document.id)
+        .values(conversion_job_id=job.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def convert_office_document(document: Document) -> Document:
+    """Make the PDF/A of an office original (``app.documents.office``: LibreOffice in the
+    sandbox), check it like an uploaded PDF, and make it the document's file. The original
+    stays as it was. Raises DomainError saying why, with nothing stored."""
+    if document.has_file:
+        return document  # converted already (a job run twice)
+    source = document.source_filename or ""
+    extension = office_extension(source)
+    if document.source_sha256 is None or extension is None:
+        raise DomainError(_("“%(title)s” has no office file to convert.", title=document.title))
+    try:
+        pdf = convert_to_pdf(read_bytes(document.source_sha256), extension)
+        checked = check_pdf_upload(
+            pdf,
+            source.rsplit(".", 1)[0] + ".pdf",
+            max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+            max_pages=current_app.config["MAX_UPLOAD_PAGES"],
+        )
+    except (ConversionFailed, UploadRejected) as failed:
+        raise DomainError(
+            _(
+                "“%(title)s” could not be converted to PDF: %(reason)s",
+                title=document.title,
+                reason=failed.message,
+            )
+        ) from failed
+    before = snapshot(document)
+    document.sha256 = store_bytes(checked.data)
+    document.filename = checked.filename
+    document.media_type = checked.media_type
+    document.size = len(checked.data)
+    record_change(db.session, None, "convert to PDF", document, before)
+    return document
+
+
+def attach_document(
+    actor: Actor, item: AgendaItem, document: Document, *, uploaded: bool = False
+) -> AgendaItemDocument:
     """Put ``document`` last on the item. A document already in the system only if the actor
     may read it (``can_attach_document``); one made just now for the item (an upload, an
-    utdrag) gets the meeting's body as its owner."""
+    utdrag; ``uploaded``: by ``attach_upload``, whose PDF may be still to be converted) gets
+    the meeting's body as its owner."""
     meeting = item.meeting
     _require_open_record(meeting)
     if any(link.document_id == document.id for link in item.documents if document.id):
         raise DomainError(_("The document is already attached to this item."))
-    existing = document.id is not None and document not in db.session.new
+    existing = not uploaded and document.id is not None and document not in db.session.new
     if existing and not can_attach_document(actor, document, meeting.body):
         raise DomainError(_("Choose a document that you may read."))
     give_owner(document, meeting.body)

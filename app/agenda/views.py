@@ -2,6 +2,7 @@
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -22,6 +23,7 @@ from app.agenda.forms import (
     AttachForm,
     ComingTopicsForm,
     CopyAgendaForm,
+    DocumentTitleForm,
     ItemForm,
     KallelseForm,
     MeetingForm,
@@ -58,7 +60,9 @@ from app.core.views import (
     run_action,
     stored_pdf_response,
 )
-from app.documents.uploads import UploadRejected, check_pdf_upload
+from app.documents.office import check_document_upload
+from app.documents.storage import read_bytes
+from app.documents.uploads import UploadRejected, title_from_filename
 from app.extensions import db
 from app.jobs.models import JobStatus
 from app.jobs.services import active_job, start_job
@@ -371,44 +375,91 @@ def _keep_upload_draft(item: AgendaItem, form: UploadForm) -> None:
     }
 
 
+def _titles_for(count: int) -> list[str | None]:
+    """The title typed for each of ``count`` files: with JavaScript the form has a title
+    field per file, in the files' order; without it one field, which names a single file
+    (several files each take their own file's name)."""
+    typed = [title.strip() for title in request.form.getlist("upload-title")]
+    if len(typed) == count:
+        return [title or None for title in typed]
+    return [None] * count
+
+
 @bp.post("/items/<int:item_id>/documents/upload")
 @login_required
 @loaded("item_id", AgendaItem, permissions.can_manage_item)
 def upload_document(item: AgendaItem):
+    """One or more files onto the item's beslutsunderlag. Each is checked on its own: a
+    refused one says why and the others are attached. Office files are converted to PDF in
+    a background job each, started after the commit that stored them."""
     form = UploadForm(prefix="upload")
     target = url_for(".edit_item", item_id=item.id) + "#documents"
-    if not form.validate_on_submit():
+    files = [file for file in form.file.data or [] if file and file.filename]
+    if not form.validate_on_submit() or not files:
         _keep_upload_draft(item, form)
-        flash(_("Choose a PDF file to upload."), "error")
+        flash(_("Choose one or more files to upload."), "error")
         return redirect(target)
-    data = form.file.data.read()
+    accepted = []
+    for file, typed in zip(files, _titles_for(len(files)), strict=True):
+        title = typed or title_from_filename(file.filename)
+        try:
+            upload = check_document_upload(
+                file.read(),
+                file.filename,
+                max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+                max_pages=current_app.config["MAX_UPLOAD_PAGES"],
+            )
+        except UploadRejected as rejected:
+            flash(
+                _("“%(title)s” was not attached: %(reason)s", title=title, reason=rejected.message),
+                "error",
+            )
+            continue
+        accepted.append((upload, title))
+    if not accepted:
+        _keep_upload_draft(item, form)
+        return redirect(target)
     try:
-        upload = check_pdf_upload(
-            data,
-            form.file.data.filename,
-            max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
-            max_pages=current_app.config["MAX_UPLOAD_PAGES"],
+        documents = services.attach_uploads(
+            current_user, item, accepted, confidentiality=form.confidentiality.data
         )
-    except UploadRejected as rejected:
-        flash(
-            _(
-                "%(file)s was not attached: %(reason)s",
-                file=form.file.data.filename,
-                reason=rejected.message,
-            ),
-            "error",
-        )
-        _keep_upload_draft(item, form)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
         return redirect(target)
+    titles = [document.title for document in documents]
+    converting = [document for document in documents if document.is_converting]
+    for job in kinds.start_office_conversions(current_user, item, converting):
+        if job.status == JobStatus.FAILED:  # run at once (no broker): it says why
+            flash(job.error or _("The conversion to PDF failed."), "error")
+    if len(titles) == 1:
+        flash(_("“%(title)s” was attached.", title=titles[0]), "success")
+    else:
+        flash(
+            _("%(n)d documents were attached: %(titles)s.", n=len(titles), titles=_quoted(titles)),
+            "success",
+        )
+    return redirect(target)
+
+
+def _quoted(titles: list[str]) -> str:
+    return ", ".join(_("“%(title)s”", title=title) for title in titles)
+
+
+@bp.post("/item-documents/<int:link_id>/title")
+@login_required
+@loaded("link_id", AgendaItemDocument, permissions.can_rename_item_document)
+def rename_document(link: AgendaItemDocument):
+    form = DocumentTitleForm()
+    target = url_for(".edit_item", item_id=link.item_id) + "#documents"
+    if not form.validate_on_submit():
+        flash(_("Give the document a title of at most 500 characters."), "error")
+        return redirect(target)
+    before, title = link.document.title, " ".join(form.title.data.split())
     return run_action(
-        lambda: services.attach_upload(
-            current_user,
-            item,
-            upload,
-            title=form.title.data,
-            confidentiality=form.confidentiality.data,
-        ),
-        _("%(file)s was attached.", file=upload.filename),
+        lambda: services.rename_document(current_user, link, title),
+        _("“%(before)s” is now called “%(title)s”.", before=before, title=title),
         target,
     )
 
@@ -467,6 +518,27 @@ def document_file(link: AgendaItemDocument):
     if not link.document.has_file:
         abort(404)
     return stored_pdf_response(link.document.sha256, link.document.filename or "dokument.pdf")
+
+
+@bp.get("/item-documents/<int:link_id>/original")
+@login_required
+@loaded("link_id", AgendaItemDocument, permissions.can_manage_item_document)
+def document_original(link: AgendaItemDocument):
+    """The office file a beslutsunderlag was uploaded as, for the item's secretaries only: it
+    may hold what its PDF does not show (tracked changes, comments, hidden sheets)."""
+    document = link.document
+    if document.source_sha256 is None:
+        abort(404)
+    response = Response(
+        read_bytes(document.source_sha256),
+        mimetype=document.source_media_type or "application/octet-stream",
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{document.source_filename or "dokument"}"'
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # -- PDFs ----------------------------------------------------------------------------------

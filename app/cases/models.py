@@ -100,11 +100,23 @@ class Document(VersionedMixin, TimestampMixin, Base):
     owner_organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id"), index=True
     )
+    # An office file (Word, ...) as it was uploaded; sha256 above is the PDF/A made from it
+    # in a background job (conversion_job), None until that job has succeeded.
+    source_sha256: Mapped[str | None] = mapped_column(String(64))
+    source_filename: Mapped[str | None] = mapped_column(String(255))
+    source_media_type: Mapped[str | None] = mapped_column(String(100))
+    conversion_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), index=True)
 
     case: Mapped[Case | None] = relationship(back_populates="documents")
     owner_body: Mapped["Body | None"] = relationship("Body")  # type: ignore[name-defined]  # noqa: F821
     owner_organisation: Mapped[Organisation | None] = relationship()
+    conversion_job: Mapped["Job | None"] = relationship("Job")  # type: ignore[name-defined]  # noqa: F821
 
     @property
     def has_file(self) -> bool:
         return self.sha256 is not None
+
+    @property
+    def is_converting(self) -> bool:
+        """An office original whose PDF is still to be made (or whose conversion failed)."""
+        return self.sha256 is None and self.source_sha256 is not None

@@ -1,7 +1,8 @@
 """The handlingar packet: one PDF with a front document, then every attached document.
 
 The packet is bookmarked (the front, then one bookmark per section with one child per
-document) and every page is stamped "Sida N (M)" over the whole packet. The merging is
+document) and every page is stamped "Sida N (M)" over the whole packet; a document may carry
+a header stamped at the top right of each of its pages ("Bilaga 2 till ärende 5"). The merging is
 pikepdf's (qpdf): pages are copied with their streams as they are, never decoded, so their
 text stays text and a packet costs about what copying its files does. The stamps are drawn
 once per packet: WeasyPrint lays out one specimen label holding every character the stamps
@@ -67,6 +68,7 @@ class PacketDocument:
 
     title: str  # bookmark title for this document
     pdf: bytes
+    header: str | None = None  # stamped at the top right of each of its pages
 
 
 @dataclass
@@ -168,6 +170,7 @@ def build_packet_here(
     # (title, first page, documents' bookmarks) for each section with documents
     bookmarks: list[tuple[str, int, list[tuple[str, int]]]] = []
     pages = len(front_pdf.pages)
+    headers: list[str | None] = [None] * pages
     for section in sections:
         if not section.documents:
             continue
@@ -177,6 +180,7 @@ def build_packet_here(
             sources.append(source)
             bookmarks[-1][2].append((document.title, pages))
             pages += len(source.pages)
+            headers.extend([document.header] * len(source.pages))
             done += 1
             report("documents", done, total)
 
@@ -189,10 +193,14 @@ def build_packet_here(
 
     report("stamping", pages, pages)
     labels = [page_label.format(page=number, pages=pages) for number in range(1, pages + 1)]
-    stamps = _Stamps.from_specimen(packet, "".join(labels), static_folder)
+    stamps = _Stamps.from_specimen(
+        packet, "".join(labels) + "".join(h for h in headers if h), static_folder
+    )
     with _failures("the page numbers"):
-        for page, label in zip(packet.pages, labels, strict=True):
+        for page, label, header in zip(packet.pages, labels, headers, strict=True):
             stamps.stamp(page, label)
+            if header:
+                stamps.stamp(page, header, top=True)
     with _failures("the document properties"):
         _copy_document_properties(front_pdf, packet, front_title)
     report("writing", pages, pages)
@@ -364,9 +372,15 @@ class _Stamps:
         named = {f"{FONT_NAME}{index}": font for index, font in enumerate(fonts.values())}
         return cls(glyphs, named, baseline, pikepdf.Stream(packet, b"q\n"))
 
-    def stamp(self, page: pikepdf.Page, label: str) -> None:
+    def stamp(self, page: pikepdf.Page, label: str, *, top: bool = False) -> None:
+        """``label`` at the bottom right of the page as displayed; with ``top``, at the top
+        right, as far from the top edge as the page number is from the bottom, on a ground
+        just as wide as the text (nothing of the page's own to hide there)."""
         x0, y0, x1, y1, rotation = _displayed_box(page)
         width = x1 - x0 if rotation in (0, 180) else y1 - y0
+        height = y1 - y0 if rotation in (0, 180) else x1 - x0
+        # The label's box mirrored from the bottom margin into the top one.
+        shift = height - 2 * LABEL_BOTTOM - LABEL_LINE if top else 0.0
         names = self._font_names(page)
         runs: list[tuple[str, bytearray]] = []
         advance = 0.0
@@ -379,16 +393,18 @@ class _Stamps:
         text_width = advance * LABEL_FONT_SIZE / 1000
         vertical, horizontal = LABEL_PADDING
         right = width - LABEL_RIGHT  # where the text ends (the label's content box)
-        ground_width = max(LABEL_MIN_WIDTH, text_width) + 2 * horizontal
+        ground_width = (text_width if top else max(LABEL_MIN_WIDTH, text_width)) + 2 * horizontal
         shown = " ".join(
             f"/{names[font]} {_number(LABEL_FONT_SIZE)} Tf <{codes.hex()}> Tj"
             for font, codes in runs
         )
         drawing = (
             f"Q q {' '.join(_number(value) for value in _placement(x0, y0, x1, y1, rotation))} cm "
-            f"1 g {_number(right + horizontal - ground_width)} {_number(LABEL_BOTTOM - vertical)} "
+            f"1 g {_number(right + horizontal - ground_width)} "
+            f"{_number(LABEL_BOTTOM - vertical + shift)} "
             f"{_number(ground_width)} {_number(LABEL_LINE + 2 * vertical)} re f "
-            f"0 g BT {_number(right - text_width)} {_number(self.baseline)} Td {shown} ET Q\n"
+            f"0 g BT {_number(right - text_width)} {_number(self.baseline + shift)} Td "
+            f"{shown} ET Q\n"
         )
         page.contents_add(self.save_state, prepend=True)
         page.contents_add(drawing.encode("ascii"), prepend=False)

@@ -72,6 +72,7 @@ PRELOAD = (
     "app.documents.uploads",
     "app.documents.text",
     "app.documents.images",
+    "app.documents.office",
 )
 
 # Messages on the control socket (SOCK_SEQPACKET: one message each): "fork" with the call's

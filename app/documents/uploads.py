@@ -131,8 +131,8 @@ def check_pdf_upload(
             "too_large",
             gettext(
                 "The file is too large: %(size)s MB, at most %(limit)s MB is allowed.",
-                size=_megabytes(len(data), round_up=True),
-                limit=_megabytes(max_bytes, round_up=False),
+                size=megabytes(len(data), round_up=True),
+                limit=megabytes(max_bytes, round_up=False),
             ),
         )
     if b"%PDF-" not in data[:HEADER_WINDOW]:
@@ -169,7 +169,7 @@ def check_pdf_upload(
             "unpacks_too_large",
             gettext(
                 "The PDF unpacks to more than %(limit)s MB and cannot be accepted.",
-                limit=_megabytes(max_decoded_bytes, round_up=False),
+                limit=megabytes(max_decoded_bytes, round_up=False),
             ),
         )
     if inspection.refusal is not None:
@@ -233,7 +233,7 @@ def _over_limit(exceeded: LimitExceeded) -> UploadRejected:
             "too_much_memory",
             gettext(
                 "The PDF needs more than %(limit)s MB of memory to read and cannot be accepted.",
-                limit=_megabytes(exceeded.limits.memory_bytes, round_up=False),
+                limit=megabytes(exceeded.limits.memory_bytes, round_up=False),
             ),
         )
     return _damaged("reading it failed")
@@ -554,7 +554,7 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _megabytes(size: int, *, round_up: bool) -> str:
+def megabytes(size: int, *, round_up: bool) -> str:
     """Bytes as MB (2**20) with at most one decimal, in the user's number format ("12,5").
 
     Rounded up for the file and down for the limit, so "20 MB, at most 20 MB" cannot happen.
@@ -622,19 +622,37 @@ def pypdf_messages() -> Iterator[list[str]]:
 
 
 def clean_pdf_filename(filename: str | None) -> str:
-    """A safe file name ending in ``.pdf``: no folders, no leading dots, no odd characters.
+    """A safe file name ending in ``.pdf`` (``clean_filename``)."""
+    return clean_filename(filename, "pdf")
+
+
+def clean_filename(filename: str | None, extension: str) -> str:
+    """A safe file name ending in ``.<extension>``: no folders, no leading dots, no odd
+    characters.
 
     Like ``werkzeug.utils.secure_filename`` (which it follows) but keeps å, ä and ö, which
     Swedish titles are full of; other accented letters lose their accents, spaces become
-    underscores. Never empty: falls back to ``dokument.pdf``.
+    underscores. Never empty: falls back to ``dokument.<extension>``.
     """
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = unicodedata.normalize("NFC", name)
-    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    suffix = "." + extension
+    stem = name[: -len(suffix)] if name.lower().endswith(suffix) else name
     folded = "".join(
         char if char in "åäöÅÄÖ" else unicodedata.normalize("NFKD", char) for char in stem
     )
     folded = re.sub(r"[^\sA-Za-z0-9åäöÅÄÖ._-]", "", folded)
     folded = "_".join(folded.split())
     folded = re.sub(r"\.{2,}", ".", folded).strip("._-")
-    return (folded[:MAX_STEM_LENGTH].rstrip("._-") or FALLBACK_STEM) + ".pdf"
+    return (folded[:MAX_STEM_LENGTH].rstrip("._-") or FALLBACK_STEM) + suffix
+
+
+def title_from_filename(filename: str | None) -> str:
+    """A document's title from the name of the file it came as: no folders, no extension,
+    underscores as spaces ("Bilaga_1_Analys.docx": "Bilaga 1 Analys"). Never empty."""
+    name = unicodedata.normalize("NFC", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem and extension.isalnum() and len(extension) <= 5:
+        name = stem
+    title = " ".join(name.replace("_", " ").split()).strip(" .")
+    return title[:500] or FALLBACK_STEM.capitalize()

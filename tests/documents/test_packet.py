@@ -325,3 +325,38 @@ def test_all_stamps_come_from_one_rendering(app, monkeypatch):
     assert len(reader.pages) == 1 + 20 * 3 + 1
     assert "Sida 62 (62)" in reader.pages[61].extract_text()
     assert float(reader.pages[61].mediabox.width) > float(reader.pages[61].mediabox.height)
+
+
+def test_a_document_with_a_header_has_it_at_the_top_right_of_each_of_its_pages(app):
+    """The handlingar head each attachment "Bilaga N till ärende M" (app.agenda.rendering);
+    the front and a document without a header get none."""
+    with app.app_context():
+        front = document("Föredragningslista", 1)
+        sections = [
+            PacketSection(
+                "5 Budget",
+                [
+                    PacketDocument("Utan", document("Utan rubrik", 1)),
+                    PacketDocument(
+                        "Med", document("Med rubrik", 2), header="Bilaga 2 till ärende 5"
+                    ),
+                ],
+            )
+        ]
+        pdf = build_packet(front, "Föredragningslista", sections)
+    reader = read(pdf)
+    headed = [page.extract_text() for page in reader.pages]
+    assert ["Bilaga 2 till ärende 5" in text for text in headed] == [False, False, True, True]
+    assert "Bilaga 2 till ärende 5" in pdftotext(pdf, 3)  # whole, as text
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.startswith("Bilaga"):
+            found.append(
+                (tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5])
+            )
+
+    reader.pages[3].extract_text(visitor_text=visit)
+    (x, y) = found[0]
+    assert A4[0] / 2 < x < A4[0] - LABEL_RIGHT  # right half, inside the right margin
+    assert A4[1] - LABEL_BOTTOM * 1.5 - 12 < y < A4[1] - LABEL_BOTTOM / 2  # in the top margin
