@@ -146,17 +146,23 @@ def candidate_recipients(meeting: Meeting) -> list[Recipient]:
     """Everyone the kallelse may go to: the ledamöter and ersättare seated on the meeting day
     (chosen by default), then the body's other members and officials and the presenters of its
     items whom the register knows by name (offered, not chosen)."""
-    seated = recipients_of(meeting)
-    kinds = _seat_kinds(meeting)
+    # One statement for every membership the kallelse may go to, seated or not.
+    memberships = _memberships(meeting, (*SEATED, MembershipKind.CO_OPTED, MembershipKind.STAFF))
+    kinds: dict[int, MembershipKind] = {}
+    for membership in memberships:
+        # An ordinary seat wins over a substitute one in the same term.
+        if membership.kind in SEATED and kinds.get(membership.person_id) != MembershipKind.ORDINARY:
+            kinds[membership.person_id] = membership.kind
     found: dict[int, Recipient] = {}
-    for person in seated:
+    for membership in memberships:
+        person, seat = membership.person, kinds.get(membership.person_id)
+        if seat is None or person.id in found:
+            continue
         kind = (
-            RecipientKind.ORDINARY
-            if kinds.get(person.id) == MembershipKind.ORDINARY
-            else RecipientKind.SUBSTITUTE
+            RecipientKind.ORDINARY if seat == MembershipKind.ORDINARY else RecipientKind.SUBSTITUTE
         )
         found[person.id] = Recipient(person, kind, kind.label, is_default=True)
-    for membership in _other_memberships(meeting):
+    for membership in memberships:
         if membership.person_id not in found:
             found[membership.person_id] = Recipient(
                 membership.person,
@@ -184,19 +190,6 @@ def candidate_recipients(meeting: Meeting) -> list[Recipient]:
             found[person.id].presents = items
     order = list(RecipientKind)
     return sorted(found.values(), key=lambda r: (order.index(r.kind), r.person.name))
-
-
-def _seat_kinds(meeting: Meeting) -> dict[int, MembershipKind]:
-    kinds: dict[int, MembershipKind] = {}
-    for membership in _memberships(meeting, SEATED):
-        # An ordinary seat wins over a substitute one in the same term.
-        if kinds.get(membership.person_id) != MembershipKind.ORDINARY:
-            kinds[membership.person_id] = membership.kind
-    return kinds
-
-
-def _other_memberships(meeting: Meeting) -> list[Membership]:
-    return _memberships(meeting, (MembershipKind.CO_OPTED, MembershipKind.STAFF))
 
 
 def _memberships(meeting: Meeting, kinds: tuple[MembershipKind, ...]) -> list[Membership]:
@@ -245,15 +238,15 @@ def draft_of(meeting: Meeting) -> KallelseDraft | None:
     return db.session.scalar(select(KallelseDraft).where(KallelseDraft.meeting_id == meeting.id))
 
 
-def covering_letter_of(meeting: Meeting) -> str:
-    """The letter as the secretary last saved it, or the default."""
-    draft = draft_of(meeting)
+def covering_letter_of(meeting: Meeting, draft: KallelseDraft | None) -> str:
+    """The letter as the secretary last saved it (``draft``, from ``draft_of``), or the
+    default."""
     return draft.covering_letter if draft is not None else default_covering_letter(meeting)
 
 
-def chosen_ids(meeting: Meeting, candidates: list[Recipient]) -> set[int]:
-    """Whom the secretary chose (saved), or by default the ledamöter and ersättare."""
-    draft = draft_of(meeting)
+def chosen_ids(candidates: list[Recipient], draft: KallelseDraft | None) -> set[int]:
+    """Whom the secretary chose (saved in ``draft``, from ``draft_of``), or by default the
+    ledamöter and ersättare."""
     known = {r.id for r in candidates}
     if draft is None or draft.recipient_ids is None:
         return {r.id for r in candidates if r.is_default}
@@ -430,7 +423,11 @@ def send_kallelse(
     unless the secretary chose to send it ``preliminary`` (the mail then says so)."""
     chosen = check_kallelse_sendable(meeting, preliminary=preliminary, recipient_ids=recipient_ids)
     with_email = [r for r in chosen if r.email]
-    letter = covering_letter if covering_letter is not None else covering_letter_of(meeting)
+    letter = (
+        covering_letter
+        if covering_letter is not None
+        else covering_letter_of(meeting, draft_of(meeting))
+    )
     try:
         pdf = agenda_pdf(meeting)
     except RenderError as error:

@@ -9,8 +9,9 @@ regenerated only when that fingerprint changes.
 from collections.abc import Callable
 
 from flask import render_template
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.agenda.sentences import proposals
@@ -68,6 +69,10 @@ _AGENDA_ITEMS = (
 
 def agenda_context(meeting: Meeting, *, public_only: bool = False) -> dict:
     items: list[AgendaItem] = list(db.session.scalars(_AGENDA_ITEMS, {"meeting_id": meeting.id}))
+    # The meeting's ``items`` are these (when not loaded yet): later reads of it (the kallelse
+    # panel's presenters) cost no second statement.
+    if "items" in inspect(meeting).unloaded:
+        set_committed_value(meeting, "items", items)
     if public_only:
         items = [item for item in items if item.is_public]
     return {"meeting": meeting, "items": items, "proposals": proposals(meeting)}

@@ -159,9 +159,11 @@ def _kallelse_form(candidates: list[Recipient]) -> KallelseForm:
 def _editor_page(meeting: Meeting, kallelse_form: KallelseForm | None = None):
     """The agenda editor; with ``kallelse_form``, its kallelse panel as the secretary sent it
     (a refused form keeps what she typed and ticked)."""
+    context = agenda_context(meeting)  # first: it loads the items the panel reads too
     candidates = candidate_recipients(meeting)
-    chosen = chosen_ids(meeting, candidates)
-    letter = covering_letter_of(meeting)
+    draft = draft_of(meeting)
+    chosen = chosen_ids(candidates, draft)
+    letter = covering_letter_of(meeting, draft)
     if kallelse_form is None:
         kallelse_form = _kallelse_form(candidates)
         kallelse_form.covering_letter.data = letter
@@ -171,7 +173,7 @@ def _editor_page(meeting: Meeting, kallelse_form: KallelseForm | None = None):
     packet_url = url_for(".packet_pdf_file", meeting_id=meeting.id, _external=True)
     return render_template(
         "agenda/editor.html",
-        **agenda_context(meeting),
+        **context,
         sentence_warnings=sentence_warnings(meeting),
         planned=services.offered_planned_items(meeting),
         assignments=services.offered_assignments(meeting),
@@ -616,10 +618,10 @@ def send(meeting: Meeting):
             return redirect(target)
     else:
         draft = draft_of(meeting)
-        letter = covering_letter_of(meeting)
+        letter = covering_letter_of(meeting, draft)
         # As saved (of those still on the list), or None: the ledamöter and ersättare.
         chosen = (
-            sorted(chosen_ids(meeting, candidates))
+            sorted(chosen_ids(candidates, draft))
             if draft is not None and draft.recipient_ids is not None
             else None
         )

@@ -124,12 +124,15 @@ def test_protokoll_journey(
     stina.get_by_role("button", name="Spara").click()
     expect(stina.get_by_role("heading", name="Beslutsunderlag")).to_be_visible()
 
-    # -- the beslutsunderlag: a PDF uploaded with the file chooser ---------------------------
-    upload = stina.locator("form", has=stina.get_by_role("heading", name="Ladda upp en PDF"))
-    upload.get_by_label("PDF-fil").set_input_files(beslutsunderlag)
-    upload.get_by_label("Titel").fill(ATTACHMENT)
+    # -- the beslutsunderlag: a PDF uploaded with the file chooser, its title typed -----------
+    upload = stina.locator("form", has=stina.get_by_role("heading", name="Ladda upp filer"))
+    upload.get_by_label("Filer").set_input_files(beslutsunderlag)
+    # The chosen file gets a title field of its own, filled from its name and editable.
+    title = upload.get_by_label(beslutsunderlag.name)
+    expect(title).to_have_value(beslutsunderlag.stem.replace("_", " "))
+    title.fill(ATTACHMENT)
     upload.get_by_role("button", name="Ladda upp").click()
-    expect(stina.get_by_text(f"{beslutsunderlag.name} har bifogats.")).to_be_visible()
+    expect(stina.get_by_text(f"”{ATTACHMENT}” bifogades.")).to_be_visible()
     expect(stina.locator("#documents li").filter(has_text=ATTACHMENT)).to_be_visible()
     screenshots(stina, "item-with-beslutsunderlag")
 
