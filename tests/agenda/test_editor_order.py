@@ -67,7 +67,7 @@ def _post_order(client, meeting_id: int, order: list, shown: str | None = None):
 
 
 def test_dropping_an_item_posts_the_new_order_and_the_agenda_is_numbered_again(app, agenda):
-    ids, client, meeting, items = agenda
+    _ids, client, meeting, items = agenda
     page = client.get(f"/meetings/{meeting}/agenda").get_data(as_text=True)
     assert "js/agenda-order.js" in page
     assert 'data-order-form="item-order"' in page
@@ -99,7 +99,7 @@ def test_dropping_an_item_posts_the_new_order_and_the_agenda_is_numbered_again(a
     ids=["missing", "twice", "another-meetings-item", "closing-item-first", "not-ids"],
 )
 def test_a_bad_order_is_refused_with_a_reason_and_nothing_changes(app, agenda, mangle, message):
-    ids, client, meeting, items = agenda
+    ids, client, meeting, _items = agenda
     other = _new_meeting(client, ids["body"], "2030-06-14")
     before = titles(app, meeting)
     order = _item_ids(app, meeting)
@@ -114,7 +114,7 @@ def test_a_bad_order_is_refused_with_a_reason_and_nothing_changes(app, agenda, m
 
 
 def test_an_order_from_a_page_that_has_gone_stale_is_refused(app, agenda):
-    ids, client, meeting, items = agenda
+    _ids, client, meeting, items = agenda
     shown = _shown(client, meeting)
     # Another secretary adds an item in between; the dropped order no longer names it.
     _add(client, meeting, "Delta")
@@ -137,7 +137,7 @@ def test_an_order_from_a_page_that_has_gone_stale_is_refused(app, agenda):
 
 
 def test_a_confirmed_agenda_keeps_its_order(app, agenda):
-    ids, client, meeting, items = agenda
+    _ids, client, meeting, _items = agenda
     order = _item_ids(app, meeting)
     editor = f"/meetings/{meeting}/agenda"
     client.submit(f"{editor}/confirm", {}, form_url=editor)
@@ -162,7 +162,7 @@ def _selected(client, meeting_id: int, action: str, chosen: list[int], **extra):
 
 
 def test_several_items_move_up_down_and_to_a_position_together(app, agenda):
-    ids, client, meeting, items = agenda
+    _ids, client, meeting, items = agenda
     page = client.get(f"/meetings/{meeting}/agenda").get_data(as_text=True)
     for label in ("Flytta markerade upp", "Flytta markerade ner", "Ta bort markerade"):
         assert label in page
@@ -273,7 +273,7 @@ def test_removing_several_items_can_be_undone_exactly(app, agenda):
 
 
 def test_one_item_removed_by_its_button_can_be_undone_within_the_hour_only(app, agenda):
-    ids, client, meeting, items = agenda
+    _ids, client, meeting, items = agenda
     editor = f"/meetings/{meeting}/agenda"
     before = titles(app, meeting)
     answer = client.submit(f"/items/{items['Beta']}/remove", {}, form_url=editor)
@@ -295,7 +295,7 @@ def test_one_item_removed_by_its_button_can_be_undone_within_the_hour_only(app, 
 
 
 def test_an_item_with_a_decision_stops_the_whole_removal(app, agenda):
-    ids, client, meeting, items = agenda
+    _ids, client, meeting, items = agenda
     with app.app_context():
         db.session.add(Decision(item_id=items["Beta"], text="Beslut"))
         db.session.commit()
