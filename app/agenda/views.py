@@ -491,6 +491,8 @@ def selected_items(meeting: Meeting):
         flash(_("Choose items of this agenda."), "error")
         return redirect(target)
     action = form.action.data
+    if action == "enter":  # Enter pressed in a field: do what the field asks
+        action = "template" if form.template_name.data else "position"
     n = len(chosen)
     if action == "up":
         work, done = (

@@ -11,12 +11,9 @@
   var status = document.getElementById("item-order-status");
   var shown = form.elements.shown.value;
   var dragged = null;
-  var lang = document.documentElement.lang || "sv";
-  var words = lang.indexOf("sv") === 0
-    ? { handle: "Flytta", help: "piltangenterna flyttar, Enter sparar ordningen, Esc ångrar",
-        position: "Plats %n av %m" }
-    : { handle: "Move", help: "arrow keys move, Enter saves the order, Escape undoes",
-        position: "Position %n of %m" };
+  // The words come translated from the page (the template's msgids).
+  var handleLabel = list.getAttribute("data-handle-label") || "";
+  var positionLabel = list.getAttribute("data-position-label") || "{n}/{m}";
 
   function items() {
     return Array.prototype.filter.call(list.children, function (li) {
@@ -38,8 +35,8 @@
   function announce(li) {
     if (!status) return;
     var all = items();
-    status.textContent = words.position
-      .replace("%n", all.indexOf(li) + 1).replace("%m", all.length);
+    status.textContent = positionLabel
+      .replace("{n}", all.indexOf(li) + 1).replace("{m}", all.length);
   }
 
   items().forEach(function (li) {
@@ -47,8 +44,7 @@
     handle.type = "button";
     handle.className = "drag-handle";
     handle.textContent = "⠿";
-    handle.setAttribute("aria-label",
-      words.handle + " " + li.getAttribute("data-item-title") + " (" + words.help + ")");
+    handle.setAttribute("aria-label", li.getAttribute("data-item-title") + ": " + handleLabel);
     li.insertBefore(handle, li.firstChild);
 
     handle.addEventListener("mousedown", function () { li.draggable = true; });

@@ -184,6 +184,9 @@ def test_several_items_move_up_down_and_to_a_position_together(app, agenda):
         "Övriga frågor",
     ]
     assert [n for n, _t in titles(app, meeting)] == list(range(1, 9))
+    # Enter pressed in the position field: the hidden first button moves them there.
+    _selected(client, meeting, "enter", [b], position="5", template_name="")
+    assert [t for _n, t in titles(app, meeting)][4:7] == ["Beta", "Gamma", "Alfa"]
     # Nothing ticked: a clear message, nothing moved.
     before = titles(app, meeting)
     answer = _selected(client, meeting, "up", [])
