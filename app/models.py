@@ -5,6 +5,8 @@ from app.agenda.models import (
     AgendaItem,
     AgendaItemDocument,
     AgendaNotice,
+    AgendaRemoval,
+    AgendaTemplate,
     PlannedItem,
     StandardItem,
 )
@@ -39,6 +41,8 @@ __all__ = [
     "AgendaItem",
     "AgendaItemDocument",
     "AgendaNotice",
+    "AgendaRemoval",
+    "AgendaTemplate",
     "Assignment",
     "Attendance",
     "AuditEntry",

@@ -150,6 +150,7 @@ ROUTES: list[tuple[str, dict[str, int]]] = [
     ("/bodies/{kompetens}/meetings/new", SECRETARY),
     ("/bodies/{kompetens}/planned", SECRETARY),
     ("/bodies/{kompetens}/standing-items", SECRETARY),
+    ("/bodies/{kompetens}/agenda-templates", SECRETARY),
     # The sammanträdesplan: read with the body, made by its secretary.
     ("/bodies/{kompetens}/plan", ALL),
     ("/bodies/{hidden}/plan", {**dict.fromkeys(ROLES, 404), "admin": 200}),
@@ -442,12 +443,19 @@ def _rules(app, method: str) -> list:
 
 def _arguments(justerat: dict[str, int], app) -> dict[str, object]:
     """A value for every URL argument, from the justerat world."""
-    from app.agenda.models import AgendaItemDocument, PlannedItem
+    from app.agenda.models import AgendaItemDocument, AgendaRemoval, AgendaTemplate, PlannedItem
     from app.justering.models import Signoff
     from app.record.models import Assignment, Attendance
 
     with app.app_context():
         first = lambda model: db.session.scalar(select(model.id).limit(1))  # noqa: E731
+        # A template and an undoable removal of the secretary's, so that their POSTs are
+        # refused for who is asking, not for a record that does not exist.
+        if first(AgendaTemplate) is None:
+            db.session.add(AgendaTemplate(body_id=justerat["kompetens"], name="Mall", items=[]))
+        if first(AgendaRemoval) is None:
+            db.session.add(AgendaRemoval(meeting_id=justerat["kompetens_meeting"], items=[]))
+        db.session.commit()
         return {
             "meeting_id": justerat["kompetens_meeting"],
             "item_id": justerat["kompetens_item"],
@@ -460,6 +468,8 @@ def _arguments(justerat: dict[str, int], app) -> dict[str, object]:
             "link_id": first(AgendaItemDocument),
             "planned_id": first(PlannedItem) or 1,
             "assignment_id": first(Assignment),
+            "template_id": first(AgendaTemplate),
+            "removal_id": first(AgendaRemoval),
             "round_id": justerat["srb_round"],
             "signoff_id": first(Signoff),
             "posting_id": justerat["srb_posting"],

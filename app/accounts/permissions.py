@@ -13,7 +13,7 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import aliased, joinedload
 
-from app.agenda.models import AgendaItem, PlannedItem
+from app.agenda.models import AgendaItem, AgendaRemoval, AgendaTemplate, PlannedItem
 from app.bodies.models import (
     Body,
     Membership,
@@ -381,6 +381,17 @@ def can_manage_meeting(user: object, meeting: Meeting) -> bool:
 
 def can_manage_item(user: object, item: AgendaItem) -> bool:
     return can_manage_meeting(user, item.meeting)
+
+
+def can_undo_removal(user: object, removal: AgendaRemoval) -> bool:
+    """Putting removed items back is the work of the meeting's secretaries."""
+    return can_manage_meeting(user, removal.meeting)
+
+
+def can_manage_agenda_template(user: object, template: AgendaTemplate) -> bool:
+    """A body's agenda templates are its secretaries' (they start its agendas)."""
+    body = db.session.get(Body, template.body_id)
+    return body is not None and can_manage_body(user, body)
 
 
 def can_manage_attendance(user: object, attendance: Attendance) -> bool:

@@ -5,6 +5,7 @@ from wtforms import (
     DateField,
     FieldList,
     FormField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -12,7 +13,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.agenda.models import Placement, StandardKind, SummaryLabel
 from app.cases.models import Confidentiality
@@ -110,6 +111,31 @@ class AttachForm(Form):
 class CopyAgendaForm(Form):
     source_id = ModelSelectField(_l("Copy the agenda of"), allow_blank=False)
     submit = SubmitField(_l("Copy the agenda"))
+
+
+class TemplateChoiceForm(Form):
+    template_id = ModelSelectField(_l("Start from the template"), allow_blank=False)
+    submit = SubmitField(_l("Use the template"))
+
+
+class TemplateNameForm(Form):
+    name = StringField(_l("Name of the template"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Rename"))
+
+
+class ItemOrderForm(Form):
+    """The order dropped in the editor: item ids, as now and as the page showed them."""
+
+    order = StringField(validators=[DataRequired()])
+    shown = StringField()
+
+
+class SelectedItemsForm(Form):
+    """The items ticked in the editor (``item``, read as a list) and what to do with them."""
+
+    action = StringField(validators=[DataRequired()])
+    position = IntegerField(_l("To position"), validators=[Optional(), NumberRange(min=1)])
+    template_name = StringField(_l("Name of the template"), validators=[Length(max=200)])
 
 
 class PlannedItemForm(RecordForm):

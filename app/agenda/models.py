@@ -283,6 +283,48 @@ class AgendaDocumentChange(Base):
     document: Mapped[Document] = relationship()
 
 
+class AgendaRemoval(Base):
+    """Items taken off a preliminary agenda together, kept as they were so that the removal
+    can be undone for a while (``services.undo_removal``): each item's fields, its place, its
+    beslutsunderlag and anmälningar, and the planned topics and uppdrag it was linked to."""
+
+    __tablename__ = "agenda_removals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    removed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # [{"id", "index", "fields": {...}, "documents": [ids], "notices": [[case_number, title]],
+    #   "planned": [ids], "planned_at": [ids], "assignments": [ids]}], in agenda order.
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    restored_at: Mapped[datetime | None]
+
+    meeting: Mapped[Meeting] = relationship()
+
+    @property
+    def titles(self) -> list[str]:
+        return [row["fields"]["title"] for row in self.items]
+
+
+class AgendaTemplate(TimestampMixin, Base):
+    """A body's named agenda template (mall): items with their titles, texts, förslag till
+    beslut and föredragande, that a new agenda of the body can start from. Standing items
+    keep their kind only: their sentences are made for each meeting."""
+
+    __tablename__ = "agenda_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # [{"title", "standard_kind", "placement", "summary_label", "summary", "proposal",
+    #   "presenters", "is_public"}], in agenda order.
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    @property
+    def titles(self) -> list[str]:
+        return [row["title"] for row in self.items]
+
+
 # -- retention (app.core.retention): an item of a final record and its beslutsunderlag are kept;
 # a beslutsunderlag is not moved on or rewritten there either (the record's handlingar are
 # frozen with it). Attaching one is refused by the services (app.agenda.services); a record is

@@ -5,7 +5,7 @@ fastställd the numbers are fixed (they are the ones the record will use) and th
 only change after reopening it. An item that utgår keeps its number.
 """
 
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
@@ -22,11 +22,14 @@ from app.agenda.models import (
     AgendaItem,
     AgendaItemDocument,
     AgendaNotice,
+    AgendaRemoval,
+    AgendaTemplate,
     DocumentChangeKind,
     Placement,
     PlannedItem,
     StandardItem,
     StandardKind,
+    SummaryLabel,
 )
 from app.agenda.sentences import next_meeting
 from app.bodies.models import Body, Membership, MembershipFunction, RecordType
@@ -36,6 +39,7 @@ from app.cases.services import register_case
 from app.core.actors import Actor
 from app.core.audit import record_change, snapshot
 from app.core.errors import DomainError
+from app.core.models import utcnow
 from app.core.services import add_record, change_record
 from app.documents.office import CheckedOffice, ConversionFailed, convert_to_pdf, office_extension
 from app.documents.storage import read_bytes, store_bytes
@@ -377,6 +381,237 @@ def remove_item(actor: Actor, item: AgendaItem) -> None:
     _renumber(meeting)
 
 
+# -- the order, and several items at once ---------------------------------------------------
+
+# How long a removal can be undone (``undo_removal``).
+UNDO_WINDOW = timedelta(hours=1)
+
+
+def _placement_rank(item: AgendaItem) -> int:
+    return {Placement.OPENING: 0, Placement.CLOSING: 2}.get(item.placement, 1)  # type: ignore[arg-type]
+
+
+def _keeps_standing_order(items: list[AgendaItem]) -> bool:
+    """Opening items first and closing items (Övriga frågor) last."""
+    ranks = [_placement_rank(item) for item in items]
+    return ranks == sorted(ranks)
+
+
+def reorder_items(
+    actor: Actor, meeting: Meeting, order: list[int], expected: list[int] | None = None
+) -> None:
+    """Put the items of a preliminary agenda in ``order`` (their ids) and number them again.
+    ``expected``: the order the secretary saw; if the agenda has changed since, nothing is
+    changed (another secretary's work is not overwritten). The order must name each item of
+    the agenda once, and keep the opening standing items first and the closing ones last
+    (unless the agenda did not before)."""
+    _require_preliminary(meeting)
+    items = list(meeting.items)
+    current = [item.id for item in items]
+    if expected is not None and expected != current:
+        raise DomainError(
+            _(
+                "The agenda was changed by someone else after you opened it, so the order was "
+                "not changed. Here it is as it is now: try again."
+            )
+        )
+    if len(order) != len(current) or set(order) != set(current):
+        raise DomainError(
+            _("The new order must name each item of the agenda once; the order was not changed.")
+        )
+    by_id = {item.id: item for item in items}
+    arranged = [by_id[item_id] for item_id in order]
+    if not _keeps_standing_order(arranged) and _keeps_standing_order(items):
+        raise DomainError(
+            _(
+                "The opening standing items come first and the closing ones (such as Övriga "
+                "frågor) last; the order was not changed."
+            )
+        )
+    if arranged == items:
+        return
+    for position, item in enumerate(arranged, 1):
+        item.position = position
+        if meeting.agenda_status == AgendaStatus.PRELIMINARY:
+            item.number = position
+    db.session.flush()
+    db.session.expire(meeting, ["items"])
+    record_change(db.session, actor, "reorder agenda", meeting)
+
+
+def _chosen(meeting: Meeting, chosen: list[AgendaItem]) -> list[AgendaItem]:
+    if not chosen:
+        raise DomainError(_("Select one or more items first."))
+    if any(item.meeting_id != meeting.id for item in chosen):
+        raise DomainError(_("Choose items of this agenda."))
+    return chosen
+
+
+def move_items(
+    actor: Actor,
+    meeting: Meeting,
+    chosen: list[AgendaItem],
+    *,
+    offset: int | None = None,
+    position: int | None = None,
+) -> None:
+    """Move the chosen items one step up (``offset`` -1) or down (+1), each past the next
+    unchosen item, or together to ``position`` (1 = first), keeping their order."""
+    chosen = _chosen(meeting, chosen)
+    items = list(meeting.items)
+    picked = {item.id for item in chosen}
+    if position is not None:
+        rest = [item for item in items if item.id not in picked]
+        block = [item for item in items if item.id in picked]
+        index = max(0, min(len(rest), position - 1))
+        arranged = rest[:index] + block + rest[index:]
+    elif offset in (-1, 1):
+        arranged = list(items)
+        indexes = range(len(arranged)) if offset == -1 else range(len(arranged) - 1, -1, -1)
+        for index in indexes:
+            target = index + offset
+            moves = arranged[index].id in picked and 0 <= target < len(arranged)
+            if moves and arranged[target].id not in picked:
+                arranged[index], arranged[target] = arranged[target], arranged[index]
+    else:
+        raise DomainError(_("Choose where to move the selected items."))
+    reorder_items(actor, meeting, [item.id for item in arranged])
+
+
+_KEPT_FIELDS = (
+    "title",
+    "number",
+    "case_id",
+    "summary_label",
+    "summary",
+    "proposal",
+    "presenters",
+    "is_withdrawn",
+    "is_public",
+    "paragraph",
+    "standard_kind",
+    "placement",
+)
+
+
+def _kept(item: AgendaItem, index: int) -> dict[str, Any]:
+    """An item as ``undo_removal`` puts it back."""
+    return {
+        "id": item.id,
+        "index": index,
+        "fields": _stored({name: getattr(item, name) for name in _KEPT_FIELDS}),
+        "documents": [link.document_id for link in item.documents],
+        "notices": [[notice.case_number, notice.title] for notice in item.notices],
+        "planned": list(
+            db.session.scalars(select(PlannedItem.id).where(PlannedItem.item_id == item.id))
+        ),
+        "planned_at": list(
+            db.session.scalars(select(PlannedItem.id).where(PlannedItem.planned_at_id == item.id))
+        ),
+        "assignments": list(
+            db.session.scalars(select(Assignment.id).where(Assignment.reported_item_id == item.id))
+        ),
+    }
+
+
+def remove_items(actor: Actor, meeting: Meeting, chosen: list[AgendaItem]) -> AgendaRemoval:
+    """Take the chosen items off a preliminary agenda (``remove_item``) and keep them as they
+    were, so the removal can be undone within ``UNDO_WINDOW`` (``undo_removal``). All or
+    none: an item with a decision refuses the whole removal."""
+    chosen = _chosen(meeting, chosen)
+    _require_preliminary(meeting)
+    items = list(meeting.items)
+    picked = {item.id for item in chosen}
+    for item in chosen:
+        if db.session.scalar(select(Decision).where(Decision.item_id == item.id)) is not None:
+            raise DomainError(
+                _("%(title)s has a decision and cannot be removed.", title=item.title)
+            )
+    kept = [_kept(item, index) for index, item in enumerate(items) if item.id in picked]
+    for item in [item for item in items if item.id in picked]:
+        remove_item(actor, item)
+    removal = AgendaRemoval(meeting_id=meeting.id, removed_by_id=actor.id, items=kept)
+    db.session.add(removal)
+    return removal
+
+
+def is_undoable(removal: AgendaRemoval) -> bool:
+    return removal.restored_at is None and utcnow() - removal.removed_at <= UNDO_WINDOW
+
+
+def undo_deadline(removal: AgendaRemoval) -> datetime:
+    """Until when ``removal`` can be undone."""
+    return removal.removed_at + UNDO_WINDOW
+
+
+def undoable_removal(meeting: Meeting) -> AgendaRemoval | None:
+    """The latest removal from the agenda that can still be undone, if any."""
+    if meeting.agenda_status != AgendaStatus.PRELIMINARY:
+        return None
+    latest = db.session.scalar(
+        select(AgendaRemoval)
+        .where(AgendaRemoval.meeting_id == meeting.id, AgendaRemoval.restored_at.is_(None))
+        .order_by(AgendaRemoval.removed_at.desc(), AgendaRemoval.id.desc())
+        .limit(1)
+    )
+    return latest if latest is not None and is_undoable(latest) else None
+
+
+def undo_removal(actor: Actor, removal: AgendaRemoval) -> list[AgendaItem]:
+    """Put removed items back as they were: their fields and number (the same id where it is
+    free), at their places on the agenda, with their beslutsunderlag in order, anmälningar,
+    and the planned topics and uppdrag they were linked to (those another item has taken
+    since stay there). Within ``UNDO_WINDOW`` of the removal, once, on a preliminary agenda."""
+    meeting = removal.meeting
+    if removal.restored_at is not None:
+        raise DomainError(_("Those items have been put back already."))
+    if not is_undoable(removal):
+        raise DomainError(
+            _("A removal can be undone for an hour only; add the items again instead.")
+        )
+    _require_preliminary(meeting)
+    restored = []
+    for row in sorted(removal.items, key=lambda row: row["index"]):
+        item = AgendaItem(**_loaded(row["fields"]))
+        if db.session.get(AgendaItem, row["id"]) is None:
+            item.id = row["id"]
+        for position, document_id in enumerate(
+            document_id
+            for document_id in row["documents"]
+            if db.session.get(Document, document_id) is not None
+        ):
+            item.documents.append(AgendaItemDocument(document_id=document_id, position=position))
+        for position, (case_number, title) in enumerate(row["notices"]):
+            item.notices.append(
+                AgendaNotice(position=position, case_number=case_number, title=title)
+            )
+        items = meeting.items
+        items.insert(min(row["index"], len(items)), item)
+        add_record(actor, item)
+        restored.append((item, row))
+    _renumber(meeting)
+    db.session.flush()
+    for item, row in restored:
+        for topic in db.session.scalars(
+            select(PlannedItem).where(PlannedItem.id.in_(row["planned"]))
+        ):
+            if topic.item_id is None:
+                topic.item_id = item.id
+        for topic in db.session.scalars(
+            select(PlannedItem).where(PlannedItem.id.in_(row["planned_at"]))
+        ):
+            if topic.planned_at_id is None:
+                topic.planned_at_id = item.id
+        for assignment in db.session.scalars(
+            select(Assignment).where(Assignment.id.in_(row["assignments"]))
+        ):
+            if assignment.reported_item_id is None and assignment.status == AssignmentStatus.OPEN:
+                link_report_back(actor, item, assignment)
+    removal.restored_at = utcnow()
+    record_change(db.session, actor, "undo removal", meeting)
+    return [item for item, _row in restored]
+
+
 # -- copying an agenda ----------------------------------------------------------------------
 
 
@@ -430,6 +665,55 @@ def has_only_standing_items(meeting: Meeting) -> bool:
     return not db.session.scalar(planned.limit(1)) and not db.session.scalar(reported.limit(1))
 
 
+def _copied_rows(items: list[AgendaItem]) -> list[dict[str, Any]]:
+    """What of ``items`` a new agenda starts from (a copy, or a template): their titles,
+    texts, förslag till beslut, föredragande and publicity, in order. Items marked utgår are
+    left out. A standing item keeps its kind, not its sentence, which is made again for the
+    new meeting; a "Kommande möte" list speaks of its own meeting and is left out too."""
+    rows = []
+    for item in items:
+        if item.is_withdrawn:
+            continue
+        standing = item.standard_kind is not None
+        rows.append(
+            {
+                "title": item.title,
+                "standard_kind": item.standard_kind,
+                "placement": item.placement,
+                "summary_label": item.summary_label,
+                "summary": None if standing or planned_at(item) else item.summary,
+                "proposal": None if standing else item.proposal,
+                "presenters": item.presenters,
+                "is_public": item.is_public,
+            }
+        )
+    return rows
+
+
+def _replace_new_agenda(
+    actor: Actor, meeting: Meeting, rows: list[dict[str, Any]]
+) -> list[AgendaItem]:
+    """The one path by which a new agenda is replaced by copied rows (``_copied_rows``):
+    only an agenda still as its standing items left it."""
+    if not has_only_standing_items(meeting):
+        raise DomainError(
+            _(
+                "The agenda has items or documents of its own already: an agenda is copied "
+                "only into a new one. Remove them first, or add the items one by one."
+            )
+        )
+    for item in list(meeting.items):
+        db.session.delete(item)
+    db.session.flush()
+    db.session.expire(meeting, ["items"])
+    copies = [AgendaItem(**row) for row in rows]
+    meeting.items.extend(copies)
+    _renumber(meeting)
+    for copy in copies:
+        add_record(actor, copy)
+    return copies
+
+
 def copy_agenda(actor: Actor, meeting: Meeting, source: Meeting) -> list[AgendaItem]:
     """Start ``meeting``'s agenda as a copy of an earlier meeting's: its items in order, with
     their titles, texts, förslag till beslut, föredragande and publicity. What belongs to the
@@ -444,41 +728,103 @@ def copy_agenda(actor: Actor, meeting: Meeting, source: Meeting) -> list[AgendaI
             _("Choose an earlier meeting of %(body)s with an agenda.", body=meeting.body.name),
             field="source_id",
         )
-    if not has_only_standing_items(meeting):
-        raise DomainError(
-            _(
-                "The agenda has items or documents of its own already: an agenda is copied "
-                "only into a new one. Remove them first, or add the items one by one."
-            )
-        )
-    for item in list(meeting.items):
-        db.session.delete(item)
-    db.session.flush()
-    db.session.expire(meeting, ["items"])
-    copies = []
-    for item in source.items:
-        if item.is_withdrawn:
-            continue
-        standing = item.standard_kind is not None
-        copies.append(
-            AgendaItem(
-                title=item.title,
-                standard_kind=item.standard_kind,
-                placement=item.placement,
-                summary_label=item.summary_label,
-                # A standing item's sentence and a "Kommande möte" list speak of the earlier
-                # meeting: the new agenda gets its own.
-                summary=None if standing or planned_at(item) else item.summary,
-                proposal=None if standing else item.proposal,
-                presenters=item.presenters,
-                is_public=item.is_public,
-            )
-        )
-    meeting.items.extend(copies)
-    _renumber(meeting)
-    for copy in copies:
-        add_record(actor, copy)
+    copies = _replace_new_agenda(actor, meeting, _copied_rows(list(source.items)))
     record_change(db.session, actor, "copy agenda", meeting)
+    return copies
+
+
+# -- agenda templates (mallar) ----------------------------------------------------------------
+
+_ENUM_FIELDS: dict[str, Any] = {
+    "standard_kind": StandardKind,
+    "placement": Placement,
+    "summary_label": SummaryLabel,
+}
+
+
+def _stored(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (value.value if key in _ENUM_FIELDS and value is not None else value)
+        for key, value in row.items()
+    }
+
+
+def _loaded(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (_ENUM_FIELDS[key](value) if key in _ENUM_FIELDS and value is not None else value)
+        for key, value in row.items()
+    }
+
+
+def agenda_templates_of(body: Body) -> list[AgendaTemplate]:
+    """The body's agenda templates by name."""
+    return list(
+        db.session.scalars(
+            select(AgendaTemplate)
+            .where(AgendaTemplate.body_id == body.id)
+            .order_by(AgendaTemplate.name, AgendaTemplate.id)
+        )
+    )
+
+
+def _template_name(body: Body, name: str | None, template: AgendaTemplate | None = None) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("Give the template a name."), field="name")
+    if len(name) > 200:
+        raise DomainError(_("A template's name is at most 200 characters."), field="name")
+    for other in agenda_templates_of(body):
+        if other is not template and other.name.casefold() == name.casefold():
+            raise DomainError(
+                _("%(body)s has a template called “%(name)s” already.", body=body.name, name=name),
+                field="name",
+            )
+    return name
+
+
+def save_agenda_template(
+    actor: Actor, meeting: Meeting, name: str | None, items: list[AgendaItem] | None = None
+) -> AgendaTemplate:
+    """Keep the agenda of ``meeting`` (or ``items`` of it) as a named template of its body:
+    what a copy takes (``_copied_rows``)."""
+    chosen = list(items) if items else list(meeting.items)
+    if any(item.meeting_id != meeting.id for item in chosen):
+        raise DomainError(_("Choose items of this agenda."))
+    chosen.sort(key=lambda item: item.position)
+    rows = _copied_rows(chosen)
+    if not rows:
+        raise DomainError(_("Choose at least one item that is not withdrawn for the template."))
+    template = AgendaTemplate(
+        body_id=meeting.body_id,
+        name=_template_name(meeting.body, name),
+        items=[_stored(row) for row in rows],
+    )
+    return add_record(actor, template)
+
+
+def rename_agenda_template(actor: Actor, template: AgendaTemplate, name: str | None) -> None:
+    body = db.session.get(Body, template.body_id)
+    if body is None:
+        raise DomainError(_("The template's body no longer exists."))
+    change_record(actor, template, None, {"name": _template_name(body, name, template)})
+
+
+def delete_agenda_template(actor: Actor, template: AgendaTemplate) -> None:
+    record_change(db.session, actor, "delete", template)
+    db.session.delete(template)
+
+
+def start_agenda_from_template(
+    actor: Actor, meeting: Meeting, template: AgendaTemplate
+) -> list[AgendaItem]:
+    """Start ``meeting``'s new agenda from one of its body's templates, as a copy does
+    (``_replace_new_agenda``): standing items get this meeting's sentences."""
+    _require_preliminary(meeting)
+    _require_still_to_come(meeting)
+    if template.body_id != meeting.body_id:
+        raise DomainError(_("Choose one of this body's templates."), field="template_id")
+    copies = _replace_new_agenda(actor, meeting, [_loaded(row) for row in template.items])
+    record_change(db.session, actor, "agenda from template", meeting)
     return copies
 
 

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -25,10 +26,14 @@ from app.agenda.forms import (
     CopyAgendaForm,
     DocumentTitleForm,
     ItemForm,
+    ItemOrderForm,
     KallelseForm,
     MeetingForm,
     PlannedItemForm,
+    SelectedItemsForm,
     StandardItemsForm,
+    TemplateChoiceForm,
+    TemplateNameForm,
     UploadForm,
 )
 from app.agenda.kallelse import (
@@ -45,7 +50,14 @@ from app.agenda.kallelse import (
     preview_kallelse,
     save_kallelse_draft,
 )
-from app.agenda.models import AgendaItem, AgendaItemDocument, PlannedItem, RecipientKind
+from app.agenda.models import (
+    AgendaItem,
+    AgendaItemDocument,
+    AgendaRemoval,
+    AgendaTemplate,
+    PlannedItem,
+    RecipientKind,
+)
 from app.agenda.rendering import agenda_context, agenda_pdf_for_reading, stored_packet
 from app.agenda.sentences import sentence_warnings
 from app.bodies.models import Body, Membership, MembershipKind
@@ -171,6 +183,7 @@ def _editor_page(meeting: Meeting, kallelse_form: KallelseForm | None = None):
         chosen = set(kallelse_form.recipient.data or [])
     meeting_url = url_for("meetings.show", meeting_id=meeting.id, _external=True)
     packet_url = url_for(".packet_pdf_file", meeting_id=meeting.id, _external=True)
+    undo = services.undoable_removal(meeting)
     return render_template(
         "agenda/editor.html",
         **context,
@@ -195,6 +208,10 @@ def _editor_page(meeting: Meeting, kallelse_form: KallelseForm | None = None):
         changed_since_sent=is_changed_since_sent(meeting),
         form=ConfirmForm(),
         copy_form=_copy_form(meeting) if _copy_offered(meeting) else None,
+        template_form=_template_form(meeting) if _copy_offered(meeting) else None,
+        undo=undo,
+        undo_until=services.undo_deadline(undo) if undo else None,
+        shown_order=",".join(str(item.id) for item in meeting.items),
     ), (422 if kallelse_form.errors else 200)
 
 
@@ -234,6 +251,78 @@ def copy_agenda(meeting: Meeting):
             "attach this meeting's documents.",
             date=source.meeting_date.isoformat() if source else "",
         ),
+        target,
+    )
+
+
+def _template_form(meeting: Meeting) -> TemplateChoiceForm:
+    form = TemplateChoiceForm(prefix="template")
+    form.template_id.set_choices(
+        [(t.id, t.name) for t in services.agenda_templates_of(meeting.body)]
+    )
+    return form
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/from-template")
+@login_required
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def agenda_from_template(meeting: Meeting):
+    form = _template_form(meeting)
+    target = url_for(".editor", meeting_id=meeting.id)
+    if not form.validate_on_submit():
+        flash(_("Choose one of the templates of %(body)s.", body=meeting.body.name), "error")
+        return redirect(target)
+    template = db.session.get(AgendaTemplate, form.template_id.data)
+    if template is None:
+        abort(404)
+    return run_action(
+        lambda: services.start_agenda_from_template(current_user, meeting, template),
+        _(
+            "The agenda was started from the template “%(name)s”. Check each item's texts, "
+            "and attach this meeting's documents.",
+            name=template.name,
+        ),
+        target,
+    )
+
+
+@bp.get("/bodies/<int:body_id>/agenda-templates")
+@login_required
+@loaded("body_id", Body, permissions.can_manage_body)
+def agenda_templates(body: Body):
+    return render_template(
+        "agenda/templates.html",
+        body=body,
+        templates=services.agenda_templates_of(body),
+    )
+
+
+@bp.post("/agenda-templates/<int:template_id>/rename")
+@login_required
+@loaded("template_id", AgendaTemplate, permissions.can_manage_agenda_template)
+def rename_agenda_template(template: AgendaTemplate):
+    form = TemplateNameForm()
+    target = url_for(".agenda_templates", body_id=template.body_id)
+    if not form.validate_on_submit():
+        flash(_("Give the template a name of at most 200 characters."), "error")
+        return redirect(target)
+    return run_action(
+        lambda: services.rename_agenda_template(current_user, template, form.name.data),
+        _("The template was renamed."),
+        target,
+    )
+
+
+@bp.post("/agenda-templates/<int:template_id>/delete")
+@login_required
+@confirmed_post
+@loaded("template_id", AgendaTemplate, permissions.can_manage_agenda_template)
+def delete_agenda_template(template: AgendaTemplate):
+    target = url_for(".agenda_templates", body_id=template.body_id)
+    name = template.name
+    return run_action(
+        lambda: services.delete_agenda_template(current_user, template),
+        _("The template “%(name)s” was deleted.", name=name),
         target,
     )
 
@@ -346,11 +435,118 @@ def move_item(item: AgendaItem, direction: str):
 @confirmed_post
 @loaded("item_id", AgendaItem, permissions.can_manage_item)
 def remove_item(item: AgendaItem):
-    meeting_id = item.meeting_id
+    meeting = item.meeting
     return run_action(
-        lambda: services.remove_item(current_user, item),
-        _("The item was removed from the agenda."),
-        url_for(".editor", meeting_id=meeting_id),
+        lambda: services.remove_items(current_user, meeting, [item]),
+        _("The item was removed from the agenda. “Undo” above the items puts it back."),
+        url_for(".editor", meeting_id=meeting.id, _anchor="items"),
+    )
+
+
+def _ids(text: str | None) -> list[int] | None:
+    """Item ids sent as "3,5,4"; None when that is not what was sent."""
+    try:
+        return [int(part) for part in (text or "").split(",") if part.strip()]
+    except ValueError:
+        return None
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/order")
+@login_required
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def reorder(meeting: Meeting):
+    """The order the secretary dropped the items in (static/js/agenda-order.js)."""
+    form = ItemOrderForm()
+    target = url_for(".editor", meeting_id=meeting.id, _anchor="items")
+    order, shown = _ids(form.order.data), _ids(form.shown.data)
+    if not form.validate_on_submit() or order is None or shown is None:
+        flash(_("The new order could not be read; the order was not changed."), "error")
+        return redirect(target)
+    return run_action(
+        lambda: services.reorder_items(current_user, meeting, order, shown or None),
+        _("The order was changed and the items were numbered again."),
+        target,
+    )
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/selected")
+@login_required
+@loaded("meeting_id", Meeting, permissions.can_manage_meeting)
+def selected_items(meeting: Meeting):
+    """Several ticked items at once: moved up, down or to a position, removed (with undo),
+    or kept as a template of the body."""
+    form = SelectedItemsForm()
+    target = url_for(".editor", meeting_id=meeting.id, _anchor="items")
+    ids = request.form.getlist("item", type=int)
+    if not form.validate_on_submit():
+        flash(
+            _("Give a position of 1 or more, and a template name of at most 200 characters."),
+            "error",
+        )
+        return redirect(target)
+    chosen = list(
+        db.session.scalars(
+            select(AgendaItem).where(AgendaItem.id.in_(ids), AgendaItem.meeting_id == meeting.id)
+        )
+    )
+    if len(chosen) != len(set(ids)):
+        flash(_("Choose items of this agenda."), "error")
+        return redirect(target)
+    action = form.action.data
+    if action == "enter":  # Enter pressed in a field: do what the field asks
+        action = "template" if form.template_name.data else "position"
+    n = len(chosen)
+    if action == "up":
+        work, done = (
+            (lambda: services.move_items(current_user, meeting, chosen, offset=-1)),
+            _("The selected items were moved up."),
+        )
+    elif action == "down":
+        work, done = (
+            (lambda: services.move_items(current_user, meeting, chosen, offset=1)),
+            _("The selected items were moved down."),
+        )
+    elif action == "position":
+        if form.position.data is None:
+            flash(_("Give the position to move the selected items to."), "error")
+            return redirect(target)
+        work, done = (
+            (
+                lambda: services.move_items(
+                    current_user, meeting, chosen, position=form.position.data
+                )
+            ),
+            _("The selected items were moved to position %(n)d.", n=form.position.data),
+        )
+    elif action == "remove":
+        work, done = (
+            (lambda: services.remove_items(current_user, meeting, chosen)),
+            ngettext(
+                "%(num)d item was removed from the agenda. “Undo” puts it back.",
+                "%(num)d items were removed from the agenda. “Undo” puts them back.",
+                n,
+            ),
+        )
+    elif action == "template":
+        name = form.template_name.data
+        work, done = (
+            (lambda: services.save_agenda_template(current_user, meeting, name, chosen)),
+            _("The template “%(name)s” was saved.", name=" ".join((name or "").split())),
+        )
+    else:
+        abort(400)
+    return run_action(work, done, target)
+
+
+@bp.post("/removals/<int:removal_id>/undo")
+@login_required
+@confirmed_post
+@loaded("removal_id", AgendaRemoval, permissions.can_undo_removal)
+def undo_removal(removal: AgendaRemoval):
+    return run_action(
+        lambda: services.undo_removal(current_user, removal),
+        _("The removed items are back on the agenda, as they were."),
+        url_for(".editor", meeting_id=removal.meeting_id, _anchor="items"),
     )
 
 

@@ -273,6 +273,8 @@ def test_no_route_deletes_a_legal_record(app):
         if "POST" in (rule.methods or ()) and ("remove" in rule.rule or "delete" in rule.rule)
     )
     assert removals == [
+        # A body's agenda template (a working aid of the secretary's, no record).
+        "agenda.delete_agenda_template",
         "agenda.detach_document",
         "agenda.remove_item",
         # The letterhead's logo: a justerat record keeps the logo it was signed with
