@@ -7,7 +7,6 @@ the differences between that and the agenda now, so it names only changes the da
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -33,10 +32,8 @@ from app.agenda.rendering import (
 from app.bodies.models import Membership, MembershipKind
 from app.core.actors import Actor
 from app.core.audit import record_change
-from app.core.calendar import CalendarEvent, invitation_ics, invitation_media_type
 from app.core.dates import (
     local_stamp,
-    local_to_utc,
     local_today,
     swedish_clock,
     swedish_long_date,
@@ -49,6 +46,7 @@ from app.documents.render import RenderError
 from app.documents.storage import StorageError
 from app.documents.stored import fingerprint_of
 from app.extensions import db
+from app.meetings.calendar import invitation_attachment
 from app.meetings.models import AgendaStatus, Dispatch, Meeting, MeetingStatus
 from app.notifications.services import notify_kallelse
 from app.people.models import Person
@@ -87,28 +85,6 @@ def is_changed_since_sent(meeting: Meeting) -> bool:
     if mailing is not None and mailing.kind == MailingKind.UPDATE and mailing.agenda_fingerprint:
         told = mailing.agenda_fingerprint
     return told != agenda_fingerprint(meeting)
-
-
-def _event(meeting: Meeting, url: str, sequence: int) -> CalendarEvent:
-    host = current_app.config.get("SERVER_NAME") or "sekretariat"
-    start = meeting.starts_at
-    end = None
-    if start is not None and meeting.end_time is not None:
-        # Both times are Stockholm wall-clock times (starts_at is their UTC instant).
-        end = local_to_utc(meeting.meeting_date, meeting.end_time)
-        if end <= start:
-            end = start + timedelta(hours=1)
-    return CalendarEvent(
-        uid=f"meeting-{meeting.id}@{host}",
-        summary=meeting.body.name,
-        start=start or datetime.combine(meeting.meeting_date, datetime.min.time()).astimezone(),
-        end=end,
-        location=meeting.place or None,
-        description=f"Kallelse och handlingar: {url}",
-        url=url,
-        sequence=sequence,
-        all_day_date=None if start else meeting.meeting_date,
-    )
 
 
 # -- recipients --------------------------------------------------------------------------------
@@ -437,12 +413,14 @@ def send_kallelse(
         ) from error
     is_update = bool(meeting.dispatches)
     subject = _subject(meeting, is_update)
-    event = _event(meeting, meeting_url, sequence=len(meeting.dispatches))
-    ics = invitation_ics(
-        event,
-        organizer_email=current_app.config["MAIL_DEFAULT_SENDER"].split("<")[-1].rstrip(">"),
-        organizer_name=meeting.body.name,
-        attendees=[(r.person.name, r.email or "") for r in with_email],  # all have one
+    # One event with the feed and the move mail; its SEQUENCE counts this kallelse, so it is
+    # above every invitation sent before (app.meetings.calendar).
+    invitation = invitation_attachment(
+        meeting,
+        meeting_url,
+        [(r.person.name, r.email or "") for r in with_email],  # all have one
+        description=f"Kallelse och handlingar: {meeting_url}",
+        sending_kallelse=True,
     )
     is_preliminary = meeting.agenda_status != AgendaStatus.CONFIRMED
     filename = f"Foredragningslista {meeting.title}.pdf"
@@ -463,7 +441,7 @@ def send_kallelse(
                 ),
                 attachments=[
                     Attachment(filename, pdf, "application/pdf"),
-                    Attachment("invitation.ics", ics, invitation_media_type(event)),
+                    invitation,
                 ],
             )
             for r in with_email

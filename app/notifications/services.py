@@ -30,6 +30,7 @@ from app.core.dates import swedish_weekday_date
 from app.core.errors import DomainError
 from app.core.mail import MailError, OutgoingMessage, send_messages
 from app.extensions import db
+from app.meetings.calendar import invitation_attachment
 from app.meetings.models import Dispatch, Meeting, MeetingMode
 from app.notifications.models import Subscription, SubscriptionTopic
 from app.organisations.models import Organisation
@@ -284,9 +285,12 @@ def meeting_changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple
 
 def notify_meeting_moved(meeting: Meeting, before: dict[str, Any]) -> int:
     """Tell the body's ledamöter and ersättare (those with an address) that the meeting's
-    day, time, place or mode changed, old → new. The calendar feeds already show the new
-    time (the event's SEQUENCE follows the meeting's version). Returns the mails sent; a
-    mail server that fails is logged and never undoes the change."""
+    day, time, place or mode changed, old → new, with the meeting's calendar invitation
+    (``METHOD:REQUEST``, the kallelse's UID, a higher SEQUENCE: ``app.meetings.calendar``), so
+    a calendar that took the kallelse's invitation moves the event. The calendar feeds already
+    show the new time. Call it after the change is flushed (the SEQUENCE follows the meeting's
+    version). Returns the mails sent; a mail server that fails is logged and never undoes the
+    change."""
 
     def notify() -> int:
         changes = meeting_changes(before, place_and_time_of(meeting))
@@ -298,17 +302,23 @@ def notify_meeting_moved(meeting: Meeting, before: dict[str, Any]) -> int:
             f"{'Flyttat' if moved else 'Ändrat'} sammanträde: {meeting.body.name} "
             f"{swedish_weekday_date(meeting.meeting_date)}"
         )
+        meeting_url = _link("meetings.show", meeting_id=meeting.id)
         text = render_template(
             "notifications/mail_meeting_moved.txt",
             meeting=meeting,
             changes=changes,
             was_on=swedish_weekday_date(before["meeting_date"]),
-            meeting_url=_link("meetings.show", meeting_id=meeting.id),
+            meeting_url=meeting_url,
             calendar_url=_link("calendars.body_feed", body_id=meeting.body_id),
+        )
+        invitation = invitation_attachment(
+            meeting, meeting_url, [(person.name, person.email or "") for person in people]
         )
         return _deliver(
             [
-                OutgoingMessage(to=[person.email or ""], subject=subject, text=text)
+                OutgoingMessage(
+                    to=[person.email or ""], subject=subject, text=text, attachments=[invitation]
+                )
                 for person in people
             ],
             "meeting moved",
