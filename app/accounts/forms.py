@@ -11,7 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from app.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
-from app.core.forms import Form, ModelSelectField, RecordForm, strip
+from app.core.forms import Form, ModelSelectField, PickerSelectField, RecordForm, strip
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -33,7 +33,7 @@ class UserForm(RecordForm):
     email = EmailField(
         _l("Email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[strip]
     )
-    person_id = ModelSelectField(
+    person_id = PickerSelectField(
         _l("Person"), description=_l("Links the account to memberships, and so to roles.")
     )
     is_admin = BooleanField(_l("Administrator"))

@@ -20,6 +20,7 @@ from app.core.forms import (
     ModelSelectField,
     OptionalStringField,
     OptionalTextAreaField,
+    PickerSelectField,
     RecordForm,
     optional_enum,
 )
@@ -58,7 +59,7 @@ class TermForm(RecordForm):
 
 
 class MembershipForm(RecordForm):
-    person_id = ModelSelectField(_l("Person"), allow_blank=False)
+    person_id = PickerSelectField(_l("Person"), allow_blank=False)
     term_id = ModelSelectField(_l("Term"), allow_blank=False)
     kind = SelectField(_l("Seat"), choices=MembershipKind.choices, coerce=MembershipKind)
     function = SelectField(

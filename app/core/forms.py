@@ -131,6 +131,20 @@ class ModelSelectField(SelectField):
         self.choices = choices
 
 
+# Marks a select as a picker: static/js/picker.js turns it into a combobox that filters as
+# you type (a single choice) or gives it a filter box (several); without JavaScript it stays
+# the plain select the server renders and validates.
+PICKER = {"data-picker": ""}
+
+
+class PickerSelectField(ModelSelectField):
+    """A ``ModelSelectField`` over a long list (people, seats): searchable as you type."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["render_kw"] = {**PICKER, **kwargs.get("render_kw", {})}
+        super().__init__(*args, **kwargs)
+
+
 def optional_enum(enum_cls: Any) -> Any:
     """A coerce function for a select of enum values where the empty choice means None."""
     return lambda value: enum_cls(value) if value not in (None, "", "None") else None

@@ -14,10 +14,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core.forms import (
+    PICKER,
     Form,
     ModelSelectField,
     OptionalStringField,
     OptionalTextAreaField,
+    PickerSelectField,
     RecordForm,
     strip,
 )
@@ -38,7 +40,9 @@ class DecisionForm(RecordForm):
         description=_l("Adds the region and each kommun of its county to the organisations."),
     )
     recipient_bodies = SelectMultipleField(_l("Sent to bodies"), coerce=int, validate_choice=True)
-    recipient_people = SelectMultipleField(_l("Sent to people"), coerce=int, validate_choice=True)
+    recipient_people = SelectMultipleField(
+        _l("Sent to people"), coerce=int, validate_choice=True, render_kw=PICKER
+    )
     recipient_lines = OptionalTextAreaField(
         _l("Sent to others"),
         description=_l(
@@ -78,7 +82,7 @@ class DecisionForm(RecordForm):
 
 class AttendanceForm(Form):
     role = SelectField(_l("Capacity"), choices=AttendanceRole.choices, coerce=AttendanceRole)
-    replaces_id = ModelSelectField(_l("Replaces"))
+    replaces_id = PickerSelectField(_l("Replaces"))
     from_item_id = ModelSelectField(_l("Present from item"))
     to_item_id = ModelSelectField(_l("Present until item"))
     is_remote = BooleanField(_l("Takes part remotely (distans)"))
@@ -87,7 +91,7 @@ class AttendanceForm(Form):
 
 
 class AddAttendanceForm(Form):
-    person_id = ModelSelectField(_l("Person"), allow_blank=False)
+    person_id = PickerSelectField(_l("Person"), allow_blank=False)
     role = SelectField(_l("Capacity"), choices=AttendanceRole.choices, coerce=AttendanceRole)
     title = OptionalStringField(_l("Title"), validators=[Length(max=200)])
     submit = SubmitField(_l("Add"))
@@ -95,7 +99,7 @@ class AddAttendanceForm(Form):
 
 class MotionForm(Form):
     kind = SelectField(_l("Motion"), choices=MotionKind.choices, coerce=MotionKind)
-    person_id = ModelSelectField(_l("Moved by"), allow_blank=False)
+    person_id = PickerSelectField(_l("Moved by"), allow_blank=False)
     text = OptionalTextAreaField(_l("Wording"))
     submit = SubmitField(_l("Add the motion"))
 
@@ -160,19 +164,19 @@ def ballots_form(serving: list[Person], **kwargs: Any) -> BallotsForm:
 
 
 class ReservationForm(Form):
-    person_id = ModelSelectField(_l("Member"), allow_blank=False)
+    person_id = PickerSelectField(_l("Member"), allow_blank=False)
     reason = OptionalTextAreaField(_l("Written reason (optional)"))
     submit = SubmitField(_l("Add the reservation"))
 
 
 class RecusalForm(Form):
-    person_id = ModelSelectField(_l("Member with jäv"), allow_blank=False)
-    substitute_id = ModelSelectField(_l("Substitute serving instead"))
+    person_id = PickerSelectField(_l("Member with jäv"), allow_blank=False)
+    substitute_id = PickerSelectField(_l("Substitute serving instead"))
     submit = SubmitField(_l("Record jäv"))
 
 
 class ProtocolNoteForm(Form):
-    person_id = ModelSelectField(_l("By"))
+    person_id = PickerSelectField(_l("By"))
     text = OptionalTextAreaField(_l("Note"), validators=[DataRequired()])
     submit = SubmitField(_l("Add the note"))
 
@@ -214,12 +218,14 @@ class ReportMinutesForm(Form):
 class RecordDetailsForm(Form):
     """Who keeps and who justerar the record, and when: chosen at the meeting (item 3)."""
 
-    secretary_id = ModelSelectField(_l("Secretary (signs the record)"))
-    chair_id = ModelSelectField(
+    secretary_id = PickerSelectField(_l("Secretary (signs the record)"))
+    chair_id = PickerSelectField(
         _l("Chair of the meeting"),
         description=_l("The vice chair when the chair is away; signs the protokoll."),
     )
-    adjusters = SelectMultipleField(_l("Adjusters (justerare)"), coerce=int, validate_choice=True)
+    adjusters = SelectMultipleField(
+        _l("Adjusters (justerare)"), coerce=int, validate_choice=True, render_kw=PICKER
+    )
     adjustment_place_time = OptionalStringField(
         _l("Place and time of the justering"),
         validators=[Length(max=300)],

@@ -257,9 +257,18 @@ def people_not_present(meeting: Meeting) -> list[Person]:
     return [p for p in people if p.id not in present]
 
 
+def replacement_choices(meeting: Meeting, attendance: Any) -> list[Person]:
+    """Whom the person of ``attendance`` may be entered as replacing (ersätter): the
+    members ``services.replaceable_members`` allows, and whom she replaces already."""
+    members = services.replaceable_members(meeting, attendance.person)
+    if attendance.replaces is not None and attendance.replaces not in members:
+        members.append(attendance.replaces)
+    return members
+
+
 def replaceable_people(meeting: Meeting) -> list[Person]:
-    """Whom someone on the attendance list may replace (ersätter): those on the list and
-    everyone with a seat in the body, by name."""
+    """Everyone a posted "ersätter" may name before the service's rule judges it: those on
+    the list and everyone with a seat in the body, by name."""
     seated = {a.person.id: a.person for a in meeting.attendances}
     for membership in db.session.scalars(
         select(Membership).where(Membership.body_id == meeting.body_id)

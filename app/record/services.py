@@ -322,6 +322,8 @@ def update_attendance(actor: Actor, attendance: Attendance, **values: Any) -> At
             raise DomainError(_("Only a serving member replaces someone."), field="replaces_id")
         if replaces == attendance.person_id:
             raise DomainError(_("A member cannot replace herself."), field="replaces_id")
+        if replaces != attendance.replaces_id:
+            _require_replaceable(meeting, attendance.person, replaces)
     for key in ("from_item_id", "to_item_id"):
         item_id = values.get(key)
         if item_id is not None:
@@ -338,6 +340,91 @@ def update_attendance(actor: Actor, attendance: Attendance, **values: Any) -> At
         setattr(attendance, key, value)
     record_change(db.session, actor, "update attendance", attendance, before)
     return attendance
+
+
+def _whole_meeting(attendance: Attendance) -> bool:
+    return attendance.from_item_id is None and attendance.to_item_id is None
+
+
+def replaceable_members(meeting: Meeting, substitute: Person) -> list[Person]:
+    """The ledamöter whose seat ``substitute`` may fill at ``meeting`` (ersätter), the
+    ledamöter of her own party first, then by name.
+
+    Only an ersättare of the body replaces, and only an ordinary member of the body who is
+    absent (not serving the whole meeting herself, nor already replaced for the whole meeting
+    by someone else). The inkallelseordning (meeting-rules B2) calls the ersättare of the
+    member's own party first: an ersättare of another party may serve for her only when no
+    ersättare of her party is present and free. In a body whose seats represent
+    organisations (a samverkansgrupp), an ersättare serves only for a member of the
+    organisation she represents. Personal ersättare are not in the data model."""
+    seats = _seats(meeting)
+    own = [m for m in seats if m.person_id == substitute.id and m.kind == MembershipKind.SUBSTITUTE]
+    if not own:
+        return []
+    represents = {m.organisation_id for m in own}
+    substitutes = {m.person_id for m in seats if m.kind == MembershipKind.SUBSTITUTE}
+    attendances = list(meeting.attendances)
+    serving = {
+        a.person_id
+        for a in attendances
+        if a.role == AttendanceRole.VOTING and _whole_meeting(a) and a.replaces_id is None
+    }
+    replaced = {
+        a.replaces_id
+        for a in attendances
+        if a.replaces_id is not None and a.person_id != substitute.id and _whole_meeting(a)
+    }
+    # Ersättare present who serve for no one: the ones the inkallelseordning calls first.
+    free_parties = {
+        a.person.party
+        for a in attendances
+        if a.person_id in substitutes and a.person_id != substitute.id and a.replaces_id is None
+    }
+    members: dict[int, Person] = {}
+    for seat in seats:
+        member = seat.person
+        if (
+            seat.kind != MembershipKind.ORDINARY
+            or member.id == substitute.id
+            or member.id in serving
+            or member.id in replaced
+        ):
+            continue
+        if seat.organisation_id is not None and seat.organisation_id not in represents:
+            continue
+        if member.party == substitute.party or member.party not in free_parties:
+            members[member.id] = member
+    return sorted(members.values(), key=lambda p: (p.party != substitute.party, p.name.casefold()))
+
+
+def _require_replaceable(meeting: Meeting, substitute: Person, member_id: int) -> None:
+    member = db.session.get(Person, member_id)
+    if member is None:
+        raise DomainError(_("Choose a member of the body."), field="replaces_id")
+    if member in replaceable_members(meeting, substitute):
+        return
+    if not any(
+        m.person_id == substitute.id and m.kind == MembershipKind.SUBSTITUTE
+        for m in _seats(meeting)
+    ):
+        raise DomainError(
+            _(
+                "%(name)s is not a substitute (ersättare) of the body on the meeting's date "
+                "and cannot replace a member.",
+                name=substitute.name,
+            ),
+            field="replaces_id",
+        )
+    raise DomainError(
+        _(
+            "%(substitute)s cannot serve for %(member)s: a substitute serves only for an "
+            "absent ordinary member of the body, of her own party, or of another party when "
+            "none of that party's substitutes is present.",
+            substitute=substitute.name,
+            member=member.name_with_party,
+        ),
+        field="replaces_id",
+    )
 
 
 def remove_attendance(actor: Actor, attendance: Attendance) -> None:

@@ -295,8 +295,10 @@ def attendance(meeting: Meeting):
             for p in pages.people_not_present(meeting)
         ]
     )
-    replaceable = pages.replaceable_people(meeting)
-    rows = [(a, _attendance_form(meeting, a, replaceable)) for a in meeting.attendances]
+    rows = [
+        (a, _attendance_form(meeting, a, pages.replacement_choices(meeting, a)))
+        for a in meeting.attendances
+    ]
     return render_template(
         "record/attendance.html", meeting=meeting, rows=rows, add=add, confirm=ConfirmForm()
     )
@@ -310,7 +312,14 @@ def update_attendance(row: Attendance):
     form = _attendance_form(meeting, row, pages.replaceable_people(meeting))
     target = url_for(".attendance", meeting_id=meeting.id) + f"#a{row.id}"
     if not form.validate_on_submit():
-        flash(_("Please correct the errors marked below."), "error")
+        flash(
+            " ".join(
+                f"{form[name].label.text}: {' '.join(map(str, errors))}"
+                for name, errors in form.errors.items()
+            )
+            or _("Please correct the errors marked below."),
+            "error",
+        )
         return redirect(target)
     values = {
         k: form[k].data
