@@ -66,3 +66,4 @@ bench: setup
 	$(PY) bench/search_synthetic.py --bodies 30 --years 10 --rounds 5
 	$(PY) bench/search.py 20
 	$(PY) bench/signing.py 3
+	$(PY) bench/secretary.py 3
