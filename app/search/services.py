@@ -18,7 +18,9 @@ latest 1,000, and the year and body filters (part of the match) reach older ones
 - PostgreSQL: ``websearch_to_tsquery('swedish', …)`` against the generated ``tsv`` column,
   walked ``ORDER BY recency <=| max`` from the RUM index where the recency key is attached to
   every posting (RUM orders the matches inside the index, without reading the rows; a GIN
-  index where RUM is missing: same answers, slower), ranked by
+  index where RUM is missing: same answers, slower), in date windows on that key (the last
+  year first, then wider, until the pool is full: RUM sorts a window's matches, not all of
+  them), ranked by
   ``ts_rank`` over the pool's rows; the query as typed goes to PostgreSQL, its diarienummer
   written as one token ("RV 240022" as "RV240022", ``app.search.text.joined_case_numbers``).
 
@@ -83,6 +85,9 @@ KIND_WEIGHTS = {SearchKind.DECISION: 1.5, SearchKind.ITEM: 1.2, SearchKind.DOCUM
 MAX_RECENCY = 2**53
 # PostgreSQL's work_mem for the search's statement on a RUM index (see _postgresql_pool).
 RUM_WORK_MEM = "32MB"
+# RUM's date windows (see _postgresql_pool): the lower bounds of the windows, in days before
+# the anchor (today, or the latest meeting if earlier); after the last, the rest.
+RUM_WINDOWS = (366, 3 * 366, 7 * 366)
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,8 @@ class Results:
 # One row of the pool: the index row's id, its score (positive, higher for a better match),
 # its kind and its meeting's date as the driver gives them (no conversion per row).
 PoolRow = tuple[int, float, Any, Any]
+# Day 0 of the recency key (app.search.index): 1 January 1970.
+_EPOCH = date(1970, 1, 1).toordinal()
 
 
 def _sqlite_pool(query: Query, user: object, filters: Filters, limit: int) -> list[PoolRow]:
@@ -208,28 +215,53 @@ def _postgresql_pool(query: Query, user: object, filters: Filters, limit: int) -
     recency: ColumnElement[int] = literal_column("search_entries.recency")
     tsquery = func.websearch_to_tsquery(cast("swedish", REGCONFIG), query.search_text)
     connection = db.session.connection()
-    if connection.info.get(RUM):
-        latest: ColumnElement[Any] = recency.op("<=|")(
-            bindparam("max_recency", MAX_RECENCY, literal_execute=True)
-        )
-        # RUM orders the matches inside the index (no heap access), in memory where it fits:
-        # with the default 4 MB the 75,000 matches of a common word spill to disk (about
-        # 75 ms); with 32 MB they do not (about 30 ms). For this transaction only.
-        connection.exec_driver_sql(f"SET LOCAL work_mem = '{RUM_WORK_MEM}'")
-    else:
-        latest = recency.desc()
-    statement = (
-        select(
-            SearchEntry.id,
-            func.ts_rank(tsv, tsquery, 1),
-            type_coerce(SearchEntry.kind, String),
-            SearchEntry.meeting_date,
-        )
-        .where(tsv.op("@@")(tsquery), visible_row(user), *_filter_clauses(filters))
-        .order_by(latest)
-        .limit(limit)
+    rum = bool(connection.info.get(RUM))
+    statement = select(
+        SearchEntry.id,
+        func.ts_rank(tsv, tsquery, 1),
+        type_coerce(SearchEntry.kind, String),
+        SearchEntry.meeting_date,
+    ).where(tsv.op("@@")(tsquery), visible_row(user), *_filter_clauses(filters))
+    if not rum:
+        statement = statement.order_by(recency.desc()).limit(limit)
+        return list(connection.execute(statement).tuples())
+    # RUM orders the matches inside the index (no heap access), in memory where it fits:
+    # with the default 4 MB the 75,000 matches of a common word spill to disk (about 75 ms);
+    # with 32 MB they do not. For this transaction only.
+    connection.exec_driver_sql(f"SET LOCAL work_mem = '{RUM_WORK_MEM}'")
+    statement = statement.order_by(
+        recency.op("<=|")(bindparam("max_recency", MAX_RECENCY, literal_execute=True))
     )
-    return list(connection.execute(statement).tuples())
+    pool: list[PoolRow] = []
+    for lower, upper in _rum_windows(filters):
+        window = statement
+        if lower is not None:
+            window = window.where(recency >= bindparam("lower", lower, literal_execute=True))
+        if upper is not None:
+            window = window.where(recency < bindparam("upper", upper, literal_execute=True))
+        pool.extend(connection.execute(window.limit(limit - len(pool))).tuples())
+        if len(pool) >= limit:
+            break
+    return pool
+
+
+def _rum_windows(filters: Filters) -> list[tuple[int | None, int | None]]:
+    """The recency key's windows for RUM, latest first, as (lower, upper) bounds (None:
+    open): RUM 1.3 collects and sorts every match's key inside the index before it hands out
+    the first, so a common word's 75,000 matches cost that sort each time. A condition on the
+    attached key is checked in the index before the sort: the pool is read window by window
+    (the last year first, then wider) until it is full. The windows are disjoint and the key
+    unique, so the rows and their order are exactly those of one scan over all matches."""
+    if filters.year is not None:  # one year at most already
+        return [(None, None)]
+    latest = db.session.scalar(select(func.max(Meeting.meeting_date)))
+    if latest is None:
+        return [(None, None)]
+    anchor = min(latest, date.today()).toordinal() - _EPOCH
+    bounds = [(anchor - days) * RECENCY_SHIFT for days in RUM_WINDOWS]
+    uppers: list[int | None] = [None, *bounds]
+    lowers: list[int | None] = [*bounds, None]
+    return list(zip(lowers, uppers, strict=True))
 
 
 BACKENDS: dict[str, Callable[[Query, object, Filters, int], list[PoolRow]]] = {

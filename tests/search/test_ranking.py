@@ -237,3 +237,29 @@ def test_postgresql_without_rum_gives_the_same_pool(app, world, monkeypatch):
         assert db.session.connection().info[index.RUM] is False
         assert [_pool(_user(email)) for email in readers] == expected
         db.session.rollback()
+
+
+@pytest.mark.parametrize("windows", [(0,), (0, 100, 200), (1, 2, 3), (140, 500, 5000)])
+def test_postgresql_date_windows_give_the_same_pool(app, world, monkeypatch, windows):
+    """RUM's pool is read window by window on the recency key, the latest first: with windows
+    that cut between the meetings, inside none, or beyond all, the rows and their order are
+    exactly those of one scan over every match, for every reader, filter and limit."""
+    with app.test_request_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("RUM is PostgreSQL's")
+        services.ensure_index(db.session.connection())
+        assert db.session.connection().info[index.RUM] is True
+        readers = [None, MEMBER, SECRETARY, ADMIN]
+        every = [Filters(), Filters(kind=SearchKind.ITEM), Filters(body_id=world["body"])]
+        limits = (3, 20, 10_000)
+        monkeypatch.setattr(services, "RUM_WINDOWS", ())
+        expected = {
+            (email, filters, limit): _pool(_user(email), filters, limit)
+            for email in readers
+            for filters in every
+            for limit in limits
+        }
+        assert len(expected[(ADMIN, Filters(), 10_000)]) > 20
+        monkeypatch.setattr(services, "RUM_WINDOWS", windows)
+        for (email, filters, limit), pool in expected.items():
+            assert _pool(_user(email), filters, limit) == pool, (email, filters, limit)
