@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.agenda.models import Placement, StandardKind, SummaryLabel
 from app.cases.models import Confidentiality
 from app.core.forms import (
+    PICKER,
     Form,
     ModelSelectField,
     OptionalStringField,
@@ -40,6 +41,7 @@ class MeetingForm(RecordForm):
         _l("Adjusters (justerare)"),
         coerce=int,
         description=_l("Chosen to approve the protokoll together with the chair."),
+        render_kw=PICKER,  # a filter box above the list: a body may have a hundred members
     )
     submit = SubmitField(_l("Save"))
 

@@ -159,6 +159,9 @@ def test_meeting_form_errors_keep_what_was_typed(factory, make_client, login):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'value="Rum Kalmar"' in page and 'value="2024-09-03"' in page
+    # The justerare list is a people picker: a filter box above it where JavaScript runs.
+    tag = re.search(r'<select[^>]*name="adjusters"[^>]*>', page)
+    assert tag and "data-picker" in tag[0] and "multiple" in tag[0]
 
 
 def test_standing_items_are_editable_per_body(app, factory, make_client, login):
