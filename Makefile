@@ -64,6 +64,8 @@ bench: setup
 	$(PY) bench/packet.py 3
 	$(PY) bench/reading.py 10
 	$(PY) bench/search_synthetic.py --bodies 30 --years 10 --rounds 5
+	# Five times the volume (issue 15): seeding takes minutes, PostgreSQL's the longest.
+	$(PY) bench/search_synthetic.py --bodies 150 --years 10 --rounds 3
 	$(PY) bench/search.py 20
 	$(PY) bench/signing.py 3
 	$(PY) bench/secretary.py 3
