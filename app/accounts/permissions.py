@@ -468,6 +468,12 @@ def can_manage_item_document(user: object, link: "AgendaItemDocument") -> bool: 
     return can_manage_item(user, link.item)
 
 
+def can_download_original(user: object, link: "AgendaItemDocument") -> bool:  # noqa: F821
+    """The office file a beslutsunderlag was uploaded as: the item's secretaries, and only
+    for a document they may read (another body's secret paper on her agenda stays closed)."""
+    return can_manage_item(user, link.item) and can_view_document(user, link.document)
+
+
 def can_rename_item_document(user: object, link: "AgendaItemDocument") -> bool:  # noqa: F821
     """Retitle a beslutsunderlag from its item: the item's secretaries, for a document filed
     for the item's body (one another body owns keeps the title it gave it)."""

@@ -720,7 +720,7 @@ def document_file(link: AgendaItemDocument):
 
 @bp.get("/item-documents/<int:link_id>/original")
 @login_required
-@loaded("link_id", AgendaItemDocument, permissions.can_manage_item_document)
+@loaded("link_id", AgendaItemDocument, permissions.can_download_original)
 def document_original(link: AgendaItemDocument):
     """The office file a beslutsunderlag was uploaded as, for the item's secretaries only: it
     may hold what its PDF does not show (tracked changes, comments, hidden sheets)."""

@@ -185,8 +185,20 @@ def test_a_document_is_read_by_its_owners_rule_wherever_it_is_shown(app, world, 
         hits = found(client, "Social")
         assert (("document", OTHER["secret"]) in hits) is (codes[secret] == 200), email
         assert (("document", OTHER["internal"]) in hits) is (codes[internal] == 200), email
-    # Her own pages name neither paper, yet let her take them off her agenda.
+    # The Word file the secret paper was uploaded as stays closed to the secretary whose agenda
+    # holds it, though she manages the item; its owner's secretary reads it from her own item.
+    with app.app_context():
+        document = db.session.get(Document, world["documents"][OTHER["secret"]])
+        document.source_sha256 = store_bytes(b"PK\x03\x04 the original with tracked changes")
+        document.source_filename = "utredning.docx"
+        document.source_media_type = "application/octet-stream"
+        db.session.commit()
     elin = _client(make_client, login, ELIN)
+    assert elin.get(f"/item-documents/{secret}/original").status_code == 403
+    assert "utredning.docx" not in elin.get(f"/items/{world['item']}/edit").get_data(as_text=True)
+    admin = _client(make_client, login, ADMIN)
+    assert admin.get(f"/item-documents/{secret}/original").status_code == 200
+    # Her own pages name neither paper, yet let her take them off her agenda.
     for url in (f"/items/{world['item']}/edit", f"/meetings/{meeting}/agenda"):
         page = elin.get(url).get_data(as_text=True)
         assert OTHER["secret"] not in page and OTHER["internal"] not in page, url
