@@ -36,6 +36,7 @@ from app.justering.views import bp as justering_bp
 from app.main.views import bp as main_bp
 from app.meetings.views import bp as meetings_bp
 from app.meetings.views import plan_bp
+from app.notifications.services import install_move_hooks
 from app.notifications.views import bp as notifications_bp
 from app.oparl.tombstones import install_tombstone_hooks
 from app.oparl.views import bp as oparl_bp
@@ -78,6 +79,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _install_security(app)
     _install_search_index_hooks()
     _install_document_owners()
+    install_move_hooks()  # the move mail, after the commit (app.notifications.services)
     _register_job_kinds()
     _register_blueprints(app)
     _register_errors(app)

@@ -60,7 +60,7 @@ from app.meetings.models import (
     MeetingStatus,
     RecordStatus,
 )
-from app.notifications.services import notify_meeting_moved, place_and_time_of
+from app.notifications.services import notify_meeting_moved_after_commit, place_and_time_of
 from app.people.models import Person
 from app.record.models import Assignment, AssignmentStatus, Decision
 
@@ -195,16 +195,17 @@ def start_agenda(meeting: Meeting) -> None:
 
 def update_meeting(actor: Actor, meeting: Meeting, version: int | None, **values: Any) -> Meeting:
     """Change a meeting that has not been held. Moving one still to come (its day, time,
-    place or mode) tells the body's members what changed; the calendar feeds show it as an
-    update of the same event (its version, and so its SEQUENCE, rises)."""
+    place or mode) tells the body's members what changed, once the change is committed; the
+    calendar feeds show it as an update of the same event (its version, and so its SEQUENCE,
+    rises)."""
     _check_times(values.get("start_time"), values.get("end_time"))
     if meeting.status == MeetingStatus.HELD:
         raise DomainError(_("The meeting has been held; its details can no longer change."))
     before = place_and_time_of(meeting)
     meeting = change_record(actor, meeting, version, values)
     if meeting.is_still_to_come and place_and_time_of(meeting) != before:
-        db.session.flush()  # a stale version fails here, before any mail goes out
-        notify_meeting_moved(meeting, before)
+        db.session.flush()  # a stale version fails here
+        notify_meeting_moved_after_commit(meeting, before)
     return meeting
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.accounts.permissions import (
@@ -325,3 +326,48 @@ def notify_meeting_moved(meeting: Meeting, before: dict[str, Any]) -> int:
         )
 
     return _guarded("meeting moved", notify)
+
+
+# -- the move mail goes after the commit -------------------------------------------------------
+
+MOVED = "sekretariat.meetings_moved"
+
+
+def notify_meeting_moved_after_commit(meeting: Meeting, before: dict[str, Any]) -> None:
+    """Tell the members about a move once it is committed (``notify_meeting_moved``): a change
+    rolled back (a stale version, a refused justerare choice in the same form) mails no one.
+    Several changes of one meeting before the commit make one mail, from the first state."""
+    db.session().info.setdefault(MOVED, {}).setdefault(meeting.id, before)
+
+
+def _send_moved(session: Session) -> None:
+    moved = session.info.pop(MOVED, None)
+    if not moved:
+        return
+    # The committed session runs no more SQL here: the mails are made in an application
+    # context of their own (so a session of their own).
+    with current_app.app_context():
+        try:
+            for meeting_id, before in moved.items():
+                meeting = db.session.get(Meeting, meeting_id)
+                if meeting is not None:
+                    notify_meeting_moved(meeting, before)
+        finally:
+            db.session.remove()
+
+
+def _forget_moved(session: Session, *args: Any) -> None:
+    session.info.pop(MOVED, None)
+
+
+_installed = False
+
+
+def install_move_hooks() -> None:
+    """Send the move mails after the commit that moved the meetings (once per process)."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "after_commit", _send_moved)
+    event.listen(Session, "after_soft_rollback", _forget_moved)
+    _installed = True

@@ -447,3 +447,25 @@ def _swedish(day: date) -> str:
     months = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
               "september", "oktober", "november", "december")  # fmt: skip
     return f"{weekdays[day.weekday()]} {day.day} {months[day.month - 1]} {day.year}"
+
+
+def test_a_move_rolled_back_mails_no_one(app, committee, smtp_server):
+    """The move mail goes after the commit: a change undone before it (a stale version, a
+    refused justerare choice in the same form) tells the members nothing."""
+    year = _next_year()
+    with app.test_request_context():
+        body = db.session.get(Body, committee["body"])
+        meeting = agenda.schedule_meeting(None, body, meeting_date=date(year, 2, 2), room="Mälaren")
+        db.session.commit()
+        meeting_id = meeting.id
+        agenda.update_meeting(None, meeting, None, meeting_date=date(year, 2, 9), room="Kronan")
+        assert smtp_server.messages == []  # nothing before the commit
+        db.session.rollback()
+        assert db.session.get(Meeting, meeting_id).meeting_date == date(year, 2, 2)
+        meeting = db.session.get(Meeting, meeting_id)
+        agenda.update_meeting(None, meeting, None, meeting_date=date(year, 2, 16), room="Kronan")
+        db.session.commit()
+    received = smtp_server.wait_for(3)
+    text = received[0]["message"].get_body(("plain",)).get_content()
+    assert f"{_swedish(date(year, 2, 2))} → {_swedish(date(year, 2, 16))}" in text
+    assert "9 februari" not in text
