@@ -18,11 +18,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.agenda.models import Placement, StandardKind, SummaryLabel
 from app.cases.models import Confidentiality
 from app.core.forms import (
-    PICKER,
     Form,
     ModelSelectField,
     OptionalStringField,
     OptionalTextAreaField,
+    PickerSelectMultipleField,
     RecordForm,
     optional_enum,
 )
@@ -37,11 +37,10 @@ class MeetingForm(RecordForm):
     building = OptionalStringField(_l("Building"), validators=[Length(max=200)])
     location = OptionalStringField(_l("Address"), validators=[Length(max=500)])
     mode = SelectField(_l("Mode"), choices=MeetingMode.choices, coerce=MeetingMode)
-    adjusters = SelectMultipleField(
+    adjusters = PickerSelectMultipleField(
         _l("Adjusters (justerare)"),
         coerce=int,
         description=_l("Chosen to approve the protokoll together with the chair."),
-        render_kw=PICKER,  # a filter box above the list: a body may have a hundred members
     )
     submit = SubmitField(_l("Save"))
 

@@ -3,6 +3,7 @@
 import re
 from typing import Any
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -10,6 +11,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -137,12 +139,34 @@ class ModelSelectField(SelectField):
 PICKER = {"data-picker": ""}
 
 
+def _picker_rendered() -> None:
+    """A page that renders a picker loads static/js/picker.js (base.html, at its end); other
+    pages carry no script."""
+    g.uses_picker = True
+
+
 class PickerSelectField(ModelSelectField):
     """A ``ModelSelectField`` over a long list (people, seats): searchable as you type."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["render_kw"] = {**PICKER, **kwargs.get("render_kw", {})}
         super().__init__(*args, **kwargs)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        _picker_rendered()
+        return super().__call__(**kwargs)
+
+
+class PickerSelectMultipleField(SelectMultipleField):
+    """A choice of several from a long list (justerare, recipients): a filter box above it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["render_kw"] = {**PICKER, **kwargs.get("render_kw", {})}
+        super().__init__(*args, **kwargs)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        _picker_rendered()
+        return super().__call__(**kwargs)
 
 
 def optional_enum(enum_cls: Any) -> Any:

@@ -14,12 +14,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.core.forms import (
-    PICKER,
     Form,
     ModelSelectField,
     OptionalStringField,
     OptionalTextAreaField,
     PickerSelectField,
+    PickerSelectMultipleField,
     RecordForm,
     strip,
 )
@@ -40,8 +40,8 @@ class DecisionForm(RecordForm):
         description=_l("Adds the region and each kommun of its county to the organisations."),
     )
     recipient_bodies = SelectMultipleField(_l("Sent to bodies"), coerce=int, validate_choice=True)
-    recipient_people = SelectMultipleField(
-        _l("Sent to people"), coerce=int, validate_choice=True, render_kw=PICKER
+    recipient_people = PickerSelectMultipleField(
+        _l("Sent to people"), coerce=int, validate_choice=True
     )
     recipient_lines = OptionalTextAreaField(
         _l("Sent to others"),
@@ -223,8 +223,8 @@ class RecordDetailsForm(Form):
         _l("Chair of the meeting"),
         description=_l("The vice chair when the chair is away; signs the protokoll."),
     )
-    adjusters = SelectMultipleField(
-        _l("Adjusters (justerare)"), coerce=int, validate_choice=True, render_kw=PICKER
+    adjusters = PickerSelectMultipleField(
+        _l("Adjusters (justerare)"), coerce=int, validate_choice=True
     )
     adjustment_place_time = OptionalStringField(
         _l("Place and time of the justering"),

@@ -308,3 +308,16 @@ def confirm(page: Any, label: str, yes: str) -> None:
     step.locator("summary").click()
     expect(step.locator(".confirm-panel p")).to_be_visible()
     step.get_by_role("button", name=yes).click()
+
+
+def pick(scope: Any, label: str, option: str) -> None:
+    """Choose a person in a people picker as a user does: type the name, take the match with
+    the arrow key and Enter (static/js/picker.js)."""
+    # Here, as above: the module loads without Playwright (its tests are skipped then).
+    from playwright.sync_api import expect
+
+    box = scope.get_by_role("combobox", name=label, exact=True)
+    box.fill(option)
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(box).to_have_value(option)

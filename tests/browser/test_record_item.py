@@ -13,7 +13,7 @@ from app.core.audit import snapshot
 from app.extensions import db
 from app.meetings.models import RecordStatus
 from app.record.services import start_record, update_decision
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, pick
 from tests.conftest import PASSWORD
 from tests.record.helpers import add_case_item, make_committee, new_meeting
 
@@ -46,7 +46,7 @@ def _open_item(page: Page, item_id: int) -> None:
 
 def _add_motion(page: Page) -> None:
     motion = page.locator("#motion form")
-    motion.get_by_label("Yrkande av").select_option(label="Bo Ek (M)")
+    pick(motion, "Yrkande av", "Bo Ek (M)")
     motion.get_by_label("Lydelse").fill(MOTION)
     motion.get_by_role("button", name="Lägg till yrkandet").click()
 
