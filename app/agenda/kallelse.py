@@ -27,6 +27,7 @@ from app.agenda.rendering import (
     agenda_fingerprint,
     agenda_pdf,
     packet_pdf,
+    public_agenda_pdf,
     shared_links,
 )
 from app.bodies.models import Membership, MembershipKind
@@ -406,6 +407,9 @@ def send_kallelse(
     )
     try:
         pdf = agenda_pdf(meeting)
+        # Those who are no member of the body (officials, presenters) get the public items only.
+        others = any(r.kind == RecipientKind.OTHER for r in with_email)
+        public_pdf = public_agenda_pdf(meeting) if others else pdf
     except RenderError as error:
         current_app.logger.exception("agenda PDF not made for the kallelse")
         raise DomainError(
@@ -440,7 +444,11 @@ def send_kallelse(
                     preliminary=is_preliminary,
                 ),
                 attachments=[
-                    Attachment(filename, pdf, "application/pdf"),
+                    Attachment(
+                        filename,
+                        public_pdf if r.kind == RecipientKind.OTHER else pdf,
+                        "application/pdf",
+                    ),
                     invitation,
                 ],
             )
@@ -689,6 +697,9 @@ def check_agenda_update(
         raise DomainError(_("The kallelse has not been sent: there is nothing to update."))
     if meeting.status == MeetingStatus.CANCELLED:
         raise DomainError(_("The meeting is cancelled."))
+    if meeting.status == MeetingStatus.HELD:
+        # What changes now is the record, not the agenda the members were called with.
+        raise DomainError(_("The meeting has been held."))
     changes = agenda_changes(since.agenda_snapshot, agenda_snapshot(meeting))
     if not changes:
         raise DomainError(_("Nothing on the agenda has changed since the last mail."))

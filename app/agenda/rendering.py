@@ -17,6 +17,7 @@ from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.agenda.sentences import proposals
 from app.cases.models import Confidentiality, Document
 from app.documents.packet import PacketDocument, PacketSection, build_packet
+from app.documents.render import render_pdf
 from app.documents.storage import read_bytes, store_bytes
 from app.documents.stored import (
     fingerprint_of,
@@ -78,8 +79,8 @@ def agenda_context(meeting: Meeting, *, public_only: bool = False) -> dict:
     return {"meeting": meeting, "items": items, "proposals": proposals(meeting)}
 
 
-def agenda_print_html(meeting: Meeting) -> str:
-    context = agenda_context(meeting)
+def agenda_print_html(meeting: Meeting, *, public_only: bool = False) -> str:
+    context = agenda_context(meeting, public_only=public_only)
     shared = {item.id: shared_links(meeting, item) for item in context["items"]}
     return render_template("pdf/agenda.html", shared_documents=shared, **context)
 
@@ -99,6 +100,12 @@ def agenda_pdf(meeting: Meeting) -> bytes:
     )
     meeting.agenda_pdf_sha256, meeting.agenda_fingerprint = stored.sha256, stored.fingerprint
     return stored.pdf
+
+
+def public_agenda_pdf(meeting: Meeting) -> bytes:
+    """The föredragningslista with its public items only, for a kallelse recipient who is no
+    member of the body (an official, a presenter): rendered each time, never stored."""
+    return render_pdf(agenda_print_html(meeting, public_only=True), title=_agenda_title(meeting))
 
 
 def agenda_pdf_for_reading(meeting: Meeting) -> bytes:

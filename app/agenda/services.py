@@ -970,10 +970,23 @@ def attach_uploads(
     ]
 
 
+def _require_open_records_of(document: Document) -> None:
+    """A document is one row wherever it is filed: every meeting whose beslutsunderlag it is
+    must still be open (a signed record keeps the title and the file it was signed with)."""
+    meetings = db.session.scalars(
+        select(Meeting)
+        .join(AgendaItem, AgendaItem.meeting_id == Meeting.id)
+        .join(AgendaItemDocument, AgendaItemDocument.item_id == AgendaItem.id)
+        .where(AgendaItemDocument.document_id == document.id)
+    )
+    for meeting in meetings:
+        _require_open_record(meeting)
+
+
 def rename_document(actor: Actor, link: AgendaItemDocument, title: str) -> Document:
     """Give a beslutsunderlag of the item another title (the one in the agenda, the
-    handlingar's bookmarks and the messages)."""
-    _require_open_record(link.item.meeting)
+    handlingar's bookmarks and the messages), while no record it belongs to is signed."""
+    _require_open_records_of(link.document)
     title = " ".join((title or "").split())
     if not title:
         raise DomainError(_("Give the document a title."), field="title")
@@ -1000,6 +1013,7 @@ def convert_office_document(document: Document) -> Document:
     stays as it was. Raises DomainError saying why, with nothing stored."""
     if document.has_file:
         return document  # converted already (a job run twice)
+    _require_open_records_of(document)  # a retry after justering adds nothing to the record
     source = document.source_filename or ""
     extension = office_extension(source)
     if document.source_sha256 is None or extension is None:

@@ -2,8 +2,10 @@
 covering letter she edits, the recipients she ticks, the delivery per recipient as the mail
 server answered, and the update mail that lists what changed since the kallelse."""
 
+import io
 import re
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.agenda.kallelse import agenda_changes
@@ -40,6 +42,15 @@ def _checked(page: str, person_id: int) -> bool:
     return " checked" in tag[0]
 
 
+def _pdf_text(message) -> str:
+    (pdf,) = [
+        part.get_content()
+        for part in message.iter_attachments()
+        if part.get_content_type() == "application/pdf"
+    ]
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
 def test_preview_letter_and_chosen_recipients_reach_the_mail(
     app, factory, make_client, login, smtp_server
 ):
@@ -56,7 +67,11 @@ def test_preview_letter_and_chosen_recipients_reach_the_mail(
             title="Kulturpris 2030",
             presenters="Pia Kulturchef, kulturchef",
         )
-        db.session.add(item)
+        closed = AgendaItem(
+            meeting_id=meeting_id, position=98, number=98, title="Anställning av museichef"
+        )
+        closed.is_public = False
+        db.session.add_all([item, closed])
         db.session.commit()
     editor = f"/meetings/{meeting_id}/agenda"
 
@@ -113,6 +128,10 @@ def test_preview_letter_and_chosen_recipients_reach_the_mail(
     assert "Du kallas som ledamot." in karin
     pia_text = _body(received["pia@example.se"])
     assert "Du får kallelsen för kännedom." in pia_text and "Kulturpris 2030" in pia_text
+    # The agenda PDF: the members' whole; the presenter, no member, gets its public items.
+    assert "Anställning av museichef" in _pdf_text(received["karin@example.se"])
+    pia_pdf = _pdf_text(received["pia@example.se"])
+    assert "Kulturpris 2030" in pia_pdf and "Anställning av museichef" not in pia_pdf
     with app.app_context():
         (mailing,) = db.session.scalars(select(KallelseMailing)).all()
         status = {d.email: (d.status, d.reason) for d in mailing.deliveries}

@@ -20,14 +20,23 @@ from app.agenda.models import AgendaItem, AgendaItemDocument
 from app.bodies.models import Body
 from app.cases.models import Document
 from app.core.audit import AuditEntry
+from app.core.errors import DomainError
 from app.documents.render import render_pdf
 from app.documents.storage import read_bytes
 from app.extensions import db
 from app.jobs.models import Job, JobStatus
+from app.meetings.models import RecordStatus
 from app.people.models import Person
 from tests.agenda.helpers import make_committee
 from tests.documents.office_files import DOCX_MAIN, docx, zipped
-from tests.factories import create_user
+from tests.factories import (
+    attach_document,
+    create_body,
+    create_document,
+    create_item,
+    create_meeting,
+    create_user,
+)
 
 ELIN = "elin@example.se"
 KARIN = "karin@example.se"  # a member
@@ -269,3 +278,28 @@ def test_no_file_chosen_says_so_and_attaches_nothing(app, world, elin):
     page = _upload(elin, world["item"], [])
     assert _flashes(page, "error") == ["Välj en eller flera filer att ladda upp."]
     assert _documents(app, world["item"]) == []
+
+
+def test_a_document_in_a_signed_record_keeps_its_title_and_file(app):
+    """One document filed under two meetings' items: once one record is signed, neither its
+    title nor (for an office original) its converted file changes from the other item."""
+    with app.test_request_context():
+        body = create_body()
+        signed = create_meeting(body, date(2030, 9, 3))
+        open_one = create_meeting(body, date(2030, 10, 1))
+        document = create_document("Budget 2031")
+        attach_document(create_item(signed), document)
+        link = attach_document(create_item(open_one), document)
+        db.session.commit()
+        services.rename_document(None, link, "Budget 2031, reviderad")  # both still open
+        signed.record_status = RecordStatus.FINAL
+        db.session.commit()
+        with pytest.raises(DomainError, match="ute för justering"):
+            services.rename_document(None, link, "Budget 2031, ny")
+        db.session.rollback()
+        assert db.session.get(Document, document.id).title == "Budget 2031, reviderad"
+        document = db.session.get(Document, document.id)
+        document.sha256, document.source_sha256 = None, "0" * 64
+        document.source_filename = "budget.docx"
+        with pytest.raises(DomainError, match="ute för justering"):
+            services.convert_office_document(document)
