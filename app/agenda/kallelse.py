@@ -217,8 +217,10 @@ def draft_of(meeting: Meeting) -> KallelseDraft | None:
 
 def covering_letter_of(meeting: Meeting, draft: KallelseDraft | None) -> str:
     """The letter as the secretary last saved it (``draft``, from ``draft_of``), or the
-    default."""
-    return draft.covering_letter if draft is not None else default_covering_letter(meeting)
+    default made from the meeting as it is now (also when she saved the default unchanged)."""
+    if draft is not None and draft.covering_letter:
+        return draft.covering_letter
+    return default_covering_letter(meeting)
 
 
 def chosen_ids(candidates: list[Recipient], draft: KallelseDraft | None) -> set[int]:
@@ -242,7 +244,10 @@ def save_kallelse_draft(
         draft = KallelseDraft(meeting_id=meeting.id)
         db.session.add(draft)
     # A browser sends a textarea's lines ended by CRLF; the mail is built from plain lines.
-    draft.covering_letter = covering_letter.replace("\r\n", "\n").strip()
+    letter = covering_letter.replace("\r\n", "\n").strip()
+    # The default as it stands is not kept: it is made again from the meeting's data each
+    # time, so a meeting moved later is called with its new day and place ("" = the default).
+    draft.covering_letter = "" if letter == default_covering_letter(meeting) else letter
     draft.recipient_ids = sorted(set(recipient_ids))
     db.session.flush()
     return draft

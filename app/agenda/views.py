@@ -803,7 +803,7 @@ def send(meeting: Meeting):
             draft = save_kallelse_draft(
                 current_user, meeting, covering_letter=letter, recipient_ids=chosen
             )
-            letter = draft.covering_letter  # as kept: line ends made plain
+            letter = covering_letter_of(meeting, draft)  # as kept: line ends made plain
             db.session.commit()
         except DomainError as error:
             db.session.rollback()

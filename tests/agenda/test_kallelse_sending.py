@@ -2,6 +2,7 @@
 covering letter she edits, the recipients she ticks, the delivery per recipient as the mail
 server answered, and the update mail that lists what changed since the kallelse."""
 
+import html
 import io
 import re
 
@@ -289,3 +290,36 @@ def test_the_change_list_names_only_what_differs():
         "Punkt 3 Övrigt utgår.",
         "Punkt 3 Lokaler har tagits bort från föredragningslistan.",
     ]
+
+
+def test_the_default_letter_saved_unchanged_follows_a_moved_meeting(
+    app, factory, make_client, login
+):
+    """Saving the panel with the default letter keeps no copy of it: moved afterwards, the
+    meeting is called with its new day and place, never the old ones."""
+    ids = make_committee(factory)
+    elin = make_client()
+    login(elin, "elin@example.se")
+    meeting_id = _meeting(elin, ids["body"])
+    editor = f"/meetings/{meeting_id}/agenda"
+    page = elin.get(editor).get_data(as_text=True)
+    default = re.search(
+        r'<textarea[^>]*name="covering_letter"[^>]*>\s*(.*?)</textarea>', page, re.S
+    )
+    letter = html.unescape(default.group(1))
+    assert "tisdagen den 3 september 2030" in letter and "Mälaren" in letter
+    saved = elin.submit(
+        f"/meetings/{meeting_id}/kallelse",
+        {"covering_letter": letter, "recipient": [str(ids["karin"])], "action": "save"},
+        form_url=editor,
+    )
+    assert saved.status_code == 302
+    moved = elin.submit(
+        f"/meetings/{meeting_id}/edit",
+        {"meeting_date": "2030-09-10", "start_time": "09:00", "room": "Kronan", "mode": "on_site"},
+    )
+    assert moved.status_code == 302
+    page = elin.get(editor).get_data(as_text=True)
+    assert "tisdagen den 10 september 2030" in page and "Kronan" in page
+    assert "tisdagen den 3 september 2030" not in page
+    assert _checked(page, ids["karin"]) and not _checked(page, ids["olle"])  # the choice kept
