@@ -38,13 +38,13 @@ from flask_babel import format_decimal, gettext
 
 from app.documents.sandbox import MB, LimitExceeded, Limits, run_limited
 from app.documents.uploads import (
-    DEFAULT_CHECK_LIMITS,
-    DEFAULT_MAX_DECODED_BYTES,
     CheckedUpload,
     UploadRejected,
+    check_limits,
     check_pdf_upload,
     clean_filename,
     megabytes,
+    require_size,
 )
 
 # Used when no app configures them (config.py: OFFICE_CONVERT_TIME_LIMIT and
@@ -188,25 +188,8 @@ def check_office_upload(
     if extension is None:
         raise UploadRejected("not_office", gettext("The file is not a document we can convert."))
     office = FORMATS[extension]
-    if not data:
-        raise UploadRejected("empty", gettext("The file is empty."))
-    if len(data) > max_bytes:
-        raise UploadRejected(
-            "too_large",
-            gettext(
-                "The file is too large: %(size)s MB, at most %(limit)s MB is allowed.",
-                size=megabytes(len(data), round_up=True),
-                limit=megabytes(max_bytes, round_up=False),
-            ),
-        )
-    config = current_app.config if has_app_context() else {}
-    if max_decoded_bytes is None:
-        max_decoded_bytes = config.get("MAX_UPLOAD_DECODED_BYTES", DEFAULT_MAX_DECODED_BYTES)
-    if limits is None:
-        limits = Limits(
-            seconds=config.get("UPLOAD_CHECK_TIME_LIMIT", DEFAULT_CHECK_LIMITS.seconds),
-            memory_bytes=config.get("UPLOAD_CHECK_MEMORY_LIMIT", DEFAULT_CHECK_LIMITS.memory_bytes),
-        )
+    require_size(data, max_bytes)
+    max_decoded_bytes, limits = check_limits(max_decoded_bytes, limits)
     try:
         refusal = run_limited(
             inspect_office, data, extension, max_decoded_bytes=max_decoded_bytes, limits=limits

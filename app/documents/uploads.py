@@ -105,6 +105,35 @@ class CheckedUpload:
     removed: tuple[str, ...] = ()
 
 
+def require_size(data: bytes, max_bytes: int) -> None:
+    """Not empty and at most ``max_bytes``, or UploadRejected saying which."""
+    if not data:
+        raise UploadRejected("empty", gettext("The file is empty."))
+    if len(data) > max_bytes:
+        raise UploadRejected(
+            "too_large",
+            gettext(
+                "The file is too large: %(size)s MB, at most %(limit)s MB is allowed.",
+                size=megabytes(len(data), round_up=True),
+                limit=megabytes(max_bytes, round_up=False),
+            ),
+        )
+
+
+def check_limits(max_decoded_bytes: int | None, limits: Limits | None) -> tuple[int, Limits]:
+    """What a check in the sandbox may unpack and spend: as given, else the app's
+    configuration (MAX_UPLOAD_DECODED_BYTES, UPLOAD_CHECK_TIME_LIMIT and _MEMORY_LIMIT)."""
+    config = current_app.config if has_app_context() else {}
+    if max_decoded_bytes is None:
+        max_decoded_bytes = config.get("MAX_UPLOAD_DECODED_BYTES", DEFAULT_MAX_DECODED_BYTES)
+    if limits is None:
+        limits = Limits(
+            seconds=config.get("UPLOAD_CHECK_TIME_LIMIT", DEFAULT_CHECK_LIMITS.seconds),
+            memory_bytes=config.get("UPLOAD_CHECK_MEMORY_LIMIT", DEFAULT_CHECK_LIMITS.memory_bytes),
+        )
+    return max_decoded_bytes, limits
+
+
 def check_pdf_upload(
     data: bytes,
     filename: str | None,
@@ -124,29 +153,12 @@ def check_pdf_upload(
     upload's ``data`` is the cleaned copy. The limits default to the app's configuration.
     Needs an app context (the messages are translated).
     """
-    if not data:
-        raise UploadRejected("empty", gettext("The file is empty."))
-    if len(data) > max_bytes:
-        raise UploadRejected(
-            "too_large",
-            gettext(
-                "The file is too large: %(size)s MB, at most %(limit)s MB is allowed.",
-                size=megabytes(len(data), round_up=True),
-                limit=megabytes(max_bytes, round_up=False),
-            ),
-        )
+    require_size(data, max_bytes)
     if b"%PDF-" not in data[:HEADER_WINDOW]:
         raise UploadRejected(
             "not_pdf", gettext("The file is not a PDF. Only PDF files can be attached.")
         )
-    config = current_app.config if has_app_context() else {}
-    if max_decoded_bytes is None:
-        max_decoded_bytes = config.get("MAX_UPLOAD_DECODED_BYTES", DEFAULT_MAX_DECODED_BYTES)
-    if limits is None:
-        limits = Limits(
-            seconds=config.get("UPLOAD_CHECK_TIME_LIMIT", DEFAULT_CHECK_LIMITS.seconds),
-            memory_bytes=config.get("UPLOAD_CHECK_MEMORY_LIMIT", DEFAULT_CHECK_LIMITS.memory_bytes),
-        )
+    max_decoded_bytes, limits = check_limits(max_decoded_bytes, limits)
     try:
         inspection = run_limited(
             inspect_pdf, data, max_decoded_bytes=max_decoded_bytes, limits=limits
