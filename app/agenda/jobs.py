@@ -131,18 +131,22 @@ def _kallelse_messages(job: Job) -> list[tuple[str, str]]:
     messages = [
         ("success", _("The kallelse was sent to %(n)d recipients.", n=result.get("sent", 0)))
     ]
-    if result.get("failed"):
-        messages.append(
-            (
-                "error",
-                _(
-                    "The mail server refused the address of: %(names)s. "
-                    "Check their email addresses.",
-                    names=", ".join(result["failed"]),
-                ),
-            )
+    return messages + _refused(result)
+
+
+def _refused(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """The message for addresses the mail server refused (a mailing job's ``failed``)."""
+    if not result.get("failed"):
+        return []
+    return [
+        (
+            "error",
+            _(
+                "The mail server refused the address of: %(names)s. Check their email addresses.",
+                names=", ".join(result["failed"]),
+            ),
         )
-    return messages
+    ]
 
 
 def _explain_kallelse(error: Exception) -> str | None:
@@ -199,18 +203,7 @@ def _update_messages(job: Job) -> list[tuple[str, str]]:
             ),
         )
     ]
-    if result.get("failed"):
-        messages.append(
-            (
-                "error",
-                _(
-                    "The mail server refused the address of: %(names)s. "
-                    "Check their email addresses.",
-                    names=", ".join(result["failed"]),
-                ),
-            )
-        )
-    return messages
+    return messages + _refused(result)
 
 
 def _explain_update(error: Exception) -> str | None:
