@@ -576,12 +576,14 @@ def last_mailing(meeting: Meeting) -> KallelseMailing | None:
 
 def agenda_snapshot(meeting: Meeting) -> list[dict[str, Any]]:
     """The agenda as the recipients are told it: each item's number, title and texts, and the
-    beslutsunderlag every recipient reads (never a secret one's title)."""
+    beslutsunderlag every recipient reads (never a secret one's title); ``public`` tells the
+    items a recipient who is no member of the body is sent."""
     return [
         {
             "id": item.id,
             "number": item.display_number,
             "title": item.title,
+            "public": item.is_public,
             "withdrawn": item.is_withdrawn,
             "text": fingerprint_of(item.summary or "", item.proposal or "", item.presenters or ""),
             "documents": [
@@ -602,10 +604,31 @@ def _named(item: dict[str, Any]) -> str:
     return f"Punkt {number} {item['title']}" if number else str(item["title"])
 
 
-def agenda_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[str]:
+def _public_view(
+    before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The two snapshots as a recipient who is no member of the body was sent them: the public
+    items only. A snapshot kept before items carried ``public`` counts none as public, so that
+    nothing closed is named; an item public now is then compared as it was."""
+    shown = [item for item in after if item.get("public")]
+    shown_ids = {item["id"] for item in shown}
+    was_shown = [
+        item
+        for item in before
+        if item.get("public") or ("public" not in item and item["id"] in shown_ids)
+    ]
+    return was_shown, shown
+
+
+def agenda_changes(
+    before: list[dict[str, Any]], after: list[dict[str, Any]], *, public_only: bool = False
+) -> list[str]:
     """One Swedish sentence per difference between two snapshots, in agenda order: an item
-    added, removed, withdrawn, retitled or with changed texts; a document added, removed or
-    replaced by a new file. Moves and renumbering alone are not listed."""
+    added, removed, withdrawn, retitled or with changed texts; a document added, removed,
+    renamed or replaced by a new file. Moves and renumbering alone are not listed.
+    ``public_only``: the differences in the public items, for those who are sent only these."""
+    if public_only:
+        before, after = _public_view(before, after)
     old = {item["id"]: item for item in before}
     new_ids = {item["id"] for item in after}
     lines: list[str] = []
@@ -631,7 +654,12 @@ def agenda_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) ->
             had = old_docs.get(doc["id"])
             if had is None:
                 lines.append(f"{_named(item)}: ny handling ”{doc['title']}”.")
-            elif had["sha256"] != doc["sha256"]:
+                continue
+            if had["title"] != doc["title"]:
+                lines.append(
+                    f"{_named(item)}: handlingen ”{had['title']}” heter nu ”{doc['title']}”."
+                )
+            if had["sha256"] != doc["sha256"]:
                 lines.append(f"{_named(item)}: handlingen ”{doc['title']}” har ersatts.")
         for doc in was["documents"]:
             if doc["id"] not in new_docs:
@@ -715,8 +743,13 @@ def send_agenda_update(
     actor: Actor | None, meeting: Meeting, *, meeting_url: str, packet_url: str
 ) -> KallelseMailing:
     """Mail those the kallelse reached a list of exactly what changed in the agenda since the
-    kallelse (or the last update mail), and record it."""
+    kallelse (or the last update mail), and record it. Those who are no member of the body
+    were sent the public items only: their list names changes in those, and when there are
+    none they get no mail."""
     since, kallelse, changes = check_agenda_update(meeting)
+    public_changes = agenda_changes(
+        since.agenda_snapshot, agenda_snapshot(meeting), public_only=True
+    )
     reached = [d for d in kallelse.deliveries if d.status == DeliveryStatus.SENT]
     people = {
         p.id: p
@@ -732,9 +765,19 @@ def send_agenda_update(
     if not recipients:
         raise DomainError(_("Nobody the kallelse reached has an email address on file."))
     subject = f"Ändringar i föredragningslistan: {meeting.title}"
-    text = update_text(meeting, changes, since, meeting_url=meeting_url, packet_url=packet_url)
+    urls = {"meeting_url": meeting_url, "packet_url": packet_url}
+    text = update_text(meeting, changes, since, **urls)
+    public_text = update_text(meeting, public_changes, since, **urls) if public_changes else ""
+    recipients = [r for r in recipients if r.kind != RecipientKind.OTHER or public_changes]
     failed = _send(
-        [OutgoingMessage(to=[r.email or ""], subject=subject, text=text) for r in recipients]
+        [
+            OutgoingMessage(
+                to=[r.email or ""],
+                subject=subject,
+                text=public_text if r.kind == RecipientKind.OTHER else text,
+            )
+            for r in recipients
+        ]
     )
     mailing = _record_mailing(
         actor,

@@ -256,6 +256,64 @@ def test_update_mail_lists_exactly_what_changed(app, factory, make_client, login
     assert "ändrats sedan den skickades" not in page
 
 
+def test_the_update_mail_tells_others_only_of_the_public_items(
+    app, factory, make_client, login, smtp_server
+):
+    """A tjänsteperson was sent the public items only: a change in a closed item reaches the
+    members and not her; a change in a public one reaches her without the closed one's."""
+    ids = make_committee(factory)
+    pia = factory.person("Pia Kulturchef", email="pia@example.se")
+    elin = make_client()
+    login(elin, "elin@example.se")
+    meeting_id = _meeting(elin, ids["body"])
+    with app.app_context():
+        db.session.add(
+            AgendaItem(
+                meeting_id=meeting_id,
+                position=99,
+                title="Kulturpris 2030",
+                presenters="Pia Kulturchef, kulturchef",
+            )
+        )
+        closed = AgendaItem(meeting_id=meeting_id, position=98, title="Anställning av museichef")
+        closed.is_public = False
+        db.session.add(closed)
+        db.session.commit()
+    editor = f"/meetings/{meeting_id}/agenda"
+    chosen = [str(ids["karin"]), str(pia)]
+    elin.submit(
+        f"/meetings/{meeting_id}/kallelse",
+        {"covering_letter": "", "recipient": chosen, "action": "send", "preliminary": "1"},
+        form_url=editor,
+    )
+    smtp_server.wait_for(2)
+
+    with app.app_context():
+        _item(app, meeting_id, "Anställning av museichef").title = "Anställning av museichef 2031"
+        db.session.commit()
+    assert elin.submit(f"/meetings/{meeting_id}/kallelse/update", form_url=editor).status_code == (
+        302
+    )
+    (update,) = smtp_server.wait_for(3)[2:]
+    assert next(iter(update["message"]["To"].addresses)).addr_spec == "karin@example.se"
+    assert "Anställning av museichef 2031" in _body(update["message"])
+
+    with app.app_context():
+        _item(app, meeting_id, "Kulturpris 2030").title = "Kulturpris 2031"
+        _item(app, meeting_id, "Anställning av museichef 2031").summary = "Tre sökande."
+        db.session.commit()
+    elin.submit(f"/meetings/{meeting_id}/kallelse/update", form_url=editor)
+    received = {
+        next(iter(m["message"]["To"].addresses)).addr_spec: _body(m["message"])
+        for m in smtp_server.wait_for(5)[3:]
+    }
+    assert set(received) == {"karin@example.se", "pia@example.se"}
+    assert "museichef" in received["karin@example.se"]
+    assert "museichef" not in received["pia@example.se"]
+    listed = [line for line in received["pia@example.se"].splitlines() if line.startswith("- ")]
+    assert listed == ["- Punkten har bytt rubrik från ”Kulturpris 2030” till ”Kulturpris 2031”."]
+
+
 def test_the_change_list_names_only_what_differs():
     """Moving or renumbering alone is no change; each real difference is one sentence."""
 
@@ -282,13 +340,30 @@ def test_the_change_list_names_only_what_differs():
         item(2, "2", "Budget", documents=[(10, "a2"), (12, "c")]),
         item(4, "3", "Övrigt", withdrawn=True),
     ]
+    after[1]["documents"][0]["title"] = "Budgetförslag"
     assert agenda_changes(before, after) == [
         "Punkt 1 Val av justerare: texten har ändrats.",
-        "Punkt 2 Budget: handlingen ”Bilaga 10” har ersatts.",
+        "Punkt 2 Budget: handlingen ”Bilaga 10” heter nu ”Budgetförslag”.",
+        "Punkt 2 Budget: handlingen ”Budgetförslag” har ersatts.",
         "Punkt 2 Budget: ny handling ”Bilaga 12”.",
         "Punkt 2 Budget: handlingen ”Bilaga 11” har tagits bort.",
         "Punkt 3 Övrigt utgår.",
         "Punkt 3 Lokaler har tagits bort från föredragningslistan.",
+    ]
+    # Those sent only the public items hear of nothing in a closed one, nor of its removal; a
+    # snapshot kept before items carried ``public`` names no item that is not public now.
+    closed = [
+        item | {"public": False} if item["id"] == 2 else item | {"public": True} for item in before
+    ]
+    shown = [item | {"public": item["id"] != 2} for item in after]
+    assert agenda_changes(closed, shown, public_only=True) == [
+        "Punkt 1 Val av justerare: texten har ändrats.",
+        "Punkt 3 Övrigt utgår.",
+        "Punkt 3 Lokaler har tagits bort från föredragningslistan.",
+    ]
+    assert agenda_changes(before, shown, public_only=True) == [
+        "Punkt 1 Val av justerare: texten har ändrats.",
+        "Punkt 3 Övrigt utgår.",
     ]
 
 
