@@ -14,6 +14,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from app.agenda.models import Placement, StandardKind, SummaryLabel
 from app.cases.models import Confidentiality
@@ -186,3 +187,6 @@ class KallelseForm(Form):
         ),
     )
     recipient = SelectMultipleField(_l("Recipients"), coerce=int, validate_choice=True)
+    # The latest mailing when the page was made (0: none): a second click, or a colleague's
+    # send in between, is refused instead of mailing everybody twice.
+    seen_mailing = IntegerField(widget=HiddenInput(), validators=[Optional()])

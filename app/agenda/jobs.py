@@ -122,6 +122,8 @@ def _run_kallelse(job: Job, progress: ProgressFn) -> dict[str, Any]:
         # ones, for a job started before she could choose).
         recipient_ids=job.arguments.get("recipient_ids"),
         covering_letter=job.arguments.get("covering_letter"),
+        # The latest mailing when she sent (None: not known, for a job started before).
+        seen_mailing_id=job.arguments.get("seen_mailing_id"),
     )
     return {"sent": len(dispatch.recipients), "failed": list(dispatch.failed)}
 

@@ -39,7 +39,7 @@ from app.core.dates import (
     swedish_clock,
     swedish_long_date,
 )
-from app.core.errors import DomainError
+from app.core.errors import ConflictError, DomainError
 from app.core.mail import Attachment, MailError, OutgoingMessage, send_messages
 from app.core.models import utcnow
 from app.documents.packet import PacketError
@@ -358,10 +358,26 @@ def preview_kallelse(
 
 
 def check_kallelse_sendable(
-    meeting: Meeting, *, preliminary: bool, recipient_ids: list[int] | None = None
+    meeting: Meeting,
+    *,
+    preliminary: bool,
+    recipient_ids: list[int] | None = None,
+    seen_mailing_id: int | None = None,
 ) -> list[Recipient]:
     """The chosen recipients with an email address, or why the kallelse cannot go: the agenda
-    is fastställd first, unless the secretary chose to send it ``preliminary``."""
+    is fastställd first, unless the secretary chose to send it ``preliminary``; and, given
+    ``seen_mailing_id`` (the latest mailing's id, 0 for none, when she opened the page),
+    nothing was mailed since: a second click or a colleague's send is not sent again."""
+    if seen_mailing_id is not None:
+        latest = last_mailing(meeting)
+        if (latest.id if latest is not None else 0) != seen_mailing_id:
+            raise ConflictError(
+                _(
+                    "A kallelse or update mail for this meeting was sent after this page was "
+                    "opened (see Delivery). Nothing more was sent: check the panel and send "
+                    "again if it is still needed."
+                )
+            )
     if meeting.agenda_status != AgendaStatus.CONFIRMED and not preliminary:
         raise DomainError(
             _(
@@ -398,12 +414,18 @@ def send_kallelse(
     preliminary: bool = False,
     recipient_ids: list[int] | None = None,
     covering_letter: str | None = None,
+    seen_mailing_id: int | None = None,
 ) -> Dispatch:
     """Email the kallelse to the chosen recipients (by default the ledamöter and ersättare)
     with the covering letter (by default the saved one) and record it, with what the mail
     server said per recipient; a second call sends an update. The agenda is fastställd first,
     unless the secretary chose to send it ``preliminary`` (the mail then says so)."""
-    chosen = check_kallelse_sendable(meeting, preliminary=preliminary, recipient_ids=recipient_ids)
+    chosen = check_kallelse_sendable(
+        meeting,
+        preliminary=preliminary,
+        recipient_ids=recipient_ids,
+        seen_mailing_id=seen_mailing_id,
+    )
     with_email = [r for r in chosen if r.email]
     letter = (
         covering_letter

@@ -181,6 +181,9 @@ def _editor_page(meeting: Meeting, kallelse_form: KallelseForm | None = None):
         kallelse_form.covering_letter.data = letter
     else:
         chosen = set(kallelse_form.recipient.data or [])
+    mailings = mailings_of(meeting)
+    if kallelse_form.seen_mailing.data is None:  # a fresh panel, or a bare button's POST
+        kallelse_form.seen_mailing.data = mailings[0].id if mailings else 0
     meeting_url = url_for("meetings.show", meeting_id=meeting.id, _external=True)
     packet_url = url_for(".packet_pdf_file", meeting_id=meeting.id, _external=True)
     undo = services.undoable_removal(meeting)
@@ -203,7 +206,7 @@ def _editor_page(meeting: Meeting, kallelse_form: KallelseForm | None = None):
             meeting_url=meeting_url,
             packet_url=packet_url,
         ),
-        mailings=mailings_of(meeting),
+        mailings=mailings,
         agenda_changes=pending_changes(meeting) if meeting.dispatches else [],
         changed_since_sent=is_changed_since_sent(meeting),
         form=ConfirmForm(),
@@ -797,6 +800,7 @@ def send(meeting: Meeting):
         flash(_("Please correct the errors marked below."), "error")
         return _editor_page(meeting, form)
     chosen: list[int] | None
+    seen_mailing = form.seen_mailing.data
     if "covering_letter" in request.form:
         letter, chosen = form.covering_letter.data or "", list(form.recipient.data or [])
         try:
@@ -824,13 +828,16 @@ def send(meeting: Meeting):
     # The secretary's explicit choice to send an agenda not yet fastställd.
     preliminary = request.form.get("preliminary") == "1"
     try:
-        check_kallelse_sendable(meeting, preliminary=preliminary, recipient_ids=chosen)
+        check_kallelse_sendable(
+            meeting, preliminary=preliminary, recipient_ids=chosen, seen_mailing_id=seen_mailing
+        )
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(target)
     db.session.rollback()  # checking wrote nothing worth keeping
-    job = start_job(
+    # A second click while the first is still sending follows that job.
+    job = active_job(kinds.KALLELSE, current_user, meeting_id=meeting.id) or start_job(
         current_user,
         kinds.KALLELSE,
         arguments={
@@ -840,6 +847,7 @@ def send(meeting: Meeting):
             "preliminary": preliminary,
             "recipient_ids": chosen,
             "covering_letter": letter,
+            "seen_mailing_id": seen_mailing,
         },
         body_id=meeting.body_id,
     )

@@ -14,6 +14,7 @@ from app.agenda.models import AgendaItem, AgendaItemDocument, DeliveryStatus, Ka
 from app.bodies.models import MembershipKind
 from app.extensions import db
 from tests.agenda.helpers import make_committee
+from tests.conftest import hidden
 from tests.factories import create_document
 
 LETTER = "Hej alla,\n\nVi börjar med fika i foajén kl 08.30.\n\nVänliga hälsningar\nElin"
@@ -312,6 +313,37 @@ def test_the_update_mail_tells_others_only_of_the_public_items(
     assert "museichef" not in received["pia@example.se"]
     listed = [line for line in received["pia@example.se"].splitlines() if line.startswith("- ")]
     assert listed == ["- Punkten har bytt rubrik från ”Kulturpris 2030” till ”Kulturpris 2031”."]
+
+
+def test_a_second_click_on_send_mails_nobody_twice(app, factory, make_client, login, smtp_server):
+    """The panel carries the latest mailing as the page showed it: the same form posted again
+    (a double click, a reload, a colleague who sent meanwhile) is refused and mails nobody."""
+    ids = make_committee(factory)
+    elin = make_client()
+    login(elin, "elin@example.se")
+    meeting_id = _meeting(elin, ids["body"])
+    editor = f"/meetings/{meeting_id}/agenda"
+    page = elin.get(editor).get_data(as_text=True)
+    seen = hidden(page, "seen_mailing")
+    assert seen == "0"
+    form = {"covering_letter": LETTER, "recipient": [str(ids["karin"])], "action": "send"}
+    form |= {"preliminary": "1", "seen_mailing": seen}
+    assert elin.submit(f"/meetings/{meeting_id}/kallelse", form, form_url=editor).status_code == 302
+    smtp_server.wait_for(1)
+    again = elin.submit(
+        f"/meetings/{meeting_id}/kallelse", form, form_url=editor, follow_redirects=True
+    )
+    assert "Inget mer skickades" in html.unescape(again.get_data(as_text=True))
+    assert len(smtp_server.messages) == 1
+    with app.app_context():
+        (mailing,) = db.session.scalars(
+            select(KallelseMailing).where(KallelseMailing.meeting_id == meeting_id)
+        )
+        # The page now carries that mailing: sending from it is a deliberate update.
+        assert hidden(elin.get(editor).get_data(as_text=True), "seen_mailing") == str(mailing.id)
+    form["seen_mailing"] = str(mailing.id)
+    assert elin.submit(f"/meetings/{meeting_id}/kallelse", form, form_url=editor).status_code == 302
+    assert len(smtp_server.wait_for(2)) == 2
 
 
 def test_the_change_list_names_only_what_differs():
